@@ -1,0 +1,96 @@
+"""Command line: ``python -m srlib <command> ...`` (also installed as ``srlib``).
+
+Each command lives next to the code it drives; a module listed in ``_COMMAND_MODULES`` provides
+``add_cli_command(subparsers)``, which adds its sub-parser and sets ``func(args) -> exit code``.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import importlib
+import io
+import json
+import sys
+
+from . import __version__
+
+# Modules that contribute sub-commands (imported lazily so `--help` stays fast).
+_COMMAND_MODULES = ["srlib.cli", "srlib.profiling"]
+
+
+def _format_result(result: dict, fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(result, indent=2)
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        writer.writerow(["method", "dataset", "scale", "image", "psnr", "ssim"])
+        for row in result["per_image"]:
+            writer.writerow([result["method"], result["dataset"], result["scale"], row["name"],
+                             f"{row['psnr']:.4f}", f"{row['ssim']:.5f}"])
+        writer.writerow([result["method"], result["dataset"], result["scale"], "MEAN",
+                         f"{result['psnr']:.4f}", f"{result['ssim']:.5f}"])
+        return buf.getvalue().rstrip("\n")
+    lines = [f"{result['method']} on {result['dataset']} x{result['scale']} "
+             f"({result['images']} images, SSIM window: {result['ssim_window']})"]
+    lines += [f"  {row['name']:<12} {row['psnr']:8.3f} dB  {row['ssim']:.4f}" for row in result["per_image"]]
+    lines.append(f"  {'mean':<12} {result['psnr']:8.3f} dB  {result['ssim']:.4f}")
+    return "\n".join(lines)
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from .evaluation import bicubic_upscaler, evaluate
+
+    if args.method == "bicubic":
+        upscaler, name = bicubic_upscaler, "bicubic"
+    else:
+        from .inference import load_upscaler  # the trained-model path (training engine)
+
+        upscaler, name = load_upscaler(args.method, scale=args.scale, device=args.device)
+    result = evaluate(upscaler, args.dataset, args.scale, method=name, root=args.data_dir,
+                      ssim_window=args.ssim_window, progress=not args.quiet, limit=args.limit)
+    print(_format_result(result.to_dict(), args.format))
+    return 0
+
+
+def add_cli_command(subparsers) -> None:
+    p = subparsers.add_parser(
+        "evaluate", help="PSNR/SSIM on a benchmark with the paper's protocol",
+        description="Evaluate 'bicubic' or a trained checkpoint on a benchmark (Y channel, scale pixels "
+                    "shaved, MATLAB bicubic LR, MATLAB SSIM).")
+    p.add_argument("method", help="'bicubic' or the path of a trained checkpoint (.safetensors)")
+    p.add_argument("--dataset", required=True, help="Set5, Set14, B100, Urban100 or Manga109")
+    p.add_argument("--scale", type=int, required=True, choices=[2, 3, 4, 8])
+    p.add_argument("--format", choices=["json", "table", "csv"], default="table")
+    p.add_argument("--ssim-window", choices=["matlab", "valid"], default="matlab",
+                   help="'matlab' (the paper's, default) or 'valid' (BasicSR)")
+    p.add_argument("--data-dir", default=None, help="data root (default: $SRLIB_DATA_DIR or ./data)")
+    p.add_argument("--device", default="auto", help="for checkpoints: auto, cpu or cuda")
+    p.add_argument("--limit", type=int, default=None, help="only the first N images")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_evaluate)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="srlib", description="CSRCNN paper companion toolkit")
+    parser.add_argument("--version", action="version", version=f"srlib {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="command")
+    for name in _COMMAND_MODULES:
+        module = sys.modules[__name__] if name == __name__ else importlib.import_module(name)
+        module.add_cli_command(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .data import DatasetNotFoundError, ImageLoadError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except (DatasetNotFoundError, ImageLoadError, FileNotFoundError, ValueError) as err:
+        print(f"srlib {args.command}: error: {err}", file=sys.stderr)
+        return 1

@@ -1,0 +1,573 @@
+"""Efficiency harness: parameters, peak memory and latency of one forward pass (Table VI).
+
+The paper's Table VI reports, for a 48x48 LR input at x2/x4/x8, each method's parameters,
+GPU memory and running time. This module *measures* them for every registered model:
+
+* :func:`count_parameters` -- parameters of a module (all of them, or convolution weights only,
+  the convention of some papers, e.g. FSRCNN's "12K").
+* :func:`profile_model` -- one model at one scale: parameters, peak memory of the forward pass,
+  median latency (+ IQR) over repeated forward passes, the device, the input shape.
+* :func:`profile_table` -- many models x scales as a :class:`pandas.DataFrame` (progress bar).
+* :func:`add_cli_command` -- the ``profile`` sub-command of ``python -m srlib``.
+
+What is measured
+----------------
+Every pass runs under ``torch.inference_mode()`` with ``model.eval()``, batch 1. Input: uniform
+noise in [0, 1]; LR-input models get ``size x size``; pre-upsampling models (SRCNN, VDSR, DRCN,
+DRRN: class attribute ``pre_upsample = True``) get the bicubic-upsampled size
+``size*scale x size*scale``, so their cost grows with the scale as in the paper (the bicubic
+interpolation itself is not timed). Models whose forward returns a list or tuple (CSRCNN: one
+image per x2 level) are timed for the whole forward; the last element is the output.
+
+Passes, in order: ``warmup`` untimed warm-up passes (fewer if they already took ``max_seconds``),
+one untimed memory pass, then the timed passes.
+
+Memory (``peak_mb``, ``activation_mb``), measured on the dedicated memory pass:
+
+* CUDA (``mem_method='cuda-allocator'``): ``torch.cuda.max_memory_allocated`` over the pass
+  after ``reset_peak_memory_stats``: ``peak_mb`` = everything PyTorch's allocator held at the
+  peak (weights, input, activations, output, cuDNN workspaces); ``activation_mb`` = peak minus
+  what was allocated before the pass (weights + input). ``reserved_mb`` adds the caching
+  allocator's reserve. Neither includes the CUDA context (~300-500 MB), which tools such as
+  ``nvidia-smi`` -- and apparently the paper (SRCNN, 57K parameters: 571 MB) -- include.
+* CPU, ``mem_method='rss'`` (Linux; the default there): the process's resident memory. Before
+  the pass, free heap memory is returned to the OS (glibc ``malloc_trim``) and the kernel's
+  high-water mark is reset (``/proc/self/clear_refs`` <- 5); after it, ``VmHWM - VmRSS_before``
+  is the forward pass's real extra memory (activations, output, oneDNN scratch, allocator
+  overhead): ``activation_mb``; ``peak_mb`` = that + the bytes of the weights, buffers and input.
+  (``tracemalloc`` does not see tensor memory and the profiler's per-op numbers do not give a
+  peak, hence this.)
+* CPU, ``mem_method='tensors'`` (fallback where ``/proc`` is unavailable, or on request): a
+  ``TorchDispatchMode`` tracks the storages of every operator's outputs while they are alive;
+  its peak is ``activation_mb`` (intra-operator scratch is not seen). Deterministic, and close
+  to what the CUDA allocator would count.
+
+Latency (``time_ms`` = median, ``time_iqr_ms`` = 75th - 25th percentile, ``time_min_ms``): after
+``warmup`` untimed passes, ``repeats`` timed passes (stopping early once ``max_seconds`` of timed
+runs have accumulated, but at least one; ``repeats=0`` times nothing); CUDA with CUDA events
+around each pass, CPU with ``time.perf_counter``. ``first_ms`` is the wall-clock time of the
+very first pass (one-time costs included), a fallback where timed passes are too expensive
+(``repeats=0``). ``gmacs``: multiply-accumulates of all convolutions of one pass (1e9), counted
+by forward hooks during the memory pass; a machine-independent cost measure.
+
+A model that does not fit (CUDA out-of-memory, a CPU allocation failure, ``MemoryError``) gives
+a row with ``status == 'out of memory'`` instead of an exception.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import ctypes
+import gc
+import json
+import math
+import platform
+import sys
+import time
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn as nn
+
+#: The methods of Table VI in the paper's order, then EDSR (Figure 10); registry names.
+TABLE6_MODELS = ("srcnn", "drrn", "drcn", "fsrcnn", "vdsr", "lapsrn", "rrdb", "dbpn", "csrcnn", "edsr")
+
+#: Registry name -> the paper's spelling (Table VI / Figure 10).
+PAPER_NAMES = {
+    "srcnn": "SRCNN", "drrn": "DRRN", "drcn": "DRCN", "fsrcnn": "FSRCNN", "vdsr": "VDSR",
+    "lapsrn": "LapSRN", "rrdb": "RRDB", "dbpn": "D-DBPN", "csrcnn": "CSRCNN", "edsr": "EDSR",
+}
+_ALIASES = {v.lower(): k for k, v in PAPER_NAMES.items()} | {"ddbpn": "dbpn", "d_dbpn": "dbpn", "esrgan": "rrdb"}
+
+OOM_STATUS = "out of memory"
+_MB = 2 ** 20
+
+
+# --------------------------------------------------------------------------------------------
+# parameters and small helpers
+# --------------------------------------------------------------------------------------------
+def count_parameters(model: nn.Module, weights_only: bool = False) -> int:
+    """Number of parameters of ``model`` (shared parameters counted once).
+
+    ``weights_only=True`` counts only multi-dimensional parameters (convolution / linear
+    kernels), ignoring biases, PReLU slopes and scalar weights -- the convention of papers that
+    count "weights" (FSRCNN's 12,464).
+    """
+    return sum(p.numel() for p in model.parameters() if not weights_only or p.dim() > 1)
+
+
+def resolve_model_name(name: str) -> str:
+    """Registry name for ``name`` (case-insensitive; the paper's spellings such as 'D-DBPN' work)."""
+    key = name.lower()
+    return _ALIASES.get(key, key)
+
+
+def resolve_device(device: str | torch.device = "auto") -> torch.device:
+    """``'auto'`` -> CUDA when available, else CPU."""
+    if str(device) == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
+def _cpu_name() -> str:
+    with contextlib.suppress(OSError):
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.lower().startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    return platform.processor() or platform.machine() or "CPU"
+
+
+def describe_device(device: str | torch.device) -> str:
+    """A human description of ``device``, e.g. 'NVIDIA H100 80GB HBM3 (CUDA 12.4, 79 GiB)'."""
+    dev = resolve_device(device)
+    if dev.type == "cuda":
+        idx = dev.index if dev.index is not None else torch.cuda.current_device()
+        props = torch.cuda.get_device_properties(idx)
+        return f"{props.name} (CUDA {torch.version.cuda}, {props.total_memory / 2**30:.0f} GiB)"
+    return f"{_cpu_name()} ({torch.get_num_threads()} threads, torch {torch.__version__})"
+
+
+def model_input_channels(model: nn.Module) -> int:
+    """Image channels a model expects: ``model.in_channels``, ``model.config.in_channels``, or
+    the first convolution's input channels."""
+    for owner in (model, getattr(model, "config", None)):
+        value = getattr(owner, "in_channels", None)
+        if isinstance(value, int):
+            return value
+    for module in model.modules():
+        if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)):
+            return module.in_channels
+    raise ValueError(f"cannot infer the input channels of {type(model).__name__}; pass in_channels")
+
+
+def _final_output(out: Any) -> torch.Tensor:
+    while isinstance(out, (list, tuple)):
+        out = out[-1]
+    return out
+
+
+def is_out_of_memory(exc: BaseException) -> bool:
+    """True for CUDA OOM, CPU allocation failures and ``MemoryError``."""
+    if isinstance(exc, MemoryError):
+        return True
+    oom_type = getattr(torch.cuda, "OutOfMemoryError", None)
+    if oom_type is not None and isinstance(exc, oom_type):
+        return True
+    if isinstance(exc, RuntimeError):
+        msg = str(exc).lower()
+        return any(s in msg for s in ("out of memory", "can't allocate memory", "not enough memory",
+                                      "failed to allocate"))
+    return False
+
+
+@contextlib.contextmanager
+def count_macs(model: nn.Module):
+    """Context manager yielding a one-element list that accumulates the multiply-accumulates of
+    every Conv2d / ConvTranspose2d / Linear call of ``model`` inside the block (bias and
+    activations ignored)."""
+    total = [0]
+
+    def hook(module: nn.Module, inputs, output) -> None:
+        if isinstance(module, nn.Conv2d):
+            k = module.kernel_size[0] * module.kernel_size[1]
+            total[0] += output.numel() * (module.in_channels // module.groups) * k
+        elif isinstance(module, nn.ConvTranspose2d):
+            k = module.kernel_size[0] * module.kernel_size[1]
+            total[0] += inputs[0].numel() * (module.out_channels // module.groups) * k
+        elif isinstance(module, nn.Linear):
+            total[0] += output.numel() * module.in_features
+
+    handles = [m.register_forward_hook(hook) for m in model.modules()
+               if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear))]
+    try:
+        yield total
+    finally:
+        for h in handles:
+            h.remove()
+
+
+def _tensor_bytes(model: nn.Module) -> int:
+    seen: set[int] = set()
+    total = 0
+    for t in list(model.parameters()) + list(model.buffers()):
+        if t.data_ptr() not in seen:
+            seen.add(t.data_ptr())
+            total += t.numel() * t.element_size()
+    return total
+
+
+# --------------------------------------------------------------------------------------------
+# memory measurement
+# --------------------------------------------------------------------------------------------
+def _proc_status_kb(*keys: str) -> dict[str, int]:
+    values: dict[str, int] = {}
+    with open("/proc/self/status") as f:
+        for line in f:
+            key, _, rest = line.partition(":")
+            if key in keys:
+                values[key] = int(rest.split()[0])
+    return values
+
+
+def _rss_supported() -> bool:
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return len(_proc_status_kb("VmHWM", "VmRSS")) == 2
+    except OSError:
+        return False
+
+
+def _malloc_trim() -> None:
+    with contextlib.suppress(Exception):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+def _rss_forward_bytes(run) -> tuple[Any, int]:
+    """Run ``run()``; return its result and the increase of the process's peak RSS it caused."""
+    _malloc_trim()
+    before = _proc_status_kb("VmRSS")["VmRSS"]
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")  # reset VmHWM to the current RSS
+    out = run()
+    peak = _proc_status_kb("VmHWM")["VmHWM"]
+    return out, max(peak - before, 0) * 1024
+
+
+def _tensors_forward_bytes(run) -> tuple[Any, int]:
+    """Run ``run()`` while tracking the live storages of all operator outputs; return the peak bytes."""
+    from torch.multiprocessing.reductions import StorageWeakRef
+    from torch.utils._python_dispatch import TorchDispatchMode
+    from torch.utils._pytree import tree_leaves
+
+    class Tracker(TorchDispatchMode):
+        def __init__(self) -> None:
+            super().__init__()
+            self.live: dict[int, tuple[StorageWeakRef, int]] = {}
+            self.current = 0
+            self.peak = 0
+
+        def _sweep(self) -> None:
+            for key in [k for k, (ref, _) in self.live.items() if ref.expired()]:
+                self.current -= self.live.pop(key)[1]
+
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            out = func(*args, **(kwargs or {}))
+            self._sweep()
+            for t in tree_leaves(out):
+                if isinstance(t, torch.Tensor):
+                    storage = t.untyped_storage()
+                    key, nbytes = storage.data_ptr(), storage.nbytes()
+                    if nbytes and key not in self.live:
+                        self.live[key] = (StorageWeakRef(storage), nbytes)
+                        self.current += nbytes
+            self.peak = max(self.peak, self.current)
+            return out
+
+    tracker = Tracker()
+    with tracker:
+        out = run()
+    return out, tracker.peak
+
+
+# --------------------------------------------------------------------------------------------
+# profiling
+# --------------------------------------------------------------------------------------------
+def _build(model_or_name: nn.Module | str, scale: int, in_channels: int | None) -> tuple[nn.Module, str]:
+    if isinstance(model_or_name, nn.Module):
+        return model_or_name, type(model_or_name).__name__
+    from .models import build_model
+
+    name = resolve_model_name(model_or_name)
+    kwargs = {"scale": scale}
+    if in_channels is not None:
+        kwargs["in_channels"] = in_channels
+    return build_model(name, **kwargs), name
+
+
+def profile_model(model_or_name: nn.Module | str, scale: int, size: int = 48, device: str | torch.device = "cpu",
+                  repeats: int = 10, warmup: int = 2, bf16: bool = False, channels_last: bool = False,
+                  in_channels: int | None = None, max_seconds: float | None = None,
+                  memory: str = "auto") -> dict[str, Any]:
+    """Profile one forward pass of a model at one scale (see the module docstring for what is measured).
+
+    Args:
+        model_or_name: a registered model name (built with ``scale=scale``) or a module.
+        scale: upscaling factor; pre-upsampling models get a ``size*scale`` input.
+        size: LR input side (the paper: 48).
+        device: 'cpu', 'cuda', 'cuda:1' or 'auto'.
+        repeats: timed passes (at most; see ``max_seconds``; 0: none). warmup: untimed passes before
+            the memory pass (at most; see ``max_seconds``).
+        bf16: run weights and input in bfloat16. channels_last: NHWC memory format.
+        in_channels: image channels of the input (default: the model's own). A module passed
+            in is moved to ``device`` / bf16 / channels-last in place.
+        max_seconds: stop warming up / timing once that phase has taken this long (>= 1 timed pass).
+        memory: 'auto' | 'rss' | 'tensors' for CPU (CUDA always uses the allocator statistics).
+
+    Returns a dict: model, scale, status ('ok' or 'out of memory'), params, params_k,
+    pre_upsample, input_shape, output_shape, dtype, channels_last, peak_mb, activation_mb,
+    reserved_mb (CUDA), mem_method, gmacs (multiply-accumulates of the convolutions, 1e9),
+    time_ms (median), time_iqr_ms, time_min_ms, first_ms (the very first pass, wall clock),
+    repeats / warmup (passes actually run), device, device_name.
+    """
+    dev = resolve_device(device)
+    dtype = torch.bfloat16 if bf16 else torch.float32
+    model, name = _build(model_or_name, scale, in_channels)
+    model.eval()
+    pre_upsample = bool(getattr(model, "pre_upsample", False))
+    channels = in_channels if in_channels is not None else model_input_channels(model)
+    side = size * scale if pre_upsample else size
+    shape = (1, channels, side, side)
+    row: dict[str, Any] = {
+        "model": name, "scale": scale, "status": "ok", "params": count_parameters(model),
+        "pre_upsample": pre_upsample, "input_shape": "x".join(map(str, shape)), "output_shape": "",
+        "dtype": str(dtype).replace("torch.", ""), "channels_last": channels_last,
+        "peak_mb": math.nan, "activation_mb": math.nan, "reserved_mb": math.nan, "mem_method": "",
+        "gmacs": math.nan, "time_ms": math.nan, "time_iqr_ms": math.nan, "time_min_ms": math.nan,
+        "first_ms": math.nan, "repeats": 0,
+        "warmup": 0, "device": dev.type, "device_name": describe_device(dev),
+    }
+    row["params_k"] = row["params"] / 1000
+    if dev.type == "cuda":
+        mem_method = "cuda-allocator"
+    elif memory == "auto":
+        mem_method = "rss" if _rss_supported() else "tensors"
+    elif memory in ("rss", "tensors"):
+        mem_method = memory
+    else:
+        raise ValueError(f"memory must be 'auto', 'rss' or 'tensors', got {memory!r}")
+    row["mem_method"] = mem_method
+
+    memory_format = torch.channels_last if channels_last else torch.contiguous_format
+    x = None
+    try:
+        model.to(device=dev, dtype=dtype, memory_format=memory_format)
+        gen = torch.Generator().manual_seed(0)
+        x = torch.rand(shape, generator=gen).to(device=dev, dtype=dtype).contiguous(memory_format=memory_format)
+
+        def run() -> torch.Tensor:
+            return _final_output(model(x))
+
+        with torch.inference_mode():
+            # 1) warm-up (stops early once it took max_seconds)
+            first_ms = None
+            warm_ms = 0.0
+            for _ in range(warmup):
+                t0 = time.perf_counter()
+                run()
+                if dev.type == "cuda":
+                    torch.cuda.synchronize(dev)
+                dt = (time.perf_counter() - t0) * 1000
+                first_ms = dt if first_ms is None else first_ms
+                warm_ms += dt
+                row["warmup"] += 1
+                if max_seconds is not None and warm_ms / 1000 >= max_seconds:
+                    break
+            # 2) memory pass (untimed; convolution MACs are counted here too)
+            with count_macs(model) as macs:
+                if dev.type == "cuda":
+                    torch.cuda.synchronize(dev)
+                    gc.collect()
+                    torch.cuda.empty_cache()
+                    base = torch.cuda.memory_allocated(dev)
+                    torch.cuda.reset_peak_memory_stats(dev)
+                    t0 = time.perf_counter()
+                    out = run()
+                    torch.cuda.synchronize(dev)
+                    dt = (time.perf_counter() - t0) * 1000
+                    peak = torch.cuda.max_memory_allocated(dev)
+                    row["peak_mb"] = peak / _MB
+                    row["activation_mb"] = (peak - base) / _MB
+                    row["reserved_mb"] = torch.cuda.max_memory_reserved(dev) / _MB
+                else:
+                    measure = _rss_forward_bytes if mem_method == "rss" else _tensors_forward_bytes
+                    t0 = time.perf_counter()
+                    out, extra = measure(run)
+                    dt = (time.perf_counter() - t0) * 1000
+                    row["activation_mb"] = extra / _MB
+                    row["peak_mb"] = (extra + _tensor_bytes(model) + x.numel() * x.element_size()) / _MB
+            row["gmacs"] = macs[0] / 1e9
+            row["first_ms"] = first_ms if first_ms is not None else dt
+            row["output_shape"] = "x".join(map(str, out.shape))
+            del out
+            # 3) timed passes
+            times: list[float] = []
+            if dev.type == "cuda":
+                torch.cuda.synchronize(dev)
+                for _ in range(repeats):
+                    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+                    start.record()
+                    run()
+                    end.record()
+                    end.synchronize()
+                    times.append(start.elapsed_time(end))
+                    if max_seconds is not None and sum(times) / 1000 >= max_seconds:
+                        break
+            else:
+                for _ in range(repeats):
+                    t0 = time.perf_counter()
+                    run()
+                    times.append((time.perf_counter() - t0) * 1000)
+                    if max_seconds is not None and sum(times) / 1000 >= max_seconds:
+                        break
+        if times:
+            q25, q50, q75 = np.percentile(times, [25, 50, 75])
+            row.update(time_ms=float(q50), time_iqr_ms=float(q75 - q25), time_min_ms=float(min(times)),
+                       repeats=len(times))
+    except Exception as exc:  # noqa: BLE001 -- only out-of-memory is turned into a row
+        if not is_out_of_memory(exc):
+            raise
+        row["status"] = OOM_STATUS
+    finally:
+        x = None
+        if isinstance(model_or_name, str):
+            del model
+        if dev.type == "cuda":
+            gc.collect()
+            torch.cuda.empty_cache()
+    return row
+
+
+COLUMNS = ["method", "model", "scale", "status", "params", "params_k", "pre_upsample", "input_shape",
+           "output_shape", "dtype", "channels_last", "peak_mb", "activation_mb", "reserved_mb",
+           "mem_method", "gmacs", "time_ms", "time_iqr_ms", "time_min_ms", "first_ms", "repeats", "warmup", "device",
+           "device_name"]
+
+
+def _expand_models(models: str | Iterable[str]) -> list[str]:
+    if isinstance(models, str):
+        models = [models]
+    names: list[str] = []
+    for m in models:
+        names.extend(TABLE6_MODELS if m.lower() == "all" else [resolve_model_name(m)])
+    return names
+
+
+def profile_table(models: str | Iterable[str | nn.Module] = "all", scales: Sequence[int] = (2, 4, 8),
+                  size: int = 48, device: str | torch.device = "auto", repeats: int = 10, warmup: int = 2,
+                  bf16: bool = False, channels_last: bool = False, max_seconds: float | None = None,
+                  memory: str = "auto", progress: bool = True) -> pd.DataFrame:
+    """Profile every model at every scale; one row per (model, scale) with the device named.
+
+    ``models``: 'all' (Table VI's methods + EDSR), or registry / paper names. Each model is built
+    anew at each scale (so CSRCNN gets its scale's depth and EDSR/RRDB/D-DBPN their x-specific
+    upsamplers). Columns: see :data:`COLUMNS`; ``method`` is the paper's spelling.
+    """
+    from tqdm.auto import tqdm
+
+    dev = resolve_device(device)
+    names = _expand_models(models) if not isinstance(models, nn.Module) else [models]
+    jobs = [(m, s) for m in names for s in scales]
+    rows = []
+    with tqdm(jobs, desc="profile", disable=not progress, file=sys.stderr) as bar:
+        for m, s in bar:
+            bar.set_postfix_str(f"{m if isinstance(m, str) else type(m).__name__} x{s}")
+            row = profile_model(m, s, size=size, device=dev, repeats=repeats, warmup=warmup, bf16=bf16,
+                                channels_last=channels_last, max_seconds=max_seconds, memory=memory)
+            row["method"] = PAPER_NAMES.get(row["model"], row["model"])
+            rows.append(row)
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def attach_paper_columns(df: pd.DataFrame) -> pd.DataFrame:
+    """Add the paper's Table VI values (paper_params_k, paper_gpu_mb, paper_time_ms) by method/scale."""
+    from .paper import load_paper_table
+
+    paper = load_paper_table("table6").rename(
+        columns={"params_k": "paper_params_k", "gpu_mb": "paper_gpu_mb", "time_ms": "paper_time_ms"})
+    return df.merge(paper, on=["method", "scale"], how="left")
+
+
+# --------------------------------------------------------------------------------------------
+# command line
+# --------------------------------------------------------------------------------------------
+TABLE_COLUMNS = ["method", "scale", "status", "params_k", "input_shape", "gmacs", "peak_mb", "activation_mb",
+                 "time_ms", "time_iqr_ms", "time_min_ms", "first_ms", "repeats"]
+
+
+def format_table(df: pd.DataFrame, fmt: str) -> str:
+    """``df`` as 'csv' (all columns), 'json' (records, all columns) or 'table' (the key columns)."""
+    if fmt == "csv":
+        return df.to_csv(index=False).rstrip("\n")
+    if fmt == "json":
+        return json.dumps(json.loads(df.to_json(orient="records")), indent=2)
+    if fmt == "table":
+        cols = TABLE_COLUMNS + [c for c in ("paper_params_k", "paper_gpu_mb", "paper_time_ms") if c in df]
+        view = df[cols].copy()
+        for c in ("params_k", "gmacs", "peak_mb", "activation_mb", "time_ms", "time_iqr_ms", "time_min_ms",
+                  "first_ms"):
+            view[c] = view[c].map(lambda v: "" if pd.isna(v) else f"{v:.3f}" if c.endswith("_ms") else f"{v:.1f}")
+        return view.to_string(index=False)
+    raise ValueError(f"unknown format {fmt!r}")
+
+
+def run_profile_command(args: argparse.Namespace) -> int:
+    """Handler of ``profile``: print the table to stdout; the device goes to stderr for csv/json
+    (stdout stays machine-readable; it is also the ``device_name`` column) and is the first line,
+    '# device: ...', of the 'table' format. Returns 0 (out-of-memory rows are results, not errors).
+    """
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    dev = resolve_device(args.device)
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        print("error: --device cuda but CUDA is not available", file=sys.stderr)
+        return 2
+    df = profile_table(args.models, args.scales, size=args.size, device=dev, repeats=args.repeats,
+                       warmup=args.warmup, bf16=args.bf16, channels_last=args.channels_last,
+                       max_seconds=args.max_seconds, memory=args.memory, progress=not args.quiet)
+    if args.paper:
+        df = attach_paper_columns(df)
+    device_line = f"device: {describe_device(dev)}"
+    settings = (f"LR {args.size}x{args.size}, batch 1, {'bf16' if args.bf16 else 'fp32'}"
+                f"{', channels_last' if args.channels_last else ''}, median of <= {args.repeats} timed runs "
+                f"after <= {args.warmup} warm-up + 1 memory pass"
+                f"{f', <= {args.max_seconds:g} s per phase' if args.max_seconds else ''}")
+    text = format_table(df, args.format)
+    if args.format == "table":
+        text = f"# {device_line}\n# {settings}\n{text}"
+    else:
+        print(device_line, file=sys.stderr)
+    print(text)
+    if args.output:
+        with open(args.output, "w") as f:
+            f.write(text + "\n")
+    return 0
+
+
+def add_cli_command(subparsers) -> argparse.ArgumentParser:
+    """Add the ``profile`` sub-command (Table VI: parameters, memory, latency) to ``subparsers``."""
+    p = subparsers.add_parser(
+        "profile", help="parameters, peak memory and latency of the models (Table VI)",
+        description="Measure #params, peak forward memory and median latency of each model at each scale "
+                    "for a size x size LR input (pre-upsampling models get the HR-size input). The table "
+                    "goes to stdout; with csv/json the device line goes to stderr.")
+    p.add_argument("--models", nargs="+", default=["all"],
+                   help="'all' (Table VI methods + EDSR) or model names (e.g. srcnn dbpn csrcnn)")
+    p.add_argument("--scales", nargs="+", type=int, default=[2, 4, 8])
+    p.add_argument("--size", type=int, default=48, help="LR input side (default 48)")
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    p.add_argument("--repeats", type=int, default=10, help="timed forward passes (default 10)")
+    p.add_argument("--warmup", type=int, default=2, help="untimed warm-up passes before the memory pass")
+    p.add_argument("--max-seconds", type=float, default=None,
+                   help="cap (seconds) on each model's warm-up and on its timed passes (>= 1 timed pass)")
+    p.add_argument("--bf16", action="store_true", help="bfloat16 weights and input")
+    p.add_argument("--channels-last", action="store_true", help="NHWC memory format")
+    p.add_argument("--memory", default="auto", choices=["auto", "rss", "tensors"],
+                   help="CPU memory method (CUDA uses the allocator's peak)")
+    p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    p.add_argument("--paper", action="store_true", help="add the paper's Table VI columns")
+    p.add_argument("--format", default="table", choices=["csv", "json", "table"])
+    p.add_argument("--output", "-o", default=None, help="also write the printed table to this file")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=run_profile_command)
+    return p
+
+
+if __name__ == "__main__":  # pragma: no cover
+    parser = argparse.ArgumentParser(prog="python -m srlib.profiling")
+    add_cli_command(parser.add_subparsers(dest="command", required=True))
+    ns = parser.parse_args(["profile", *sys.argv[1:]])
+    sys.exit(ns.func(ns))
