@@ -15,7 +15,7 @@ import sys
 from . import __version__
 
 # Modules that contribute sub-commands (imported lazily so `--help` stays fast).
-_COMMAND_MODULES = ["srlib.cli", "srlib.profiling"]
+_COMMAND_MODULES = ["srlib.cli", "srlib.profiling", "srlib.training.cli", "srlib.inference"]
 
 
 def _format_result(result: dict, fmt: str) -> str:

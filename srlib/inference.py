@@ -1,0 +1,319 @@
+"""Using a trained model: load a checkpoint, upscale images of any size (tiled), and the
+``upscale`` command.
+
+* A checkpoint (``.safetensors`` written by :mod:`srlib.training`) carries the model's registry
+  name and keyword arguments in its header, so the model is rebuilt without the training code.
+* Tiled inference: the LR image is cut into ``tile x tile`` cores, each run with ``overlap``
+  extra LR pixels of context on every side, and the output keeps only each core. Tile origins
+  are multiples of ``align`` (8) so the stride-2 layers of the U blocks see the same sampling
+  grid as on the whole image; with an overlap at least the receptive field the result equals
+  untiled inference (up to float rounding).
+* Images: RGB through the model; grey (1 channel) replicated to RGB and the output channels
+  averaged; an alpha channel is upscaled apart with MATLAB bicubic. A 1-channel (Y) model, e.g.
+  the Y-channel FSRCNN, gets Y of YCbCr and Cb/Cr are upscaled with MATLAB bicubic.
+  Outputs are clamped to [0, 1] and rounded to uint8 with :func:`srlib.matlab.quantize`.
+
+This module imports models, data and matlab only (never the training code).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from safetensors import safe_open
+from tqdm.auto import tqdm
+
+from .matlab import imresize, quantize
+
+__all__ = ["LoadedModel", "load_checkpoint", "load_upscaler", "model_upscaler", "upscale_image", "run_tiled",
+           "FadeBlend", "model_in_channels", "resolve_device", "rgb_to_ycbcr", "ycbcr_to_rgb", "add_cli_command"]
+
+_YCBCR = np.array([[65.481, 128.553, 24.966], [-37.797, -74.203, 112.0], [112.0, -93.786, -18.214]])
+_YCBCR_OFFSET = np.array([16.0, 128.0, 128.0])
+
+
+def rgb_to_ycbcr(img: np.ndarray) -> np.ndarray:
+    """MATLAB ``rgb2ycbcr`` of a uint8 RGB image, in float64 on the 0-255 scale (not rounded)."""
+    rgb = np.asarray(img, dtype=np.float64) / 255.0
+    return rgb @ _YCBCR.T + _YCBCR_OFFSET
+
+
+def ycbcr_to_rgb(ycbcr: np.ndarray) -> np.ndarray:
+    """Inverse of :func:`rgb_to_ycbcr`: float RGB in [0, 1] (not clipped)."""
+    return (np.asarray(ycbcr, dtype=np.float64) - _YCBCR_OFFSET) @ np.linalg.inv(_YCBCR).T
+
+
+def resolve_device(device: str | torch.device = "auto") -> torch.device:
+    if str(device) == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    dev = torch.device(device)
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device 'cuda' requested but CUDA is not available")
+    return dev
+
+
+def model_in_channels(model: nn.Module) -> int:
+    """Input image channels of a model (3 for RGB models, 1 for Y-channel ones)."""
+    model = getattr(model, "model", model)
+    if hasattr(model, "config") and hasattr(model.config, "in_channels"):
+        return int(model.config.in_channels)
+    if hasattr(model, "in_channels"):
+        return int(model.in_channels)
+    for m in model.modules():
+        if isinstance(m, nn.Conv2d):
+            return int(m.in_channels)
+    return 3
+
+
+class FadeBlend(nn.Module):
+    """A multi-level model whose last image fades in from the previous level's.
+
+    ``forward`` returns the model's list of images (a single-output model gives a list of one);
+    when ``fade`` is on, the last image is ``alpha * new + (1 - alpha) * up2(previous)``, with
+    ``up2`` the bicubic x2 upsampling. ``alpha`` is a buffer (set with :meth:`set_alpha`), so a
+    compiled model does not recompile when it changes.
+    """
+
+    def __init__(self, model: nn.Module, fade: bool = False, alpha: float = 1.0):
+        super().__init__()
+        self.model = model
+        self.fade = bool(fade)
+        self.register_buffer("alpha", torch.tensor(float(alpha)), persistent=False)
+
+    def set_alpha(self, value: float) -> None:
+        self.alpha.fill_(float(value))
+
+    def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
+        out = self.model(x)
+        outs = list(out) if isinstance(out, (list, tuple)) else [out]
+        if self.fade and len(outs) >= 2:
+            prev = F.interpolate(outs[-2], scale_factor=2, mode="bicubic", align_corners=False)
+            a = self.alpha.to(outs[-1].dtype)
+            outs[-1] = a * outs[-1] + (1 - a) * prev
+        return outs
+
+
+@dataclass
+class LoadedModel:
+    """A model rebuilt from a checkpoint."""
+
+    model: nn.Module  # a FadeBlend around the network (fade off unless the checkpoint is mid-fade)
+    name: str  # registry name
+    kwargs: dict
+    scale: int
+    metadata: dict
+    path: Path
+
+    @property
+    def scales(self) -> tuple[int, ...]:
+        """The factors this model can produce: every level of a cascade (x2, x4, ...), else its scale."""
+        if self.name == "csrcnn":
+            return tuple(2**i for i in range(1, self.scale.bit_length()))
+        return (self.scale,)
+
+
+def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> LoadedModel:
+    """Rebuild the model of a ``.safetensors`` checkpoint written by the training engine.
+
+    Accepts a weights file, or a run directory (its ``final.safetensors``, else its newest
+    step checkpoint).
+    """
+    from .models import build_model
+
+    path = Path(path)
+    if path.is_dir():
+        final = path / "final.safetensors"
+        if final.is_file():
+            path = final
+        else:
+            steps = sorted((path / "checkpoints").glob("step_*.safetensors"))
+            if not steps:
+                raise FileNotFoundError(f"{path} holds no final.safetensors and no checkpoints/step_*.safetensors")
+            path = steps[-1]
+    if not path.is_file():
+        raise FileNotFoundError(f"checkpoint not found: {path}")
+    with safe_open(str(path), framework="pt", device="cpu") as fh:
+        raw = fh.metadata() or {}
+        state = {k: fh.get_tensor(k) for k in fh.keys()}
+    meta: dict[str, Any] = {}
+    for k, v in raw.items():
+        try:
+            meta[k] = json.loads(v)
+        except (json.JSONDecodeError, TypeError):
+            meta[k] = v
+    if "model" not in meta or "model_kwargs" not in meta:
+        raise ValueError(f"{path} has no srlib model description in its header (not written by srlib.training?)")
+    name, kwargs = str(meta["model"]), dict(meta["model_kwargs"])
+    model = build_model(name, **kwargs)
+    model.load_state_dict(state, strict=True)
+    alpha = float(meta.get("fade_alpha", 1.0))
+    wrapped = FadeBlend(model, fade=alpha < 1.0, alpha=alpha)
+    wrapped.eval().to(resolve_device(device))
+    scale = int(meta.get("scale", kwargs.get("scale", 0)))
+    return LoadedModel(wrapped, name, kwargs, scale, meta, path)
+
+
+def _output_index(loaded_scales: tuple[int, ...], scale: int) -> int:
+    if scale not in loaded_scales:
+        raise ValueError(f"this model produces x{', x'.join(map(str, loaded_scales))}; x{scale} was asked for")
+    return loaded_scales.index(scale)
+
+
+def run_tiled(fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, scale: int, tile: int = 0,
+              overlap: int = 24, align: int = 8, progress: bool = False) -> torch.Tensor:
+    """Apply ``fn`` (``(1, C, h, w) -> (1, C', h*scale, w*scale)``) to ``x`` tile by tile.
+
+    ``tile``: LR side of each core (0 or >= the image: one pass); rounded down to a multiple of
+    ``align`` (and at least ``align``); ``overlap``: LR context added on every side, rounded up to
+    a multiple of ``align``.
+    """
+    _, _, h, w = x.shape
+    if tile <= 0 or (h <= tile and w <= tile):
+        return fn(x)
+    tile = max(align, tile // align * align)
+    overlap = int(math.ceil(overlap / align) * align)
+    out = None
+    cores = [(y, xx) for y in range(0, h, tile) for xx in range(0, w, tile)]
+    for y0, x0 in tqdm(cores, desc="tiles", disable=not progress, leave=False):
+        y1, x1 = min(y0 + tile, h), min(x0 + tile, w)
+        ys, xs = max(0, y0 - overlap), max(0, x0 - overlap)
+        ye, xe = min(h, y1 + overlap), min(w, x1 + overlap)
+        piece = fn(x[:, :, ys:ye, xs:xe])
+        if out is None:
+            out = piece.new_zeros((x.shape[0], piece.shape[1], h * scale, w * scale))
+        out[:, :, y0 * scale:y1 * scale, x0 * scale:x1 * scale] = piece[
+            :, :, (y0 - ys) * scale:(y1 - ys) * scale, (x0 - xs) * scale:(x1 - xs) * scale]
+    return out
+
+
+def auto_tile(scale: int, channels: int = 64, budget_bytes: float = 2**30) -> int:
+    """An LR tile side whose feature maps at the output size stay within ``budget_bytes``
+    (about 6 live float32 maps of ``channels`` at ``(tile * scale)^2``)."""
+    side = math.sqrt(budget_bytes / (4 * max(channels, 1) * 6)) / scale
+    return max(32, int(side) // 8 * 8)
+
+
+def model_upscaler(model: nn.Module, model_scales: tuple[int, ...], *, device: str | torch.device | None = None,
+                   tile: int | None = None, overlap: int = 24, amp: bool = False, channels_last: bool = False,
+                   progress: bool = False) -> Callable[[np.ndarray, int], np.ndarray]:
+    """An upscaler ``(lr uint8 H x W x C, scale) -> sr uint8`` from a model returning a list of
+    images (one per factor in ``model_scales``; e.g. a :class:`FadeBlend`)."""
+    dev = next(model.parameters()).device if device is None else torch.device(device)
+    in_ch = model_in_channels(model)
+    width = getattr(getattr(getattr(model, "model", model), "config", None), "channels", 64)
+
+    def upscaler(lr: np.ndarray, scale: int) -> np.ndarray:
+        index = _output_index(model_scales, scale)
+        t = tile if tile is not None else auto_tile(scale, width)
+
+        def fn(x: torch.Tensor) -> torch.Tensor:
+            if channels_last:
+                x = x.contiguous(memory_format=torch.channels_last)
+            with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=amp and dev.type == "cuda"):
+                return model(x)[index].float()
+
+        def run(planes: np.ndarray) -> np.ndarray:  # H x W x C float in [0, 1] -> float output
+            x = torch.from_numpy(np.ascontiguousarray(planes.transpose(2, 0, 1))).float()[None].to(dev)
+            with torch.inference_mode():
+                y = run_tiled(fn, x, scale, tile=t, overlap=overlap, progress=progress)
+            return y[0].clamp(0, 1).permute(1, 2, 0).cpu().double().numpy()
+
+        return upscale_image(lr, scale, run, in_ch)
+
+    return upscaler
+
+
+def upscale_image(img: np.ndarray, scale: int, run: Callable[[np.ndarray], np.ndarray], in_channels: int = 3
+                  ) -> np.ndarray:
+    """Upscale a uint8 ``H x W x C`` image (C = 1 grey, 2 grey + alpha, 3 RGB, 4 RGBA) with ``run``
+    (``H x W x in_channels`` float [0, 1] -> float [0, 1] at ``scale``); returns uint8 with C channels."""
+    img = np.asarray(img)
+    if img.ndim == 2:
+        img = img[..., None]
+    if img.dtype != np.uint8 or img.ndim != 3 or img.shape[2] not in (1, 2, 3, 4):
+        raise ValueError(f"expected a uint8 H x W x C image with C in 1..4, got {img.dtype} {img.shape}")
+    c = img.shape[2]
+    colour, alpha = (img[..., :-1], img[..., -1:]) if c in (2, 4) else (img, None)
+    grey = colour.shape[2] == 1
+    if in_channels == 3:
+        planes = np.repeat(colour, 3, axis=2) if grey else colour
+        out = run(planes.astype(np.float64) / 255.0)
+        sr = quantize(out.mean(axis=2, keepdims=True)) if grey else quantize(out)
+    elif in_channels == 1:
+        if grey:
+            sr = quantize(run(colour.astype(np.float64) / 255.0))
+        else:
+            ycc = rgb_to_ycbcr(colour)
+            y = run(ycc[..., :1] / 255.0)[..., 0] * 255.0
+            cbcr = imresize(ycc[..., 1:], float(scale))
+            sr = quantize(np.clip(ycbcr_to_rgb(np.dstack([y, cbcr])), 0.0, 1.0))
+    else:
+        raise ValueError(f"models with {in_channels} input channels are not supported")
+    if alpha is not None:
+        sr = np.dstack([sr, imresize(alpha, float(scale))])
+    return sr
+
+
+def load_upscaler(path: str | Path, scale: int | None = None, device: str = "auto", tile: int | None = None,
+                  overlap: int = 24, progress: bool = False) -> tuple[Callable[[np.ndarray, int], np.ndarray], str]:
+    """``(upscaler, method name)`` for a trained checkpoint (used by ``srlib evaluate``).
+
+    ``scale`` may be any level of a cascade (an x8 CSRCNN also gives x2 and x4) and defaults to
+    the model's scale.
+    """
+    loaded = load_checkpoint(path, device=device)
+    upscaler, name, _ = _upscaler_for(loaded, scale, device, tile, overlap, progress)
+    return upscaler, name
+
+
+def _upscaler_for(loaded: LoadedModel, scale: int | None, device: str, tile: int | None, overlap: int,
+                  progress: bool) -> tuple[Callable[[np.ndarray, int], np.ndarray], str, int]:
+    scale = loaded.scale if not scale else int(scale)
+    _output_index(loaded.scales, scale)
+    dev = resolve_device(device)
+    upscaler = model_upscaler(loaded.model, loaded.scales, device=dev, tile=tile, overlap=overlap,
+                              amp=False, progress=progress)  # float32 (bf16 would cost accuracy)
+    parent = loaded.path.parent
+    run_name = parent.parent.name if parent.name == "checkpoints" else parent.name
+    return upscaler, f"{loaded.name}:{run_name}/{loaded.path.stem}", scale
+
+
+# ------------------------------------------------------------------------------------------ CLI
+def _cmd_upscale(args: argparse.Namespace) -> int:
+    from .data import load_image, save_image
+
+    img = load_image(args.input, keep_alpha=True)
+    loaded = load_checkpoint(args.weights, device=args.device)
+    upscaler, name, scale = _upscaler_for(loaded, args.scale, args.device, args.tile, args.overlap,
+                                          progress=not args.quiet)
+    sr = upscaler(img, scale)
+    out = Path(args.output) if args.output else Path(args.input).with_name(f"{Path(args.input).stem}_x{scale}.png")
+    save_image(out, sr)
+    if not args.quiet:
+        print(f"{args.input} {img.shape[1]}x{img.shape[0]} -> {out} {sr.shape[1]}x{sr.shape[0]} ({name})")
+    return 0
+
+
+def add_cli_command(subparsers) -> None:
+    p = subparsers.add_parser(
+        "upscale", help="upscale an image with a trained checkpoint",
+        description="Super-resolve one image with a trained model (tiled, so any size fits in memory). "
+                    "Grey images go through the colour model and its channels are averaged; an alpha "
+                    "channel is upscaled with MATLAB bicubic.")
+    p.add_argument("input", help="input image (PNG, BMP, JPEG, ...; grey, RGB, grey+alpha or RGBA)")
+    p.add_argument("--weights", required=True, help="checkpoint (.safetensors) or run directory")
+    p.add_argument("--scale", type=int, default=None, help="2, 4 or 8 (default: the model's scale)")
+    p.add_argument("-o", "--output", default=None, help="output PNG (default: <input>_x<scale>.png)")
+    p.add_argument("--tile", type=int, default=None, help="LR tile side (default: automatic; 0 = no tiling)")
+    p.add_argument("--overlap", type=int, default=24, help="LR context pixels around each tile (default 24)")
+    p.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=_cmd_upscale)

@@ -1,0 +1,177 @@
+"""Checkpoints: weights as safetensors (with the configuration in the header), the training state
+(optimiser, RNG, step) as a ``torch.save`` file that loads with ``weights_only=True``, both
+written atomically (temporary file, fsync, rename), and the "which one is the latest" pointer.
+
+A run directory looks like::
+
+    <out>/config.json                    the TrainConfig of the run (+ resolved model)
+    <out>/log.csv                        step, epoch, loss, lr, psnr, ssim, wall_time, ...
+    <out>/checkpoints/step_00000500.safetensors   weights + metadata
+    <out>/checkpoints/step_00000500.state.pt      optimiser, RNG states, step, config
+    <out>/latest.json                    {"step": 500, "weights": ..., "state": ...}
+    <out>/final.safetensors              the trained model (what --init / evaluate / upscale take)
+    <out>/summary.json                   final scores and timings
+"""
+from __future__ import annotations
+
+import io
+import json
+import os
+import random
+import re
+import uuid
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from safetensors import safe_open
+from safetensors.torch import save as st_save
+
+from .. import __version__
+
+__all__ = ["FORMAT", "CheckpointMismatchError", "atomic_write", "save_weights", "load_weights", "read_metadata",
+           "save_state", "load_state", "rng_state", "set_rng_state", "latest_checkpoint", "checkpoint_paths",
+           "prune_checkpoints"]
+
+FORMAT = "srlib-checkpoint-1"
+_STEP_RE = re.compile(r"step_(\d+)\.safetensors$")
+
+
+class CheckpointMismatchError(ValueError):
+    """A checkpoint made with a different configuration; the message names every differing field."""
+
+    def __init__(self, what: str, diff: dict[str, tuple[Any, Any]], hint: str = ""):
+        self.diff = diff
+        lines = [f"  {k}: {a!r} in the checkpoint, {b!r} now" for k, (a, b) in diff.items()]
+        super().__init__(f"{what} was made with a different configuration ({len(diff)} field(s) differ):\n"
+                         + "\n".join(lines) + (f"\n{hint}" if hint else ""))
+
+
+def atomic_write(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` so that readers see the old file or the whole new one, never a part."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return path
+
+
+def save_weights(path: str | Path, state_dict: dict[str, torch.Tensor], metadata: dict[str, Any]) -> Path:
+    """Save a state dict as safetensors; ``metadata`` values are stored as JSON strings (str kept)."""
+    tensors = {k: v.detach().to("cpu").contiguous().clone() for k, v in state_dict.items()}
+    meta = {"format": FORMAT, "srlib_version": __version__}
+    for k, v in metadata.items():
+        meta[k] = v if isinstance(v, str) else json.dumps(v, sort_keys=True)
+    return atomic_write(path, st_save(tensors, metadata=meta))
+
+
+def read_metadata(path: str | Path) -> dict[str, Any]:
+    """The header metadata of a weights file, JSON values decoded."""
+    with safe_open(str(path), framework="pt") as fh:
+        raw = fh.metadata() or {}
+    out: dict[str, Any] = {}
+    for k, v in raw.items():
+        try:
+            out[k] = json.loads(v)
+        except (json.JSONDecodeError, TypeError):
+            out[k] = v
+    return out
+
+
+def load_weights(path: str | Path, device: str | torch.device = "cpu") -> tuple[dict[str, torch.Tensor], dict]:
+    """``(state_dict, metadata)`` of a weights file."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"checkpoint not found: {path}")
+    tensors = {}
+    with safe_open(str(path), framework="pt", device=str(device)) as fh:
+        for k in fh.keys():
+            tensors[k] = fh.get_tensor(k)
+    return tensors, read_metadata(path)
+
+
+def save_state(path: str | Path, state: dict[str, Any]) -> Path:
+    buf = io.BytesIO()
+    torch.save(state, buf)
+    return atomic_write(path, buf.getvalue())
+
+
+def load_state(path: str | Path) -> dict[str, Any]:
+    """Training state, loaded with ``weights_only=True`` (tensors and plain containers only)."""
+    return torch.load(Path(path), map_location="cpu", weights_only=True)
+
+
+def rng_state() -> dict[str, Any]:
+    """Python, numpy and torch (CPU and CUDA) RNG states as tensors and plain values."""
+    py = random.getstate()
+    np_state = np.random.get_state()
+    state = {
+        "python": [py[0], list(py[1]), py[2]],
+        "numpy": [np_state[0], torch.from_numpy(np_state[1].astype(np.int64)), int(np_state[2]), int(np_state[3]),
+                  float(np_state[4])],
+        "torch": torch.get_rng_state(),
+    }
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def set_rng_state(state: dict[str, Any]) -> None:
+    py = state["python"]
+    random.setstate((py[0], tuple(py[1]), py[2]))
+    npst = state["numpy"]
+    np.random.set_state((npst[0], npst[1].numpy().astype(np.uint32), npst[2], npst[3], npst[4]))
+    torch.set_rng_state(state["torch"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def checkpoint_paths(run_dir: str | Path, step: int) -> tuple[Path, Path]:
+    base = Path(run_dir) / "checkpoints"
+    return base / f"step_{step:08d}.safetensors", base / f"step_{step:08d}.state.pt"
+
+
+def latest_checkpoint(run_dir: str | Path) -> tuple[int, Path, Path] | None:
+    """``(step, weights, state)`` of the newest complete checkpoint of a run, or ``None``.
+
+    Reads ``latest.json``; if it is missing or points at missing files, scans ``checkpoints/``
+    for the highest step with both files.
+    """
+    run_dir = Path(run_dir)
+    pointer = run_dir / "latest.json"
+    if pointer.is_file():
+        try:
+            info = json.loads(pointer.read_text())
+            w, s = run_dir / info["weights"], run_dir / info["state"]
+            if w.is_file() and s.is_file():
+                return int(info["step"]), w, s
+        except (json.JSONDecodeError, KeyError, ValueError):
+            pass
+    best = None
+    for p in (run_dir / "checkpoints").glob("step_*.safetensors") if (run_dir / "checkpoints").is_dir() else []:
+        m = _STEP_RE.search(p.name)
+        if m:
+            step = int(m.group(1))
+            w, s = checkpoint_paths(run_dir, step)
+            if s.is_file() and (best is None or step > best[0]):
+                best = (step, w, s)
+    return best
+
+
+def prune_checkpoints(run_dir: str | Path, keep: int) -> None:
+    """Delete all but the ``keep`` newest step checkpoints."""
+    folder = Path(run_dir) / "checkpoints"
+    steps = sorted(int(m.group(1)) for p in folder.glob("step_*.safetensors") if (m := _STEP_RE.search(p.name)))
+    for step in steps[:-keep] if keep > 0 else []:
+        for p in checkpoint_paths(run_dir, step):
+            if p.exists():
+                p.unlink()
