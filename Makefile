@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install test test-fast clean
+.PHONY: install test test-fast clean book book-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,20 @@ test: $(STAMP)
 ## test-fast: skip the tests marked slow (the Urban100 protocol cells, long training runs)
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow"
+
+## book-deps: add the book's pinned packages (the 'book' extra) to .venv
+BOOK_STAMP := $(VENV)/.book-installed
+$(BOOK_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[dev,book]'
+	touch $(BOOK_STAMP)
+
+book-deps: $(BOOK_STAMP)
+
+## book: run every notebook with papermill (PROFILE=quick by default) and build the book strictly
+PROFILE ?= quick
+DEVICE  ?= auto
+book: $(BOOK_STAMP)
+	PROFILE=$(PROFILE) DEVICE=$(DEVICE) PYTHON=$(BIN)/python bash scripts/build_book.sh
 
 clean:
 	rm -rf $(VENV) .pytest_cache _build

@@ -1,0 +1,119 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# (figure5)=
+# # Figure 5: convergence with and without back-projection
+#
+# The paper's Figure 5 follows PSNR during training for the network with BP-U blocks and the one
+# with traditional U blocks: the first converges faster and higher. Here the curves are drawn from
+# the training logs (`log.csv` of each run: step, loss, learning rate, and four validations per
+# stage on the first images of Set5) of the same two curricula as {ref}`Table III <table3>`: x2, then x4 from x2.
+# Steps are counted from the start of the curriculum, so the x4 stage continues where x2 stopped.
+
+# %% tags=["parameters"]
+profile = "quick"
+device = "auto"
+runs_dir = "runs"
+data_dir = ""
+scale = 4  # last stage shown
+cache_dir = "runs/cache/eval"
+ablation_steps = ""  # JSON such as {"2": 150, "4": 60}; empty: srlib.reports.ABLATION_STEPS for the profile
+
+# %%
+import json
+import warnings
+
+warnings.filterwarnings("ignore", message="IProgress not found")
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+from myst_nb import glue
+
+from srlib import reports
+
+sns.set_theme(style="whitegrid", context="notebook")
+scale = int(scale)
+common = dict(runs_dir=runs_dir, device=device, progress=False, **({"data_root": str(data_dir)} if data_dir else {}))
+stages = [2 ** i for i in range(1, scale.bit_length())]
+steps = json.loads(ablation_steps) if ablation_steps else reports.ABLATION_STEPS.get(profile)
+print(f"steps per curriculum stage of every row: {steps or 'the profile defaults'}")
+
+
+def ablation_run(scale, variant):
+    return reports.curriculum_run(profile, scale, variant, stage_steps=steps,
+                                  name=f"{variant}-ablation" if steps else None, **common)
+
+# %%
+logs = []
+runs = {}
+for label, variant in {"BP-U (back-projection)": "full", "T-U (no back-projection)": "tu"}.items():
+    offset = 0
+    for s in stages:
+        run = ablation_run(s, variant)
+        runs[(label, s)] = run
+        log = run.log().assign(block=label, stage=f"x{s}")
+        log["curriculum step"] = log.step + offset
+        offset += int(run.summary["steps"])
+        logs.append(log)
+logs = pd.concat(logs, ignore_index=True)
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(12, 4))
+sns.lineplot(data=logs, x="curriculum step", y="loss", hue="block", style="stage", ax=axes[0])
+axes[0].set(yscale="log", ylabel="training loss (L1 / L2 phases)", title="Loss")
+val = logs.dropna(subset=["psnr"])
+sns.lineplot(data=val, x="curriculum step", y="psnr", hue="block", style="stage", markers=True, dashes=False, ax=axes[1])
+val_cfg = runs[("BP-U (back-projection)", stages[-1])].info.get("train_config", {})
+val_what = f"first {val_cfg['val_limit']} images of " if val_cfg.get("val_limit") else ""
+axes[1].set(ylabel=f"PSNR on {val_what}{(val_cfg.get('val_sets') or ['Set5'])[0]} (dB)",
+            title="Validation PSNR at the stage's scale")
+for ax in axes:
+    for s in stages[:-1]:
+        boundary = logs[(logs.stage == f"x{s}")]["curriculum step"].max()
+        ax.axvline(boundary, color="gray", ls=":", lw=1)
+fig.suptitle(f"Figure 5 (ours, profile {profile}): BP-U vs T-U along the curriculum")
+fig.tight_layout()
+reports.save_figure(fig, "figure5_convergence")
+plt.show()
+
+# %% [markdown]
+# Where each curve ends, on all of Set5 (the evaluations are shared with, and cached by,
+# {ref}`Table III <table3>`), against the paper's Table III end points. The paper gives no
+# numbers for its Figure 5 itself.
+
+# %%
+from srlib.data import data_root
+from srlib.paper import load_paper_table
+
+root = data_root(data_dir or None)
+ends = []
+for (label, s), run in runs.items():
+    r = reports.evaluate_grid(run.upscaler(s, device), method=label.split(" ")[0], datasets=["Set5"], scales=[s],
+                              root=root, cache_dir=reports.resolve(cache_dir), cache_key=reports.file_sha256(run.weights))
+    ends.append(r)
+end = pd.concat(ends, ignore_index=True)
+paper3 = load_paper_table("table3")
+paper_end = paper3.rename(columns={"block": "method", "set5_psnr": "psnr"}).assign(dataset="Set5")
+cmp = reports.compare(paper_end[["method", "scale", "dataset", "psnr"]], end[["method", "scale", "dataset", "psnr"]],
+                      on=["method", "scale", "dataset"], values=["psnr"])
+cmp = cmp[cmp.scale.isin(stages)]
+reports.styled(reports.comparison_table(cmp, ["scale", "method"], "psnr", 2),
+               "End of each curve, Set5 PSNR (dB): paper (Table III) | ours | difference", "figure5-end")
+
+# %%
+for (label, s), run in runs.items():
+    print(run.provenance(f"{label} x{s}").line())
+last = end.set_index(["method", "scale"]).psnr
+glue("figure5_gain", float(last[("BP-U", scale)] - last[("T-U", scale)]), display=False)

@@ -1,0 +1,116 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# (table4)=
+# # Table IV: how many U and R blocks?
+#
+# Table IV varies the depth of a two-level (x4) network: $U_n$ BP-U blocks per level, a transposed
+# convolution $T$, then $R_m$ refined blocks (one row has a U block in HR space instead). Each row
+# is written in the paper's notation, which `srlib` parses (`CSRCNNConfig.from_notation`), and is
+# trained with the curriculum (x2, then x4 from x2).
+#
+# Nine networks trained twice each is the most expensive page of the book: the profile gives each
+# of them fewer steps than the main model (parameter `grid_steps`), and the `quick` profile trains
+# only three of the rows (parameter `rows`; the others say "not run"). In `quick` the differences
+# between rows are within the noise of such short trainings. The parameter counts are exact
+# whatever the profile.
+
+# %% tags=["parameters"]
+profile = "quick"
+device = "auto"
+runs_dir = "runs"
+data_dir = ""
+datasets = "Set5,Set14"
+grid_steps = ""  # JSON such as {"2": 60, "4": 40}; empty: srlib.reports.TABLE4_STEPS for the profile
+rows = ""  # comma-separated notations to train; empty: srlib.reports.TABLE4_ROWS for the profile (None: all nine)
+cache_dir = "runs/cache/eval"
+
+# %%
+import json
+import time
+import warnings
+
+warnings.filterwarnings("ignore", message="IProgress not found")
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+from myst_nb import glue
+
+from srlib import reports
+from srlib.data import data_root
+from srlib.models.csrcnn import CSRCNNConfig
+from srlib.paper import load_paper_table
+from srlib.param_counts import config_parameters
+
+sns.set_theme(style="whitegrid", context="notebook")
+root = data_root(data_dir or None)
+sets = [d.strip() for d in datasets.split(",") if d.strip()]
+steps = json.loads(grid_steps) if grid_steps else reports.TABLE4_STEPS.get(profile)
+common = dict(runs_dir=runs_dir, device=device, progress=False, **({"data_root": str(data_dir)} if data_dir else {}))
+paper4 = load_paper_table("table4")
+chosen = [r.strip() for r in rows.split(",") if r.strip()] or reports.TABLE4_ROWS.get(profile) or list(paper4.notation)
+start = time.perf_counter()
+print(f"steps per stage: {steps or 'the profile defaults'}; rows trained: {len(chosen)} of {len(paper4)}")
+
+# %% [markdown]
+# ## Parameters: the paper's full-width (64 channels) counts against our networks at 64 channels
+
+# %%
+counts = pd.DataFrame({"method": paper4.notation,
+                       "params_k": [config_parameters(CSRCNNConfig.from_notation(n)) / 1000 for n in paper4.notation]})
+cmp_params = reports.compare(paper4.rename(columns={"notation": "method"})[["method", "params_k"]], counts,
+                             on=["method"], values=["params_k"])
+reports.styled(reports.comparison_table(cmp_params, ["method"], "params_k", 0),
+               "Table IV, parameters (K) at 64 channels: paper | ours | difference", "table4-params")
+
+# %% [markdown]
+# ## PSNR at x4
+
+# %%
+runs, frames = {}, []
+for notation in chosen:
+    run = reports.curriculum_run(profile, 4, "full", name=notation.replace(" ", "_"), notation=notation,
+                                 stage_steps=steps, **common)
+    runs[notation] = run
+    frames.append(reports.evaluate_grid(run.upscaler(4, device), method=notation, datasets=sets, scales=[4],
+                                        root=root, cache_dir=reports.resolve(cache_dir),
+                                        cache_key=reports.file_sha256(run.weights)))
+ours = pd.concat(frames, ignore_index=True)
+paper_long = pd.concat([paper4.rename(columns={"notation": "method", f"{d.lower()}_psnr": "psnr"})
+                        [["method", "psnr"]].assign(dataset=d, scale=4) for d in sets], ignore_index=True)
+cmp = reports.compare(paper_long, ours, on=["method", "scale", "dataset"], values=["psnr"])
+reports.styled(reports.comparison_table(cmp, ["method"], "psnr", 2, columns="dataset"),
+               f"Table IV, x4 PSNR (dB): paper | ours (profile {profile}) | difference", "table4-psnr")
+
+# %% [markdown]
+# The paper's reading of its table: deeper is better, and refined blocks beat an equal number of U
+# blocks in HR space. In a plot of PSNR against parameters:
+
+# %%
+plot = cmp.merge(cmp_params[["method", "params_k_ours"]], on="method")
+fig, axes = plt.subplots(1, 2, figsize=(12, 4), sharex=True)
+for ax, (source, col) in zip(axes, [("paper", "psnr_paper"), (f"ours ({profile})", "psnr_ours")]):
+    sns.scatterplot(data=plot, x="params_k_ours", y=col, hue="method", style="dataset", s=70, ax=ax, legend=ax is axes[1])
+    ax.set(xlabel="parameters at 64 channels (K, ours)", ylabel="x4 PSNR (dB)", title=source)
+axes[1].legend(bbox_to_anchor=(1.02, 1), loc="upper left", fontsize=8)
+fig.tight_layout()
+reports.save_figure(fig, "table4_psnr_vs_params")
+plt.show()
+
+# %%
+for notation, run in runs.items():
+    print(run.provenance(f"{notation} ({run.parameters():,} parameters at this profile's width)").line())
+glue("table4_rows_trained", len(runs), display=False)
+print(f"this page: {reports.format_duration(time.perf_counter() - start)}")

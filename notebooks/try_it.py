@@ -1,0 +1,110 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# (try-it)=
+# # Try it on your own image
+#
+# Upscale any image with the trained CSRCNN, bicubic beside it. Run this notebook with papermill
+# and your own parameters, for example
+#
+# ```bash
+# .venv/bin/papermill notebooks/try_it.ipynb out.ipynb -p image photo.png -p scale 8
+# ```
+#
+# (`.venv/bin/jupytext --to ipynb notebooks/try_it.py` makes the `.ipynb`), or from the command
+# line without a notebook: `python -m srlib upscale photo.png --weights <run>/final.safetensors
+# --scale 8 -o out.png`. The weights are the reference ones when committed, else this profile's
+# curriculum run. Two modes:
+#
+# * `mode = "degrade"`: the image is treated as ground truth, shrunk with MATLAB bicubic, then
+#   upscaled back, so PSNR can be measured (what the benchmarks do);
+# * `mode = "enlarge"`: the image itself is enlarged (no ground truth, no PSNR), which is what a
+#   user usually wants.
+
+# %% tags=["parameters"]
+profile = "quick"
+device = "auto"
+runs_dir = "runs"
+data_dir = ""
+image = ""  # a path; empty: Set14 comic from the data root
+scale = 4  # 2, 4 or 8
+mode = "degrade"  # degrade | enlarge
+reference_dir = "results/reference"
+crop = 0.25  # side of the zoomed crop, as a fraction of the image
+
+# %%
+import time
+import warnings
+from pathlib import Path
+
+warnings.filterwarnings("ignore", message="IProgress not found")
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from srlib import reports
+from srlib.data import data_root, dataset_paths, load_image, make_lr, save_image
+from srlib.evaluation import bicubic_upscaler
+from srlib.metrics import evaluate_pair
+
+scale = int(scale)
+root = data_root(data_dir or None)
+path = Path(image) if image else next(p for p in dataset_paths("Set14", root) if p.stem == "comic")
+refs = reports.reference_runs(reference_dir)
+run = refs.get(scale) or reports.curriculum_run(profile, scale, "full", runs_dir=runs_dir, device=device,
+                                                progress=False, **({"data_root": str(data_dir)} if data_dir else {}))
+print(f"image: {path}")
+print(run.provenance(f"weights: CSRCNN x{scale}").line())
+
+# %%
+img = load_image(path)
+if mode == "degrade":
+    hr, lr = make_lr(img, scale)
+else:
+    hr, lr = None, img
+t0 = time.perf_counter()
+sr = run.upscaler(scale, device)(lr, scale)
+t_sr = time.perf_counter() - t0
+bic = bicubic_upscaler(lr, scale)
+out_dir = reports.resolve("book/notebooks/figures")
+out_dir.mkdir(parents=True, exist_ok=True)
+save_image(out_dir / f"try_it_x{scale}_csrcnn.png", sr)
+print(f"LR {lr.shape[1]}x{lr.shape[0]} -> {sr.shape[1]}x{sr.shape[0]} in {t_sr:.2f} s")
+
+# %%
+h, w = sr.shape[:2]
+ch, cw = max(8, int(h * float(crop))), max(8, int(w * float(crop)))
+y0, x0 = (h - ch) // 2, (w - cw) // 2
+panels = [("input (nearest)", np.kron(lr, np.ones((scale, scale, 1), dtype=lr.dtype))), ("bicubic", bic),
+          ("CSRCNN", sr)] + ([("ground truth", hr)] if hr is not None else [])
+fig, axes = plt.subplots(2, len(panels), figsize=(4 * len(panels), 8))
+for j, (title, im) in enumerate(panels):
+    show = im[..., 0] if im.shape[2] == 1 else im
+    axes[0, j].imshow(show, cmap="gray" if im.shape[2] == 1 else None)
+    axes[0, j].set_title(title)
+    axes[1, j].imshow(show[y0:y0 + ch, x0:x0 + cw], cmap="gray" if im.shape[2] == 1 else None)
+    axes[1, j].set_title(f"{title}, centre crop")
+for ax in axes.ravel():
+    ax.axis("off")
+fig.tight_layout()
+reports.save_figure(fig, f"try_it_x{scale}")
+plt.show()
+
+# %%
+if hr is not None:
+    for name, out in (("bicubic", bic), ("CSRCNN", sr)):
+        s = evaluate_pair(out if out.ndim == 3 else out[..., None], hr, scale)
+        print(f"{name}: PSNR {s.psnr:.2f} dB, SSIM {s.ssim:.4f} (Y channel, {scale} pixels shaved)")
+else:
+    print("enlarge mode: no ground truth, no PSNR")

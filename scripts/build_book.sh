@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Build the companion book:
+#   notebooks/*.py --jupytext--> .ipynb --papermill (parameters)--> book/notebooks/*.ipynb
+#   --> jupyter-book build . -W -n --keep-going   (strict; the book executes nothing itself)
+#
+# The training notebook runs once per curriculum stage: x2, then x4 from x2, then x8 from x4.
+# Any cell error stops the build (papermill's exit code is checked: jupyter-book -W would not
+# notice an error stored in a notebook's outputs).
+#
+# Environment:
+#   PROFILE=quick|smoke|reference|paper   training profile (default quick)
+#   DEVICE=auto|cpu|cuda                  device for training / inference (default auto)
+#   PYTHON=.venv/bin/python               interpreter whose environment has the 'book' extra
+#   NOTEBOOKS="protocol table6_efficiency"  run only these (the book then needs the others'
+#                                         outputs from an earlier build)
+#   SKIP_EXECUTE=1                        only rebuild the HTML from the executed notebooks
+#   SRLIB_DATA_DIR                        data root (default ../shared/data when it exists)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PROFILE="${PROFILE:-quick}"
+DEVICE="${DEVICE:-auto}"
+PYTHON="${PYTHON:-.venv/bin/python}"
+OUT=book/notebooks
+if [[ -z "${SRLIB_DATA_DIR:-}" && -d ../shared/data/benchmark ]]; then
+  export SRLIB_DATA_DIR="$(cd ../shared/data && pwd)"
+fi
+export PYTHONUNBUFFERED=1
+
+ALL="protocol train_x2 train_x4 train_x8 table5_benchmarks table2_ablation table3_ublock figure5_convergence \
+table4_depth table6_efficiency figure6_feature_maps figure10_psnr_vs_params try_it"
+NOTEBOOKS="${NOTEBOOKS:-$ALL}"
+
+mkdir -p "$OUT" _build
+# Marks a complete, successful build (tests/test_book.py checks the HTML only when it exists).
+DONE=_build/html/.book-complete
+rm -f "$DONE"
+TMP="$(mktemp -d)"
+trap 'rm -rf "$TMP"' EXIT
+TIMES=_build/book_times.tsv
+[[ -n "${SKIP_EXECUTE:-}" ]] || printf 'notebook\tseconds\n' > "$TIMES"
+
+# run NAME SOURCE [papermill args...]: jupytext SOURCE -> papermill -> $OUT/NAME.ipynb
+run() {
+  local name="$1" source="$2"; shift 2
+  local t0=$SECONDS
+  echo "== $name (notebooks/$source.py, profile $PROFILE)"
+  "$PYTHON" -m jupytext --quiet --to ipynb --output "$TMP/$name.ipynb" "notebooks/$source.py"
+  if ! "$PYTHON" -m papermill "$TMP/$name.ipynb" "$OUT/$name.ipynb" \
+        --kernel python3 --cwd . --no-progress-bar --log-level WARNING \
+        -r profile "$PROFILE" -r device "$DEVICE" "$@"; then
+    echo "build_book: notebook $name failed (a cell raised); its partial output is $OUT/$name.ipynb" >&2
+    exit 1
+  fi
+  printf '%s\t%d\n' "$name" $((SECONDS - t0)) >> "$TIMES"
+  echo "   $name: $((SECONDS - t0)) s"
+}
+
+if [[ -z "${SKIP_EXECUTE:-}" ]]; then
+  for nb in $NOTEBOOKS; do
+    case "$nb" in
+      train_x2) run train_x2 train_stage -p scale 2 -r init "" ;;
+      train_x4) run train_x4 train_stage -p scale 4 -r init "previous" ;;
+      train_x8) run train_x8 train_stage -p scale 8 -r init "previous" ;;
+      *) run "$nb" "$nb" ;;
+    esac
+  done
+fi
+
+echo "== jupyter-book build (strict: -W -n --keep-going)"
+t0=$SECONDS
+"$PYTHON" -c 'import sys; from jupyter_book.cli.main import main; sys.exit(main())' \
+  build . --builder html -W -n --keep-going
+echo "   jupyter-book: $((SECONDS - t0)) s"
+test -f _build/html/index.html
+printf 'profile=%s\ndevice=%s\nnotebooks=%s\n' "$PROFILE" "$DEVICE" "$NOTEBOOKS" > "$DONE"
+echo "book: _build/html/index.html"

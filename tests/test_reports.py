@@ -1,0 +1,208 @@
+"""srlib.reports: the book's helpers (provenance, paper | ours | difference tables, cached
+evaluations, find-or-train, Table VI budget), on synthetic data: no real dataset needed."""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from srlib import reports
+from srlib.data import save_image
+from srlib.evaluation import bicubic_upscaler
+
+
+def _smooth(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
+    y, x = np.mgrid[0:h, 0:w].astype(np.float64)
+    img = np.zeros((h, w, 3))
+    for c in range(3):
+        for _ in range(3):
+            img[..., c] += np.sin(rng.uniform(0.03, 0.25) * x + rng.uniform(0.03, 0.25) * y + rng.uniform(0, 6.3))
+    img = (img - img.min()) / (img.max() - img.min())
+    return (img * 255).round().astype(np.uint8)
+
+
+@pytest.fixture()
+def tiny_root(tmp_path: Path) -> Path:
+    """A data root with a synthetic 5-image Set5 and a 4-image training folder."""
+    rng = np.random.default_rng(0)
+    for i in range(5):
+        save_image(tmp_path / "benchmark" / "Set5" / "HR" / f"s{i}.png", _smooth(rng, 48, 40 + 8 * i))
+    for i in range(4):
+        save_image(tmp_path / "train" / "mine" / f"t{i}.png", _smooth(rng, 64, 72))
+    return tmp_path
+
+
+# ------------------------------------------------------------------------------ tables
+def test_compare_and_comparison_table_show_missing_datasets_as_text():
+    paper = pd.DataFrame({"method": ["CSRCNN"] * 2, "scale": [4, 4], "dataset": ["Set5", "Manga109"],
+                          "psnr": [32.26, 30.61]})
+    ours = pd.DataFrame({"method": ["CSRCNN"] * 2, "scale": [4, 4], "dataset": ["Set5", "Manga109"],
+                         "psnr": [30.0, math.nan],
+                         "status": ["ok", f"{reports.MISSING}: Manga109 is not under the data root"]})
+    cmp = reports.compare(paper, ours, on=["method", "scale", "dataset"], values=["psnr"])
+    assert cmp.loc[cmp.dataset == "Set5", "psnr_diff"].item() == pytest.approx(30.0 - 32.26)
+    table = reports.comparison_table(cmp, ["method"], "psnr", 2, columns="dataset")
+    assert list(table.columns.get_level_values(0).unique()) == ["Set5", "Manga109"]
+    row = table.loc["CSRCNN"]
+    assert row[("Set5", "paper")] == "32.26" and row[("Set5", "ours")] == "30.00"
+    assert row[("Set5", "difference")] == "-2.26"
+    assert row[("Manga109", "ours")] == reports.MISSING
+    assert row[("Manga109", "difference")] == reports.NO_VALUE
+
+
+def test_compare_marks_rows_we_did_not_run():
+    paper = pd.DataFrame({"method": ["A", "B"], "psnr": [1.0, 2.0]})
+    ours = pd.DataFrame({"method": ["A"], "psnr": [1.5]})
+    cmp = reports.compare(paper, ours, on=["method"], values=["psnr"])
+    table = reports.comparison_table(cmp, ["method"], "psnr", 1)
+    assert table.loc["B", ("psnr", "ours")] == "not run"
+    assert table.loc["A", ("psnr", "difference")] == "+0.5"
+
+
+def test_format_number_and_duration():
+    assert reports.format_number(float("nan"), 2) == reports.NO_VALUE
+    assert reports.format_number(0.123, 2, signed=True) == "+0.12"
+    assert reports.format_duration(42.25) == "42.2 s" or reports.format_duration(42.25) == "42.3 s"
+    assert reports.format_duration(192) == "3 min 12 s"
+    assert reports.format_duration(3900) == "1 h 05 min"
+
+
+def test_provenance_line_names_every_field():
+    p = reports.Provenance("CSRCNN x4", profile="quick", steps=150, training_images=291, device="cpu",
+                           commit="abc123", wall_s=75.0)
+    line = p.line()
+    for part in ("CSRCNN x4", "profile quick", "150 steps", "291 training images", "device cpu", "commit abc123",
+                 "wall time 1 min 15 s"):
+        assert part in line
+    assert "no training" in reports.Provenance("Bicubic", commit="x").line()
+
+
+def test_git_commit_is_a_string():
+    commit = reports.git_commit()
+    assert isinstance(commit, str) and commit
+
+
+# ------------------------------------------------------------------------------ evaluation
+def test_evaluate_grid_reports_missing_datasets_and_caches(tiny_root: Path, tmp_path: Path):
+    cache = tmp_path / "cache"
+    first = reports.evaluate_grid(bicubic_upscaler, method="Bicubic", datasets=["Set5", "Manga109"], scales=[2],
+                                  root=tiny_root, cache_dir=cache, cache_key="bicubic")
+    set5 = first[first.dataset == "Set5"].iloc[0]
+    assert set5.status == "ok" and set5.images == 5 and 20 < set5.psnr < 60 and not set5.cached
+    manga = first[first.dataset == "Manga109"].iloc[0]
+    assert manga.status.startswith(reports.MISSING) and math.isnan(manga.psnr)
+    again = reports.evaluate_grid(bicubic_upscaler, method="Bicubic", datasets=["Set5"], scales=[2], root=tiny_root,
+                                  cache_dir=cache, cache_key="bicubic")
+    assert bool(again.cached.iloc[0]) and again.psnr.iloc[0] == pytest.approx(set5.psnr)
+    other_key = reports.evaluate_grid(bicubic_upscaler, method="Bicubic", datasets=["Set5"], scales=[2],
+                                      root=tiny_root, cache_dir=cache, cache_key="something else")
+    assert not bool(other_key.cached.iloc[0])
+
+
+def test_evaluate_grid_limit_is_labelled(tiny_root: Path):
+    df = reports.evaluate_grid(bicubic_upscaler, method="Bicubic", datasets=["Set5"], scales=[2], root=tiny_root,
+                               limit=2)
+    assert df.status.iloc[0] == "first 2 of 5 images" and df.images.iloc[0] == 2
+
+
+def test_evaluate_grid_needs_a_cache_key_with_a_cache(tiny_root: Path, tmp_path: Path):
+    with pytest.raises(ValueError, match="cache_key"):
+        reports.evaluate_grid(bicubic_upscaler, method="B", datasets=["Set5"], scales=[2], root=tiny_root,
+                              cache_dir=tmp_path)
+
+
+# ------------------------------------------------------------------------------ training configs
+def test_run_key_ignores_runtime_fields_and_follows_the_init_bytes(tmp_path: Path):
+    base = reports.stage_config("smoke", 2)
+    assert reports.run_key(base) == reports.run_key(base.replace(device="cpu", progress=False, val_every=7))
+    assert reports.run_key(base) != reports.run_key(base.replace(steps=base.steps + 1))
+    a, b = tmp_path / "a.safetensors", tmp_path / "b.safetensors"
+    a.write_bytes(b"one")
+    b.write_bytes(b"two")
+    x4 = reports.stage_config("smoke", 4, init=str(a))
+    assert reports.run_key(x4) != reports.run_key(x4.replace(init=str(b)))
+    b.write_bytes(b"one")
+    assert reports.run_key(x4) == reports.run_key(x4.replace(init=str(b)))
+
+
+def test_stage_config_variants():
+    from srlib.training import preset
+
+    full = reports.stage_config("quick", 4, "full")
+    assert full.variant == "full" and full.curriculum == "progressive" and full.val_every > 0
+    model2 = reports.stage_config("quick", 4, "model2")
+    assert model2.curriculum == "none" and model2.steps == preset("quick", 2).steps + preset("quick", 4).steps
+    fsrcnn = reports.stage_config("quick", 4, "fsrcnn")
+    assert fsrcnn.model == "fsrcnn" and fsrcnn.steps == model2.steps
+    model1 = reports.stage_config("quick", 2, "model1", final_scale=4)
+    assert model1.final_scale == 4
+    with pytest.raises(ValueError, match="unknown variant"):
+        reports.stage_config("quick", 4, "nope")
+
+
+def test_find_or_train_trains_once_then_reuses(tiny_root: Path, tmp_path: Path):
+    common = dict(train_sets=(str(tiny_root / "train" / "mine"),), data_root=str(tiny_root),
+                  cache_dir=str(tmp_path / "datacache"), threads=1, progress=False, steps=4, log_every=2,
+                  ckpt_every=2, val_limit=2, device="cpu")
+    runs = tmp_path / "runs"
+    first = reports.curriculum_run("smoke", 4, "full", runs_dir=runs, **common)
+    assert not first.reused and first.weights.is_file()
+    assert first.out_dir.parent == runs / "smoke" and first.out_dir.name.startswith("full-x4-")
+    x2 = [p for p in (runs / "smoke").iterdir() if p.name.startswith("full-x2-")]
+    assert len(x2) == 1, "the x4 stage must train its x2 stage first"
+    again = reports.curriculum_run("smoke", 4, "full", runs_dir=runs, **common)
+    assert again.reused and again.out_dir == first.out_dir
+    log = again.log()
+    assert {"step", "loss", "lr", "psnr", "wall_time"} <= set(log.columns)
+    assert log.psnr.notna().any(), "book runs validate so that Figure 5 has points"
+    prov = again.provenance("x4").line()
+    assert "profile smoke" in prov and "4 steps" in prov and "4 training images" in prov and "reused yes" in prov
+    book = json.loads((again.out_dir / "book_run.json").read_text())
+    assert book["commit"] and book["device"]
+    up = again.upscaler(4, device="cpu")
+    lr = np.zeros((10, 12, 3), np.uint8)
+    assert up(lr, 4).shape == (40, 48, 3) and up(lr, 2).shape == (20, 24, 3)
+    maps = reports.average_feature_maps(again.weights, lr)
+    assert list(maps) == ["level1/u", "level1/up", "level1/hr", "level2/u", "level2/up", "level2/hr"]
+    assert maps["level2/hr"].shape == (40, 48)
+
+
+def test_reference_runs_absent_is_empty(tmp_path: Path):
+    assert reports.reference_runs(tmp_path / "nothing") == {}
+
+
+# ------------------------------------------------------------------------------ Table VI helpers
+def test_forward_flops_grows_with_scale_for_pre_upsampling_models():
+    small, large = reports.forward_flops("srcnn", 2, 16), reports.forward_flops("srcnn", 4, 16)
+    assert large == pytest.approx(4 * small, rel=0.01)
+    assert reports.forward_flops("fsrcnn", 2, 16) > 0
+
+
+def test_efficiency_table_skips_cells_over_the_budget():
+    df = reports.efficiency_table(["fsrcnn", "srcnn"], [2], size=16, device="cpu", max_gflops=0.05, repeats=1)
+    fsr, src = df.set_index("model").loc["fsrcnn"], df.set_index("model").loc["srcnn"]
+    assert fsr.status == "ok" and fsr.time_ms > 0 and fsr.params_k == pytest.approx(12.809, abs=0.5)
+    assert src.status.startswith("not measured") and math.isnan(src.time_ms) and src.params_k > 50
+
+
+def test_matlab_lr_check_without_files_is_empty(tmp_path: Path):
+    assert reports.matlab_lr_check(tmp_path).empty
+
+
+def test_architecture_signature_follows_the_built_network():
+    base = reports.stage_config("smoke", 2)
+    sig = reports.architecture_signature(base)
+    assert sig == reports.architecture_signature(base.replace(device="cpu"))
+    assert sig != reports.architecture_signature(base.replace(channels=base.channels * 2))
+    assert sig != reports.architecture_signature(base.replace(model_options={"fusion": "conv1x1"})) or \
+        base.model_spec()[1].get("fusion") == "conv1x1"
+
+
+def test_stage_steps_set_the_budget_of_stages_and_end_to_end_runs():
+    assert reports.stage_config("quick", 4, "full", stage_steps={2: 10, 4: 5}).steps == 5
+    assert reports.stage_config("quick", 4, "model2", stage_steps={2: 10, 4: 5}).steps == 15
+    assert reports.stage_config("quick", 4, "fsrcnn", stage_steps={"2": 10, "4": 5}).steps == 15
