@@ -52,6 +52,17 @@ run() {
     echo "build_book: notebook $name failed (a cell raised); its partial output is $OUT/$name.ipynb" >&2
     exit 1
   fi
+  # In the rendered book code cells start collapsed (a toggle shows them); outputs stay visible.
+  "$PYTHON" - "$OUT/$name.ipynb" <<'PY'
+import sys
+import nbformat
+path = sys.argv[1]
+nb = nbformat.read(path, as_version=4)
+for cell in nb.cells:
+    if cell.cell_type == "code" and "hide-input" not in cell.metadata.setdefault("tags", []):
+        cell.metadata["tags"].append("hide-input")
+nbformat.write(nb, path)
+PY
   printf '%s\t%d\n' "$name" $((SECONDS - t0)) >> "$TIMES"
   echo "   $name: $((SECONDS - t0)) s"
 }
