@@ -77,7 +77,8 @@ extra_rows = ours[~ours.method.isin(paper6.method)]
 order = list(dict.fromkeys(paper6.method))
 t6["method"] = pd.Categorical(t6.method, order)
 t6 = t6.sort_values(["method", "scale"])
-reports.styled(reports.comparison_table(t6, ["method"], "params_k", 0, columns="scale"),
+# Parameters are counted for every cell, measured or not: no status note on them.
+reports.styled(reports.comparison_table(t6.assign(status="ok"), ["method"], "params_k", 0, columns="scale"),
                "Table VI, parameters (K): paper | ours | difference", "table6-params")
 
 # %%
