@@ -4,6 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
+import torch
 
 from srlib.data import save_image
 from srlib.training import preset
@@ -37,3 +39,12 @@ def tiny_config(root: Path, scale: int = 2, **overrides):
                   threads=1, progress=False, val_every=-1)
     values.update(overrides)
     return preset("smoke", scale, **values)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread_per_module():
+    """Run a test module with one torch thread (the 2-core CI machine is shared), then restore."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)

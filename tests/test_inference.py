@@ -16,7 +16,7 @@ from srlib.matlab import imresize
 from srlib.models import build_model
 from srlib.training.checkpoint import save_weights
 
-from _training_helpers import make_data_root, smooth_image
+from _training_helpers import make_data_root, smooth_image, one_thread_per_module  # noqa: F401 (autouse fixture)
 
 
 def _checkpoint(path, name="csrcnn", seed=0, **kwargs):
@@ -31,14 +31,6 @@ def _checkpoint(path, name="csrcnn", seed=0, **kwargs):
 def x4(tmp_path_factory):
     return _checkpoint(tmp_path_factory.mktemp("ck") / "x4.safetensors", scale=4, channels=8,
                        blocks_per_level=[1, 1], hr_blocks=[1, 1], image_skip="bicubic")
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
 
 
 def test_tiled_equals_untiled(x4):

@@ -12,15 +12,7 @@ from srlib.data import load_image, save_image
 from srlib.matlab import imresize, modcrop
 from srlib.training import PatchBatches, TrainingSet
 
-from _training_helpers import make_data_root, smooth_image
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+from _training_helpers import make_data_root, smooth_image, one_thread_per_module  # noqa: F401 (autouse fixture)
 
 
 @pytest.fixture()

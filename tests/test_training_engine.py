@@ -15,15 +15,7 @@ from srlib.inference import load_checkpoint
 from srlib.training import CheckpointMismatchError, TrainingDivergedError, TrainingSet, train, train_curriculum
 from srlib.training.checkpoint import latest_checkpoint, load_state
 
-from _training_helpers import make_data_root, tiny_config
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+from _training_helpers import make_data_root, tiny_config, one_thread_per_module  # noqa: F401 (autouse fixture)
 
 
 @pytest.fixture(scope="module")
