@@ -28,10 +28,9 @@ runs_dir = "runs"
 data_dir = ""
 scale = 4  # last stage shown
 cache_dir = "runs/cache/eval"
-ablation_steps = ""  # JSON such as {"2": 150, "4": 60}; empty: srlib.reports.ABLATION_STEPS for the profile
+ablation_steps = ""  # JSON such as {"2": 150, "4": 60}; empty: srlib.reports.ABLATION_STEPS (the profile's steps)
 
 # %%
-import json
 import warnings
 
 warnings.filterwarnings("ignore", message="IProgress not found")
@@ -45,15 +44,11 @@ from srlib import reports
 
 sns.set_theme(style="whitegrid", context="notebook")
 scale = int(scale)
-common = dict(runs_dir=runs_dir, device=device, progress=False, **({"data_root": str(data_dir)} if data_dir else {}))
+common = reports.run_options(runs_dir, device, data_dir)
 stages = [2 ** i for i in range(1, scale.bit_length())]
-steps = json.loads(ablation_steps) if ablation_steps else reports.ABLATION_STEPS.get(profile)
-print(f"steps per curriculum stage of every row: {steps or 'the profile defaults'}")
+steps = reports.steps_parameter(ablation_steps, reports.ABLATION_STEPS, profile)
+print(f"steps per curriculum stage of every row: {reports.describe_steps(steps, profile)}")
 
-
-def ablation_run(scale, variant):
-    return reports.curriculum_run(profile, scale, variant, stage_steps=steps,
-                                  name=f"{variant}-ablation" if steps else None, **common)
 
 # %%
 logs = []
@@ -61,7 +56,7 @@ runs = {}
 for label, variant in {"BP-U (back-projection)": "full", "T-U (no back-projection)": "tu"}.items():
     offset = 0
     for s in stages:
-        run = ablation_run(s, variant)
+        run = reports.ablation_run(profile, s, variant, steps, **common)
         runs[(label, s)] = run
         log = run.log().assign(block=label, stage=f"x{s}")
         log["curriculum step"] = log.step + offset

@@ -37,7 +37,6 @@ rows = ""  # comma-separated notations to train; empty: srlib.reports.TABLE4_ROW
 cache_dir = "runs/cache/eval"
 
 # %%
-import json
 import time
 import warnings
 
@@ -57,12 +56,12 @@ from srlib.param_counts import config_parameters
 sns.set_theme(style="whitegrid", context="notebook")
 root = data_root(data_dir or None)
 sets = [d.strip() for d in datasets.split(",") if d.strip()]
-steps = json.loads(grid_steps) if grid_steps else reports.TABLE4_STEPS.get(profile)
-common = dict(runs_dir=runs_dir, device=device, progress=False, **({"data_root": str(data_dir)} if data_dir else {}))
+steps = reports.steps_parameter(grid_steps, reports.TABLE4_STEPS, profile)
+common = reports.run_options(runs_dir, device, data_dir)
 paper4 = load_paper_table("table4")
 chosen = [r.strip() for r in rows.split(",") if r.strip()] or reports.TABLE4_ROWS.get(profile) or list(paper4.notation)
 start = time.perf_counter()
-print(f"steps per stage: {steps or 'the profile defaults'}; rows trained: {len(chosen)} of {len(paper4)}")
+print(f"steps per stage: {reports.describe_steps(steps, profile, (2, 4))}; rows trained: {len(chosen)} of {len(paper4)}")
 
 # %% [markdown]
 # ## Parameters: the paper's full-width (64 channels) counts against our networks at 64 channels
@@ -79,15 +78,11 @@ reports.styled(reports.comparison_table(cmp_params, ["method"], "params_k", 0),
 # ## PSNR at x4
 
 # %%
-runs, frames = {}, []
-for notation in chosen:
-    run = reports.curriculum_run(profile, 4, "full", name=notation.replace(" ", "_"), notation=notation,
-                                 stage_steps=steps, **common)
-    runs[notation] = run
-    frames.append(reports.evaluate_grid(run.upscaler(4, device), method=notation, datasets=sets, scales=[4],
-                                        root=root, cache_dir=reports.resolve(cache_dir),
-                                        cache_key=reports.file_sha256(run.weights)))
-ours = pd.concat(frames, ignore_index=True)
+runs = {notation: reports.curriculum_run(profile, 4, "full", name=notation.replace(" ", "_"), notation=notation,
+                                         stage_steps=steps, **common)
+        for notation in chosen}
+ours = reports.evaluate_runs(((notation, 4, run) for notation, run in runs.items()), datasets=sets, root=root,
+                             cache_dir=cache_dir, device=device)
 paper_long = pd.concat([paper4.rename(columns={"notation": "method", f"{d.lower()}_psnr": "psnr"})
                         [["method", "psnr"]].assign(dataset=d, scale=4) for d in sets], ignore_index=True)
 cmp = reports.compare(paper_long, ours, on=["method", "scale", "dataset"], values=["psnr"])

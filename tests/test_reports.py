@@ -144,6 +144,11 @@ def test_stage_config_variants():
         reports.stage_config("quick", 4, "nope")
 
 
+def x2_run_steps(runs: Path) -> int:
+    (folder,) = [p for p in (runs / "smoke").iterdir() if p.name.startswith("full-x2-")]
+    return json.loads((folder / "summary.json").read_text())["steps"]
+
+
 def test_find_or_train_trains_once_then_reuses(tiny_root: Path, tmp_path: Path):
     common = dict(train_sets=(str(tiny_root / "train" / "mine"),), data_root=str(tiny_root),
                   cache_dir=str(tmp_path / "datacache"), threads=1, progress=False, steps=4, log_every=2,
@@ -161,6 +166,9 @@ def test_find_or_train_trains_once_then_reuses(tiny_root: Path, tmp_path: Path):
     assert log.psnr.notna().any(), "book runs validate so that Figure 5 has points"
     prov = again.provenance("x4").line()
     assert "profile smoke" in prov and "4 steps" in prov and "4 training images" in prov and "reused yes" in prov
+    assert again.curriculum_steps() == 8 and "curriculum steps 8 (with the earlier stages)" in prov
+    assert x2_run_steps(runs) == 4 and "curriculum steps" not in reports.RunRecord(
+        "x2", x2[0], first.config, reused=False).provenance().line()
     book = json.loads((again.out_dir / "book_run.json").read_text())
     assert book["commit"] and book["device"]
     up = again.upscaler(4, device="cpu")
@@ -169,10 +177,74 @@ def test_find_or_train_trains_once_then_reuses(tiny_root: Path, tmp_path: Path):
     maps = reports.average_feature_maps(again.weights, lr)
     assert list(maps) == ["level1/u", "level1/up", "level1/hr", "level2/u", "level2/up", "level2/hr"]
     assert maps["level2/hr"].shape == (40, 48)
+    # the notebooks' shared helpers: an ablation row with its own budget gets its own folder,
+    # and evaluate_runs scores several runs at their scales (cached by their weights)
+    options = reports.run_options(runs, "cpu", tiny_root)
+    fields = {k: v for k, v in common.items() if k not in options and k != "steps"}
+    row = reports.ablation_run("smoke", 2, "full", {2: 3}, **options, **fields)
+    assert row.out_dir.name.startswith("full-ablation-x2-") and row.summary["steps"] == 3
+    scores = reports.evaluate_runs([("x4", 4, again), ("ablation x2", 2, row)], datasets=["Set5"], root=tiny_root,
+                                   cache_dir=tmp_path / "evalcache", device="cpu")
+    assert list(scores.method) == ["x4", "ablation x2"] and list(scores.scale) == [4, 2]
+    assert scores.psnr.notna().all() and not scores.cached.any()
+    cached = reports.evaluate_runs([("x4", 4, again)], datasets=["Set5"], root=tiny_root,
+                                   cache_dir=tmp_path / "evalcache", device="cpu")
+    assert cached.cached.all() and cached.psnr.iloc[0] == scores.psnr.iloc[0]
+
+
+def test_steps_parameter_and_run_options():
+    defaults = {"quick": {2: 10, 4: 5}, "paper": None}
+    assert reports.steps_parameter("", defaults, "quick") == {2: 10, 4: 5}
+    assert reports.steps_parameter("", defaults, "paper") is None
+    assert reports.steps_parameter('{"2": 7, "4": 3}', defaults, "quick") == {2: 7, 4: 3}
+    assert reports.steps_parameter({"8": "4"}, defaults, "quick") == {8: 4}
+    with pytest.raises(ValueError, match="JSON object"):
+        reports.steps_parameter("[1, 2]", defaults, "quick")
+    assert reports.run_options("r", "cpu") == {"runs_dir": "r", "device": "cpu", "progress": False}
+    assert reports.run_options("r", "cpu", "/data")["data_root"] == "/data"
+    assert reports.evaluate_runs([], datasets=["Set5"]).empty
+    assert reports.describe_steps({4: 3, 2: 5}, "quick") == "x2 5, x4 3 (set by this notebook)"
+    from srlib.training import preset
+
+    assert reports.describe_steps(None, "quick", (2, 4)) == (f"x2 {preset('quick', 2).steps}, "
+                                                             f"x4 {preset('quick', 4).steps} (profile quick's own)")
 
 
 def test_reference_runs_absent_is_empty(tmp_path: Path):
     assert reports.reference_runs(tmp_path / "nothing") == {}
+
+
+def test_reference_runs_need_all_three_files(tmp_path: Path):
+    import shutil
+
+    src = reports.REPO_ROOT / "results" / "reference" / "x2"
+    folder = tmp_path / "x2"
+    folder.mkdir()
+    for name in reports.REFERENCE_FILES[1:]:  # no weights
+        shutil.copy(src / name, folder / name)
+    assert reports.reference_runs(tmp_path) == {}
+
+
+def test_committed_reference_reads_like_a_run():
+    refs = reports.reference_runs()
+    assert 2 in refs, "results/reference/x2 is committed"
+    ref = refs[2]
+    scores = ref.scores()
+    assert list(scores.columns) == reports.EVAL_COLUMNS
+    stored = ref.metrics["results"]
+    assert set(scores.dataset) == set(stored)
+    set5 = scores.set_index("dataset").loc["Set5"]
+    assert set5.psnr == pytest.approx(stored["Set5"]["psnr"]) and set5.status == "ok" and set5.cached
+    from srlib.models import build_model
+    from srlib.profiling import count_parameters
+
+    assert ref.parameters() == count_parameters(build_model(*ref.config.model_spec()[:1], **ref.config.model_spec()[1]))
+    line = ref.provenance("reference x2").line()
+    rec = ref.record
+    assert f"{rec['steps']} steps" in line and "profile reference" in line and rec["git_commit"][:10] in line
+    assert "status incomplete" in line or rec["status"] == "complete"
+    lr = np.zeros((6, 7, 3), np.uint8)
+    assert ref.upscaler(2, device="cpu")(lr, 2).shape == (12, 14, 3)
 
 
 # ------------------------------------------------------------------------------ Table VI helpers
