@@ -66,8 +66,11 @@ logs = pd.concat(logs, ignore_index=True)
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(12, 4))
-sns.lineplot(data=logs, x="curriculum step", y="loss", hue="block", style="stage", ax=axes[0])
-axes[0].set(yscale="log", ylabel="training loss (L1 / L2 phases)", title="Loss")
+# The schedule ends each stage with alternating L2 / L1 segments; an L2 loss is on another scale
+# (its square), so only the L1 rows are drawn.
+l1 = logs[logs.loss_kind == "l1"]
+sns.lineplot(data=l1, x="curriculum step", y="loss", hue="block", style="stage", ax=axes[0])
+axes[0].set(yscale="log", ylabel="training L1 loss", title="Loss (L1 steps; L2 fine-tuning steps not drawn)")
 val = logs.dropna(subset=["psnr"])
 sns.lineplot(data=val, x="curriculum step", y="psnr", hue="block", style="stage", markers=True, dashes=False, ax=axes[1])
 val_cfg = runs[("BP-U (back-projection)", stages[-1])].info.get("train_config", {})
@@ -75,6 +78,7 @@ val_what = f"first {val_cfg['val_limit']} images of " if val_cfg.get("val_limit"
 axes[1].set(ylabel=f"PSNR on {val_what}{(val_cfg.get('val_sets') or ['Set5'])[0]} (dB)",
             title="Validation PSNR at the stage's scale")
 for ax in axes:
+    ax.legend(fontsize=7, loc="lower left", framealpha=0.8)
     for s in stages[:-1]:
         boundary = logs[(logs.stage == f"x{s}")]["curriculum step"].max()
         ax.axvline(boundary, color="gray", ls=":", lw=1)
@@ -93,12 +97,8 @@ from srlib.data import data_root
 from srlib.paper import load_paper_table
 
 root = data_root(data_dir or None)
-ends = []
-for (label, s), run in runs.items():
-    r = reports.evaluate_grid(run.upscaler(s, device), method=label.split(" ")[0], datasets=["Set5"], scales=[s],
-                              root=root, cache_dir=reports.resolve(cache_dir), cache_key=reports.file_sha256(run.weights))
-    ends.append(r)
-end = pd.concat(ends, ignore_index=True)
+end = reports.evaluate_runs(((label.split(" ")[0], s, run) for (label, s), run in runs.items()), datasets=["Set5"],
+                            root=root, cache_dir=cache_dir, device=device)
 paper3 = load_paper_table("table3")
 paper_end = paper3.rename(columns={"block": "method", "set5_psnr": "psnr"}).assign(dataset="Set5")
 cmp = reports.compare(paper_end[["method", "scale", "dataset", "psnr"]], end[["method", "scale", "dataset", "psnr"]],
