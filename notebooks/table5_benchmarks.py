@@ -78,7 +78,7 @@ def evaluate_all(method, upscaler_for_scale, key_for_scale):
     return pd.concat(frames, ignore_index=True)
 
 
-ours_csr = evaluate_all("CSRCNN", lambda s: runs[s].upscaler(s, device), lambda s: reports.file_sha256(runs[s].weights))
+ours_csr = evaluate_all("CSRCNN", lambda s: runs[s].upscaler(s, device), lambda s: reports.weights_fingerprint(runs[s].weights))
 ours_bic = evaluate_all("Bicubic", lambda s: bicubic_upscaler, lambda s: "bicubic-matlab-uint8")
 ours = pd.concat([ours_csr, ours_bic], ignore_index=True)
 rows = paper5[paper5.method.isin(["CSRCNN", "Bicubic"]) & paper5.scale.isin(scale_list)

@@ -127,7 +127,7 @@ plt.show()
 # paper's CSRCNN and Bicubic rows of Table V.
 
 # %%
-weights_key = reports.file_sha256(run.weights)
+weights_key = reports.weights_fingerprint(run.weights)
 ours = pd.concat([
     reports.evaluate_grid(run.upscaler(scale, device), method="CSRCNN", datasets=sets, scales=[scale], root=root,
                           cache_dir=reports.resolve(cache_dir), cache_key=weights_key),

@@ -43,7 +43,7 @@ __all__ = [
     "ReferenceResult", "REFERENCE_FILES", "run_options", "steps_parameter",
     "ablation_run", "evaluate_runs", "describe_steps", "NOISE_SEEDS", "forward_flops",
     "efficiency_table", "TABLE6_GFLOP_BUDGET", "TABLE4_STEPS", "TABLE4_ROWS", "TABLE5_PARTIAL", "ABLATION_STEPS",
-    "average_feature_maps", "run_key", "architecture_signature", "RunRecord", "file_sha256", "resolve",
+    "average_feature_maps", "run_key", "architecture_signature", "RunRecord", "file_sha256", "weights_fingerprint", "resolve",
     "styled", "save_figure", "display_path",
 ]
 
@@ -130,6 +130,32 @@ def file_sha256(path: Path | str, chunk: int = 1 << 20) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(chunk), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def weights_fingerprint(path: Path | str) -> str:
+    """Hex sha256 of what a checkpoint holds, for cache and run keys.
+
+    For a ``.safetensors`` file the JSON header is hashed canonically (keys sorted), then the
+    tensor bytes: the safetensors library writes a checkpoint's metadata in a varying order, so
+    two files with equal tensors and equal metadata can differ byte for byte (measured: the same
+    x2 stage trained twice gave identical weights but different files, and its x4 stage was then
+    not reused). Any other file: :func:`file_sha256` of its bytes."""
+    p = Path(path)
+    if p.suffix != ".safetensors":
+        return file_sha256(p)
+    size = p.stat().st_size
+    with open(p, "rb") as f:
+        n = int.from_bytes(f.read(8), "little")
+        if n <= 0 or n > size - 8:
+            raise ValueError(f"{p} is not a safetensors file (header length {n} for a {size}-byte file)")
+        try:
+            header = json.loads(f.read(n))
+        except ValueError as exc:
+            raise ValueError(f"{p} is not a safetensors file (unreadable header: {exc})") from None
+        h = hashlib.sha256(json.dumps(header, sort_keys=True).encode())
+        for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
 
@@ -349,13 +375,14 @@ STAGE_VARIANTS = ("full", "model1", "model2", "model3", "tu", "fsrcnn")
 def run_key(config) -> str:
     """sha256 of what a training computes: every :class:`~srlib.training.TrainConfig` field except
     the runtime ones (device, paths, logging, ...), plus the *content* of the ``init``
-    checkpoint. Two configs with the same key train the same network the same way."""
+    checkpoint (:func:`weights_fingerprint`). Two configs with the same key train the same
+    network the same way."""
     from .training import RUNTIME_FIELDS
 
     data = {k: v for k, v in config.to_dict().items() if k not in RUNTIME_FIELDS}
     data["architecture"] = architecture_signature(config)
     if config.init:
-        data["init_sha256"] = file_sha256(resolve(config.init))
+        data["init_sha256"] = weights_fingerprint(resolve(config.init))
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -716,7 +743,7 @@ def evaluate_runs(runs: Iterable[tuple[str, int, Any]], *, datasets: Sequence[st
     ``cache_dir`` by the sha256 of its weights. One frame, one row per run x dataset."""
     frames = [evaluate_grid(run.upscaler(scale, device), method=method, datasets=datasets, scales=[scale], root=root,
                             cache_dir=resolve(cache_dir) if cache_dir else None,
-                            cache_key=file_sha256(run.weights))
+                            cache_key=weights_fingerprint(run.weights))
               for method, scale, run in runs]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=EVAL_COLUMNS)
 

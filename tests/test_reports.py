@@ -116,17 +116,23 @@ def test_evaluate_grid_needs_a_cache_key_with_a_cache(tiny_root: Path, tmp_path:
 
 
 # ------------------------------------------------------------------------------ training configs
-def test_run_key_ignores_runtime_fields_and_follows_the_init_bytes(tmp_path: Path):
+def test_run_key_ignores_runtime_fields_and_follows_the_init_content(tmp_path: Path):
+    import torch
+    from safetensors.torch import save_file
+
     base = reports.stage_config("smoke", 2)
     assert reports.run_key(base) == reports.run_key(base.replace(device="cpu", progress=False, val_every=7))
     assert reports.run_key(base) != reports.run_key(base.replace(steps=base.steps + 1))
-    a, b = tmp_path / "a.safetensors", tmp_path / "b.safetensors"
-    a.write_bytes(b"one")
-    b.write_bytes(b"two")
+    a, b, c = tmp_path / "a.safetensors", tmp_path / "b.safetensors", tmp_path / "c.safetensors"
+    save_file({"w": torch.zeros(3)}, str(a), metadata={"scale": "2", "step": "20"})
+    save_file({"w": torch.ones(3)}, str(b), metadata={"scale": "2", "step": "20"})
     x4 = reports.stage_config("smoke", 4, init=str(a))
     assert reports.run_key(x4) != reports.run_key(x4.replace(init=str(b)))
-    b.write_bytes(b"one")
-    assert reports.run_key(x4) == reports.run_key(x4.replace(init=str(b)))
+    _reordered_safetensors(a, c)  # equal content, other bytes: the same training
+    assert reports.run_key(x4) == reports.run_key(x4.replace(init=str(c)))
+    other = tmp_path / "x.bin"
+    other.write_bytes(b"one")
+    assert reports.run_key(x4.replace(init=str(other))) != reports.run_key(x4)
 
 
 def test_stage_config_variants():
@@ -190,6 +196,43 @@ def test_find_or_train_trains_once_then_reuses(tiny_root: Path, tmp_path: Path):
     cached = reports.evaluate_runs([("x4", 4, again)], datasets=["Set5"], root=tiny_root,
                                    cache_dir=tmp_path / "evalcache", device="cpu")
     assert cached.cached.all() and cached.psnr.iloc[0] == scores.psnr.iloc[0]
+
+
+def _reordered_safetensors(src: Path, dst: Path) -> None:
+    """``src`` with its header's metadata keys in reverse order (what safetensors itself does at
+    random between two saves of equal checkpoints)."""
+    raw = src.read_bytes()
+    n = int.from_bytes(raw[:8], "little")
+    header = json.loads(raw[8:8 + n])
+    header["__metadata__"] = dict(reversed(list(header["__metadata__"].items())))
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * (n - len(text))  # same length: the data offsets stay valid
+    assert len(text) == n
+    dst.write_bytes(raw[:8] + text + raw[8 + n:])
+
+
+def test_weights_fingerprint_ignores_metadata_order_only(tmp_path: Path):
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    tensors = {"w": torch.arange(6, dtype=torch.float32).reshape(2, 3), "b": torch.ones(3)}
+    a, b, c = tmp_path / "a.safetensors", tmp_path / "b.safetensors", tmp_path / "c.safetensors"
+    save_file(tensors, str(a), metadata={"scale": "2", "model": "csrcnn", "step": "500"})
+    _reordered_safetensors(a, b)
+    assert reports.file_sha256(a) != reports.file_sha256(b), "the reordered copy must differ byte for byte"
+    assert all(torch.equal(load_file(str(b))[k], v) for k, v in tensors.items())
+    assert reports.weights_fingerprint(a) == reports.weights_fingerprint(b)
+    save_file({**tensors, "b": torch.ones(3) * 2}, str(c), metadata={"scale": "2", "model": "csrcnn", "step": "500"})
+    assert reports.weights_fingerprint(c) != reports.weights_fingerprint(a)
+    save_file(tensors, str(c), metadata={"scale": "4", "model": "csrcnn", "step": "500"})
+    assert reports.weights_fingerprint(c) != reports.weights_fingerprint(a), "metadata values still count"
+    other = tmp_path / "w.pt"
+    other.write_bytes(b"not safetensors")
+    assert reports.weights_fingerprint(other) == reports.file_sha256(other)
+    bad = tmp_path / "bad.safetensors"
+    bad.write_bytes(b"\xff" * 16)
+    with pytest.raises(ValueError, match="not a safetensors file"):
+        reports.weights_fingerprint(bad)
 
 
 def test_steps_parameter_and_run_options():
