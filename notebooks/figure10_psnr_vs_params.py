@@ -54,8 +54,7 @@ run = reports.curriculum_run(profile, 8, "full", runs_dir=runs_dir, device=devic
 
 
 def set5_x8(record):
-    r = reports.evaluate_grid(record.upscaler(8, device), method="CSRCNN", datasets=["Set5"], scales=[8], root=root,
-                              cache_dir=reports.resolve(cache_dir), cache_key=reports.weights_fingerprint(record.weights))
+    r = reports.evaluate_runs([("CSRCNN", 8, record)], datasets=["Set5"], root=root, cache_dir=cache_dir, device=device)
     return float(r.psnr.iloc[0])
 
 

@@ -33,7 +33,7 @@ from tqdm.auto import tqdm
 
 from .matlab import imresize, quantize
 
-__all__ = ["LoadedModel", "load_checkpoint", "load_upscaler", "model_upscaler", "upscale_image", "run_tiled",
+__all__ = ["LoadedModel", "decode_metadata", "load_checkpoint", "load_upscaler", "model_upscaler", "upscale_image", "run_tiled",
            "FadeBlend", "model_in_channels", "resolve_device", "rgb_to_ycbcr", "ycbcr_to_rgb", "add_cli_command"]
 
 _YCBCR = np.array([[65.481, 128.553, 24.966], [-37.797, -74.203, 112.0], [112.0, -93.786, -18.214]])
@@ -120,6 +120,18 @@ class LoadedModel:
         return (self.scale,)
 
 
+def decode_metadata(raw: dict[str, str] | None) -> dict[str, Any]:
+    """A safetensors header's metadata (all strings) with JSON values decoded; a value that is
+    not JSON stays the string it is."""
+    out: dict[str, Any] = {}
+    for k, v in (raw or {}).items():
+        try:
+            out[k] = json.loads(v)
+        except (json.JSONDecodeError, TypeError):
+            out[k] = v
+    return out
+
+
 def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> LoadedModel:
     """Rebuild the model of a ``.safetensors`` checkpoint written by the training engine.
 
@@ -141,14 +153,8 @@ def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> Loa
     if not path.is_file():
         raise FileNotFoundError(f"checkpoint not found: {path}")
     with safe_open(str(path), framework="pt", device="cpu") as fh:
-        raw = fh.metadata() or {}
+        meta = decode_metadata(fh.metadata())
         state = {k: fh.get_tensor(k) for k in fh.keys()}
-    meta: dict[str, Any] = {}
-    for k, v in raw.items():
-        try:
-            meta[k] = json.loads(v)
-        except (json.JSONDecodeError, TypeError):
-            meta[k] = v
     if "model" not in meta or "model_kwargs" not in meta:
         raise ValueError(f"{path} has no srlib model description in its header (not written by srlib.training?)")
     name, kwargs = str(meta["model"]), dict(meta["model_kwargs"])

@@ -29,6 +29,7 @@ from safetensors import safe_open
 from safetensors.torch import save as st_save
 
 from .. import __version__
+from ..inference import decode_metadata
 
 __all__ = ["FORMAT", "CheckpointMismatchError", "atomic_write", "save_weights", "load_weights", "read_metadata",
            "save_state", "load_state", "rng_state", "set_rng_state", "latest_checkpoint", "checkpoint_paths",
@@ -77,14 +78,7 @@ def save_weights(path: str | Path, state_dict: dict[str, torch.Tensor], metadata
 def read_metadata(path: str | Path) -> dict[str, Any]:
     """The header metadata of a weights file, JSON values decoded."""
     with safe_open(str(path), framework="pt") as fh:
-        raw = fh.metadata() or {}
-    out: dict[str, Any] = {}
-    for k, v in raw.items():
-        try:
-            out[k] = json.loads(v)
-        except (json.JSONDecodeError, TypeError):
-            out[k] = v
-    return out
+        return decode_metadata(fh.metadata())
 
 
 def load_weights(path: str | Path, device: str | torch.device = "cpu") -> tuple[dict[str, torch.Tensor], dict]:
