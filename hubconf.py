@@ -8,9 +8,11 @@
     levels = net(lr)          # lr: (B, 3, H, W) RGB in [0, 1]; a list of the x2, x4, ... images
     sr = levels[-1].clamp(0, 1)
 
-The pretrained weights are the committed reference results, ``results/reference/x<scale>/``
-(see its README.md for how they were trained and how far they are from the paper). They are
-stored in fp16 and loaded into the float32 model. For whole images with the paper's protocol
+The pretrained weights are the best committed result for the scale (the higher stored Set5
+PSNR of ``results/campaign/x<scale>/``, the CPU campaign, and ``results/reference/x<scale>/``;
+``weights="campaign"`` or ``"reference"`` picks one; each folder's provenance.json says how it
+was trained and how far it is from the paper). They are stored in fp16 and loaded into the
+float32 model; the architecture is read from the weights' header. For whole images with the paper's protocol
 (tiling, grey / alpha handling, MATLAB rounding) use ``srlib.inference.load_upscaler`` or
 ``python -m srlib upscale`` instead of calling the network directly.
 """
@@ -21,22 +23,45 @@ from pathlib import Path
 dependencies = ["torch", "numpy", "safetensors"]
 
 _ROOT = Path(__file__).resolve().parent
-_WEIGHTS = "results/reference/x{scale}/weights_fp16.safetensors"
+_WEIGHTS = "results/{kind}/x{scale}/weights_fp16.safetensors"
+_KINDS = ("best", "campaign", "reference")
 
 
 def reference_weights(scale: int) -> Path:
     """Path of the committed reference weights for ``scale`` (which may not exist yet)."""
-    return _ROOT / _WEIGHTS.format(scale=int(scale))
+    return _ROOT / _WEIGHTS.format(kind="reference", scale=int(scale))
 
 
-def csrcnn(scale: int = 2, pretrained: bool = True, device: str = "cpu", **kwargs):
-    """The paper's CSRCNN (64 channels, U blocks 6/4/2, one refined block per level; the
-    ``reference`` profile's architecture, with its bicubic image skip) for ``scale`` 2, 4 or 8.
+def committed_weights(scale: int, weights: str = "best") -> Path:
+    """Path of the committed weights ``weights`` (``'best'``, ``'campaign'``, ``'reference'``)
+    for ``scale``; ``'best'`` is :func:`srlib.reports.committed_results`' pick (the higher stored
+    Set5 PSNR). Raises ``FileNotFoundError`` naming the missing file(s)."""
+    if weights not in _KINDS:
+        raise ValueError(f"weights must be one of {_KINDS}, got {weights!r}")
+    from srlib import reports
+
+    found = {"best": reports.committed_results, "campaign": reports.campaign_runs,
+             "reference": reports.reference_runs}[weights](scales=(int(scale),))
+    if int(scale) not in found:
+        kinds = ("campaign", "reference") if weights == "best" else (weights,)
+        missing = " or ".join(_WEIGHTS.format(kind=k, scale=int(scale)) for k in kinds)
+        raise FileNotFoundError(
+            f"no pretrained CSRCNN x{scale} is committed yet: {missing} is missing (the CPU campaign, "
+            f"srlib.campaign, and scripts/gpu_stage.sh train them). Use pretrained=False for the untrained model.")
+    return found[int(scale)].weights
+
+
+def csrcnn(scale: int = 2, pretrained: bool = True, device: str = "cpu", weights: str = "best",
+           profile: str = "reference", **kwargs):
+    """CSRCNN for ``scale`` 2, 4 or 8: the best committed weights, or an untrained network.
 
     Args:
         scale: 2, 4 or 8 (an x8 cascade also produces the x2 and x4 images).
-        pretrained: load the committed reference weights ``results/reference/x<scale>/``;
-            ``False`` returns the untrained network (``kwargs`` override the architecture then).
+        pretrained: load committed weights (``weights``: ``'best'``, ``'campaign'`` or
+            ``'reference'``; the architecture comes from their header). ``False`` returns the
+            untrained network of the training ``profile`` (default ``'reference'``: the paper's
+            64 channels, U blocks 6/4/2, one refined block per level, bicubic image skip;
+            ``kwargs`` override the architecture then).
         device: where the model is put.
 
     Returns:
@@ -53,12 +78,7 @@ def csrcnn(scale: int = 2, pretrained: bool = True, device: str = "cpu", **kwarg
     if pretrained:
         if kwargs:
             raise ValueError(f"architecture options {sorted(kwargs)} only apply with pretrained=False")
-        path = reference_weights(scale)
-        if not path.is_file():
-            raise FileNotFoundError(
-                f"no pretrained CSRCNN x{scale} is committed yet: {path.relative_to(_ROOT)} is missing "
-                f"(issue 6: the x4 and x8 stages are trained on GPU windows with scripts/gpu_stage.sh). "
-                f"Use pretrained=False for the untrained model.")
+        path = committed_weights(scale, weights)
         from srlib.inference import load_checkpoint
 
         loaded = load_checkpoint(path, device=device)
@@ -70,6 +90,6 @@ def csrcnn(scale: int = 2, pretrained: bool = True, device: str = "cpu", **kwarg
     from srlib.models import build_model
     from srlib.training import preset
 
-    name, model_kwargs = preset("reference", scale).model_spec(scale)
+    name, model_kwargs = preset(profile, scale).model_spec(scale)
     model_kwargs.update(kwargs)
     return build_model(name, **model_kwargs).to(device).eval()

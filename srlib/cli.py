@@ -15,7 +15,8 @@ import sys
 from . import __version__
 
 # Modules that contribute sub-commands (imported lazily so `--help` stays fast).
-_COMMAND_MODULES = ["srlib.cli", "srlib.profiling", "srlib.training.cli", "srlib.inference"]
+_COMMAND_MODULES = ["srlib.cli", "srlib.profiling", "srlib.training.cli", "srlib.inference",
+                    "srlib.campaign"]
 
 
 def _format_result(result: dict, fmt: str) -> str:

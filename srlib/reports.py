@@ -40,6 +40,7 @@ __all__ = [
     "MISSING", "NO_VALUE", "REPO_ROOT", "Provenance", "git_commit", "code_fingerprint",
     "dataset_fingerprint", "evaluate_grid", "matlab_lr_check", "compare", "comparison_table",
     "format_number", "find_or_train", "curriculum_run", "stage_config", "reference_runs",
+    "campaign_runs", "committed_results",
     "ReferenceResult", "REFERENCE_FILES", "run_options", "steps_parameter",
     "ablation_run", "evaluate_runs", "describe_steps", "NOISE_SEEDS", "forward_flops",
     "efficiency_table", "TABLE6_GFLOP_BUDGET", "TABLE4_STEPS", "TABLE4_ROWS", "TABLE5_PARTIAL", "ABLATION_STEPS",
@@ -548,10 +549,11 @@ class ReferenceResult:
 
     scale: int
     folder: Path
+    kind: str = "reference"  # or "campaign" (results/campaign/x<s>/, written by srlib.campaign.publish)
 
     @property
     def label(self) -> str:
-        return f"reference-x{self.scale}"
+        return f"{self.kind}-x{self.scale}"
 
     @property
     def weights(self) -> Path:
@@ -621,6 +623,32 @@ def reference_runs(reference_dir: Path | str = "results/reference", scales: Sequ
         folder = base / f"x{s}"
         if all((folder / name).is_file() for name in REFERENCE_FILES):
             out[int(s)] = ReferenceResult(int(s), folder)
+    return out
+
+
+def campaign_runs(campaign_dir: Path | str = "results/campaign", scales: Sequence[int] = (2, 4, 8)
+                  ) -> dict[int, ReferenceResult]:
+    """Published stages of the CPU campaign (:mod:`srlib.campaign`) under ``<campaign_dir>/x<s>/``,
+    read as :class:`ReferenceResult` (the same files), ``{scale: result}``."""
+    base = resolve(campaign_dir)
+    out: dict[int, ReferenceResult] = {}
+    for s in scales:
+        folder = base / f"x{s}"
+        if all((folder / name).is_file() for name in REFERENCE_FILES):
+            out[int(s)] = ReferenceResult(int(s), folder, kind="campaign")
+    return out
+
+
+def committed_results(scales: Sequence[int] = (2, 4, 8), reference_dir: Path | str = "results/reference",
+                      campaign_dir: Path | str = "results/campaign") -> dict[int, ReferenceResult]:
+    """The best committed weights per scale: the one with the higher stored Set5 PSNR among the
+    campaign stage and the reference result (``{scale: result}``; scales with neither absent)."""
+    out: dict[int, ReferenceResult] = {}
+    candidates = [campaign_runs(campaign_dir, scales), reference_runs(reference_dir, scales)]
+    for s in scales:
+        found = [c[s] for c in candidates if s in c]
+        if found:
+            out[int(s)] = max(found, key=lambda r: r.metrics.get("results", {}).get("Set5", {}).get("psnr", -1.0))
     return out
 
 

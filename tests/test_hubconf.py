@@ -21,11 +21,16 @@ def test_hubconf_declares_its_dependencies():
     assert callable(module.csrcnn)
 
 
-def test_pretrained_x2_has_the_committed_weights():
+def test_pretrained_x2_has_the_best_committed_weights():
     from safetensors.torch import load_file
 
-    weights = REPO_ROOT / "results" / "reference" / "x2" / "weights_fp16.safetensors"
-    assert weights.is_file(), f"{weights} not committed"
+    from srlib import reports
+
+    best = reports.committed_results(scales=(2,))
+    assert 2 in best, "no x2 weights committed under results/"
+    weights = best[2].weights
+    candidates = list(reports.campaign_runs(scales=(2,)).values()) + list(reports.reference_runs(scales=(2,)).values())
+    assert best[2].metrics["results"]["Set5"]["psnr"] == max(c.metrics["results"]["Set5"]["psnr"] for c in candidates)
     net = _hub(scale=2, pretrained=True)
     assert not net.training
     stored = load_file(str(weights))
@@ -40,7 +45,7 @@ def test_pretrained_x2_has_the_committed_weights():
 
 
 def test_untrained_model_has_the_same_architecture_and_other_weights():
-    trained = _hub(scale=2, pretrained=True)
+    trained = _hub(scale=2, pretrained=True, weights="reference")
     fresh = _hub(scale=2, pretrained=False)
     ts, fs = trained.state_dict(), fresh.state_dict()
     assert {k: tuple(v.shape) for k, v in ts.items()} == {k: tuple(v.shape) for k, v in fs.items()}
@@ -53,11 +58,16 @@ def test_untrained_model_has_the_same_architecture_and_other_weights():
 
 @pytest.mark.parametrize("scale", [4, 8])
 def test_missing_pretrained_scale_names_the_file(scale):
-    path = REPO_ROOT / "results" / "reference" / f"x{scale}" / "weights_fp16.safetensors"
-    if path.is_file():
+    paths = [REPO_ROOT / "results" / kind / f"x{scale}" / "weights_fp16.safetensors" for kind in ("campaign", "reference")]
+    if any(p.is_file() for p in paths):
         pytest.skip(f"x{scale} weights are committed now")
-    with pytest.raises(FileNotFoundError, match=f"results/reference/x{scale}/weights_fp16.safetensors"):
+    with pytest.raises(FileNotFoundError, match=f"results/campaign/x{scale}/weights_fp16.safetensors"):
         _hub(scale=scale, pretrained=True)
+
+
+def test_unknown_weights_choice():
+    with pytest.raises(ValueError, match="weights must be one of"):
+        _hub(scale=2, pretrained=True, weights="latest")
 
 
 def test_bad_scale():

@@ -41,7 +41,11 @@ from .data import PatchBatches, TrainingSet
 __all__ = ["train", "train_curriculum", "TrainResult", "TrainingDivergedError", "lr_at", "loss_kind_at",
            "fade_alpha_at", "LOG_COLUMNS"]
 
-LOG_COLUMNS = ["step", "epoch", "loss", "lr", "psnr", "ssim", "wall_time", "loss_kind", "alpha", "patches_per_s"]
+#: Columns of a run's ``log.csv``. ``wall_time``: seconds since the run started (all pieces);
+#: ``cpu_time``: CPU seconds of this process spent in training steps (all threads, all pieces;
+#: validation excluded), the compute measure of the campaign's compute-fidelity curve.
+LOG_COLUMNS = ["step", "epoch", "loss", "lr", "psnr", "ssim", "wall_time", "cpu_time", "loss_kind", "alpha",
+               "patches_per_s"]
 _ARCH_IGNORE = {"scale", "blocks_per_level", "hr_blocks", "init"}  # init: only the new levels
 
 
@@ -302,12 +306,13 @@ def _train(config: TrainConfig, out: Path, resume: bool, data: TrainingSet | Non
         opt = torch.optim.SGD(net.parameters(), lr=config.lr, momentum=config.momentum,
                               weight_decay=config.weight_decay)
     start = 0
-    prev_wall = prev_train = 0.0
+    prev_wall = prev_train = prev_cpu = 0.0
     if state is not None:
         opt.load_state_dict(state["optimizer"])
         ck.set_rng_state(state["rng"])
         start = int(state["step"])
         prev_wall, prev_train = float(state.get("wall_time", 0.0)), float(state.get("train_seconds", 0.0))
+        prev_cpu = float(state.get("cpu_seconds", 0.0))
 
     # ---- data (rank 0 builds the cache first)
     if data is None:
@@ -363,14 +368,15 @@ def _train(config: TrainConfig, out: Path, resume: bool, data: TrainingSet | Non
             "step": step, "optimizer": opt.state_dict(), "rng": ck.rng_state(), "config": config.to_dict(),
             "new_levels": new_levels, "init_info": init_info,
             "wall_time": prev_wall + time.perf_counter() - wall_start,
-            "train_seconds": prev_train + train_seconds, "world_size": world})
+            "train_seconds": prev_train + train_seconds, "cpu_seconds": prev_cpu + cpu_seconds,
+            "world_size": world})
         ck.atomic_write(out / "latest.json", json.dumps(
             {"step": step, "weights": str(wpath.relative_to(out)), "state": str(spath.relative_to(out))}).encode())
         ck.prune_checkpoints(out, config.keep_checkpoints)
 
     # ---- loop
     blend.train()
-    train_seconds = 0.0
+    train_seconds = cpu_seconds = 0.0
     step_seconds: list[float] = []
     window_loss, window_n, window_t = 0.0, 0, 0.0
     scores: dict[str, dict[str, float]] = {}
@@ -379,7 +385,7 @@ def _train(config: TrainConfig, out: Path, resume: bool, data: TrainingSet | Non
     last_saved = start
     bar = tqdm(total=config.steps, initial=start, desc=f"train x{config.scale}",
                disable=not (main and config.progress), leave=False)
-    t_ready = time.perf_counter()
+    t_ready, c_ready = time.perf_counter(), time.process_time()
     try:
         for batch in loader:
             if stop_at is not None and step >= stop_at:
@@ -424,6 +430,7 @@ def _train(config: TrainConfig, out: Path, resume: bool, data: TrainingSet | Non
                 torch.cuda.synchronize(device)
             step_seconds.append(time.perf_counter() - t0)
             train_seconds += step_seconds[-1]
+            cpu_seconds += time.process_time() - c_ready
             window_loss += loss_f
             window_n += 1
             window_t += step_seconds[-1]
@@ -440,7 +447,8 @@ def _train(config: TrainConfig, out: Path, resume: bool, data: TrainingSet | Non
             if main and do_log:
                 row = {"step": step, "epoch": f"{step * config.batch_size / epoch_patches:.4f}",
                        "loss": f"{window_loss / window_n:.6g}", "lr": f"{lr:.6g}",
-                       "wall_time": f"{prev_wall + time.perf_counter() - wall_start:.2f}", "loss_kind": kind,
+                       "wall_time": f"{prev_wall + time.perf_counter() - wall_start:.2f}",
+                       "cpu_time": f"{prev_cpu + cpu_seconds:.2f}", "loss_kind": kind,
                        "alpha": f"{alpha:.4f}", "patches_per_s": f"{window_n * config.batch_size / max(window_t, 1e-9):.1f}"}
                 if do_val:
                     for i, (ds, sc) in enumerate(scores.items()):
@@ -455,7 +463,7 @@ def _train(config: TrainConfig, out: Path, resume: bool, data: TrainingSet | Non
                     save(step, fade_alpha_at(config, step, fading))
                     last_saved = step
                 _barrier(world)
-            t_ready = time.perf_counter()
+            t_ready, c_ready = time.perf_counter(), time.process_time()
     except KeyboardInterrupt:
         if main and step > last_saved:
             save(step, fade_alpha_at(config, step, fading))
@@ -479,7 +487,8 @@ def _train(config: TrainConfig, out: Path, resume: bool, data: TrainingSet | Non
         ck.save_weights(final, net.state_dict(), _metadata(config, name, kwargs, step, 1.0 if not fading else
                                                           fade_alpha_at(config, step, fading), {"scores": scores}))
         summary = {"steps": step, "scores": scores, "wall_time": prev_wall + time.perf_counter() - wall_start,
-                   "train_seconds": prev_train + train_seconds, "final": final.name,
+                   "train_seconds": prev_train + train_seconds, "cpu_seconds": prev_cpu + cpu_seconds,
+                   "final": final.name,
                    "steps_per_s": (step - start) / train_seconds if train_seconds else None}
         ck.atomic_write(out / "summary.json", json.dumps(summary, indent=2).encode())
     _barrier(world)

@@ -1,0 +1,287 @@
+"""The CPU training campaign: long single-thread trainings that outlive one working period.
+
+A campaign stage is an ordinary engine run (:func:`srlib.training.train`) of the ``campaign``
+profile, trained in pieces of a few hours. Between pieces the machine is not kept, so the state a
+piece ends with is committed to the repository and the next piece resumes from it, exactly::
+
+    runs/campaign/<name>/            the live run folder (git-ignored; the engine's layout)
+    results/campaign/<name>/state/   what a later piece resumes from (committed):
+        step_N.safetensors           fp32 weights of the newest checkpoint
+        step_N.state.pt              optimiser moments, RNG states, step, config (weights_only)
+        latest.json, config.json, log.csv, pieces.json (one entry per working period)
+    results/campaign/<name>/         the published stage, read by the book (same files as
+        weights_fp16.safetensors     results/reference/x<s>/: see srlib.reports.ReferenceResult)
+        metrics.json, log.csv, provenance.json
+
+The optimiser state is kept (Adam's two moments: twice the weights) because dropping it would
+make a resumed run differ from an uninterrupted one; with the campaign's model sizes the state
+is a few MiB. Commands (``python -m srlib campaign ...``):
+
+* ``run NAME --scale S [--init W]``: restore the committed state if the live folder has no
+  checkpoint, then train (resume) until the stage's steps are done or the process is stopped;
+* ``save NAME``: copy the newest checkpoint and the logs into ``state/`` (then commit it);
+* ``publish NAME``: evaluate the newest weights on the benchmarks (per image, beside bicubic)
+  and write the published files, with the training log extended by cumulative FLOPs.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as _dt
+import io
+import json
+import platform
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from .profiling import count_macs, describe_device
+from .training import TrainConfig, preset, train
+from .training import checkpoint as ck
+
+__all__ = ["RESULTS_ROOT", "RUNS_ROOT", "campaign_config", "training_flops_per_step", "restore", "save",
+           "publish", "run"]
+
+RESULTS_ROOT = Path("results/campaign")
+RUNS_ROOT = Path("runs/campaign")
+_STATE_FILES = ("latest.json", "config.json", "log.csv")
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _git_commit() -> str:
+    from .reports import git_commit  # the one owner of "which commit is this" (for now)
+
+    return git_commit()
+
+
+def _sha256(path: Path) -> str:
+    from .reports import file_sha256
+
+    return file_sha256(path)
+
+
+def campaign_config(scale: int, init: str = "", **overrides) -> TrainConfig:
+    """The ``campaign`` profile at ``scale`` (``init``: the previous stage's fp32 weights)."""
+    return preset("campaign", scale, init=init, **overrides)
+
+
+def training_flops_per_step(config: TrainConfig) -> float:
+    """Estimated floating-point operations of one training step of ``config``'s model: forward
+    multiply-accumulates of the convolutions on one batch of LR patches (counted by
+    :func:`srlib.profiling.count_macs`), x2 FLOPs per MAC, x3 for forward + backward (the
+    backward pass computes two products per forward one). Biases and activations are ignored."""
+    from .models import build_model
+
+    name, kwargs = config.model_spec()
+    net = build_model(name, **kwargs).eval()
+    x = torch.zeros(1, 3, config.patch_size, config.patch_size)
+    with torch.no_grad(), count_macs(net) as macs:
+        net(x)
+    return 6.0 * macs[0] * config.batch_size
+
+
+# ------------------------------------------------------------------------------ state <-> run folder
+def _state_dir(name: str, results: Path) -> Path:
+    return results / name / "state"
+
+
+def restore(name: str, *, results: Path = RESULTS_ROOT, runs: Path = RUNS_ROOT) -> Path | None:
+    """Copy the committed state of ``name`` into its live run folder when that folder holds no
+    checkpoint yet; return the restored step checkpoint (``None``: nothing to restore)."""
+    live, state = runs / name, _state_dir(name, results)
+    if ck.latest_checkpoint(live) is not None or not (state / "latest.json").is_file():
+        return None
+    latest = json.loads((state / "latest.json").read_text())
+    (live / "checkpoints").mkdir(parents=True, exist_ok=True)
+    for key in ("weights", "state"):
+        src = state / Path(latest[key]).name
+        if not src.is_file():
+            raise FileNotFoundError(f"{src}: named by {state / 'latest.json'} but missing; the committed "
+                                    "state is incomplete (check out its commit again)")
+        shutil.copy2(src, live / latest[key])
+    for fname in _STATE_FILES:
+        if (state / fname).is_file():
+            shutil.copy2(state / fname, live / fname)
+    return live / latest["weights"]
+
+
+def save(name: str, *, results: Path = RESULTS_ROOT, runs: Path = RUNS_ROOT) -> dict[str, Any]:
+    """Replace ``results/campaign/<name>/state/`` by the live run's newest checkpoint and logs;
+    returns the updated ``pieces.json`` entry of this working period."""
+    live, state = runs / name, _state_dir(name, results)
+    latest = ck.latest_checkpoint(live)
+    if latest is None:
+        raise FileNotFoundError(f"{live} holds no checkpoint to save (start it with `srlib campaign run {name}`)")
+    step, wpath, spath = latest
+    tmp = state.with_name("state.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    shutil.copy2(wpath, tmp / wpath.name)
+    shutil.copy2(spath, tmp / spath.name)
+    for fname in ("config.json", "log.csv"):
+        if (live / fname).is_file():
+            shutil.copy2(live / fname, tmp / fname)
+    ck.atomic_write(tmp / "latest.json", json.dumps(
+        {"step": step, "weights": f"checkpoints/{wpath.name}", "state": f"checkpoints/{spath.name}"}).encode())
+    pieces = _read_pieces(live, state)
+    if pieces:
+        pieces[-1].update(end_step=step, saved_utc=_now())
+    (tmp / "pieces.json").write_text(json.dumps(pieces, indent=2))
+    shutil.copy2(tmp / "pieces.json", live / "pieces.json")
+    shutil.rmtree(state, ignore_errors=True)
+    tmp.rename(state)
+    return pieces[-1] if pieces else {}
+
+
+def _read_pieces(live: Path, state: Path) -> list[dict]:
+    for folder in (live, state):
+        if (folder / "pieces.json").is_file():
+            return json.loads((folder / "pieces.json").read_text())
+    return []
+
+
+# ------------------------------------------------------------------------------ training
+def run(name: str, config: TrainConfig | None = None, *, results: Path = RESULTS_ROOT, runs: Path = RUNS_ROOT,
+        threads: int = 1, data=None, stop_at: int | None = None):
+    """Train (or continue) campaign stage ``name`` in this process.
+
+    Restores the committed state when the live folder has no checkpoint, records a new piece in
+    ``pieces.json`` and runs the engine, resuming when there is a checkpoint. ``config`` is
+    used for a new stage only (a resumed stage keeps its stored config; ``threads`` may
+    change). ``data`` / ``stop_at``: as :func:`srlib.training.train` (tests).
+    """
+    live = runs / name
+    restored = restore(name, results=results, runs=runs)
+    latest = ck.latest_checkpoint(live)
+    if latest is not None:
+        config = TrainConfig.load(live / "config.json").replace(threads=threads)
+    elif config is None:
+        raise ValueError(f"campaign stage {name!r} has no checkpoint and no committed state: give a config "
+                         "(the CLI: --scale, and --init for a stage after x2)")
+    pieces = _read_pieces(live, _state_dir(name, results))
+    pieces.append({"piece": len(pieces) + 1, "started_utc": _now(), "start_step": latest[0] if latest else 0,
+                   "restored_from_commit": restored is not None, "commit": _git_commit(),
+                   "device": describe_device("cpu"), "threads": threads, "host": platform.node()})
+    live.mkdir(parents=True, exist_ok=True)
+    (live / "pieces.json").write_text(json.dumps(pieces, indent=2))
+    return train(config, live, resume=latest is not None, data=data, stop_at=stop_at)
+
+
+# ------------------------------------------------------------------------------ publishing
+def _log_with_flops(log_path: Path, flops_per_step: float) -> str:
+    with open(log_path, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    columns = ["step", "wall_time", "cpu_time", "train_flops", "psnr", "ssim", "loss", "lr", "loss_kind", "alpha",
+               "patches_per_s"]
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore")
+    writer.writeheader()
+    for r in rows:
+        writer.writerow({**r, "train_flops": f"{int(r['step']) * flops_per_step:.4g}"})
+    return buf.getvalue()
+
+
+def publish(name: str, datasets: tuple[str, ...] = ("Set5", "Set14", "B100", "Urban100"), *,
+            results: Path = RESULTS_ROOT, runs: Path = RUNS_ROOT, data_root: str | None = None,
+            limit: int | None = None, notes: tuple[str, ...] = ()) -> Path:
+    """Publish the newest weights of stage ``name`` into ``results/campaign/<name>/``."""
+    from .evaluation import bicubic_upscaler, evaluate
+    from .inference import load_upscaler
+    from .training.checkpoint import read_metadata
+
+    live = runs / name
+    if ck.latest_checkpoint(live) is None:
+        restore(name, results=results, runs=runs)
+    final = live / "final.safetensors"
+    latest = ck.latest_checkpoint(live)
+    if latest is None and not final.is_file():
+        raise FileNotFoundError(f"{live}: no weights to publish")
+    weights = final if final.is_file() else latest[1]
+    meta = read_metadata(weights)
+    info = json.loads((live / "config.json").read_text())
+    config = TrainConfig.from_dict(info["train_config"])
+    step = int(meta.get("step", latest[0] if latest else config.steps))
+    state = ck.load_state(latest[2]) if latest else {}
+    dest = results / name
+    dest.mkdir(parents=True, exist_ok=True)
+    fp16 = {k: v.half() if v.is_floating_point() else v for k, v in ck.load_weights(weights)[0].items()}
+    ck.save_weights(dest / "weights_fp16.safetensors", fp16, meta)
+
+    up, _ = load_upscaler(dest / "weights_fp16.safetensors", scale=config.scale, device="cpu")
+    metrics: dict[str, Any] = {"weights": "weights_fp16.safetensors", "scale": config.scale, "step": step,
+                               "protocol": "srlib.evaluation.evaluate (the paper's protocol: Y channel, scale "
+                                           "pixels shaved, MATLAB bicubic LR, MATLAB SSIM, uint8 outputs)",
+                               "results": {}}
+    for ds in datasets:
+        t0 = time.perf_counter()
+        res = evaluate(up, ds, config.scale, method=f"campaign {name}", root=data_root, limit=limit)
+        seconds = time.perf_counter() - t0
+        bic = evaluate(bicubic_upscaler, ds, config.scale, root=data_root, limit=limit, progress=False)
+        metrics["results"][ds] = {
+            "images": len(res.images), "psnr": round(res.psnr, 4), "ssim": round(res.ssim, 5),
+            "bicubic_psnr": round(bic.psnr, 4), "bicubic_ssim": round(bic.ssim, 5),
+            "gain_over_bicubic_db": round(res.psnr - bic.psnr, 4), "eval_seconds": round(seconds, 1),
+            "subset": f"first {limit}" if limit else None,
+            "per_image": [{"name": s.name, "psnr": round(s.psnr, 4), "ssim": round(s.ssim, 5)} for s in res.images]}
+    (dest / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    flops = training_flops_per_step(config)
+    (dest / "log.csv").write_text(_log_with_flops(live / "log.csv", flops))
+    pieces = _read_pieces(live, _state_dir(name, results))
+    complete = final.is_file() and step >= config.steps
+    prov = {"status": "complete" if complete else "incomplete",
+            "kind": "CPU training campaign (issue 10), single-thread pieces on a 2-core machine",
+            "profile": config.profile, "scale": config.scale, "steps": step, "steps_planned": config.steps,
+            "batch_size": config.batch_size, "patches_seen": step * config.batch_size, "config": config.to_dict(),
+            "init": info.get("init", {}), "parameters": info.get("parameters"),
+            "device": pieces[-1]["device"] if pieces else describe_device("cpu"), "threads": config.threads,
+            "torch": torch.__version__, "python": platform.python_version(),
+            "wall_time_s": round(float(state.get("wall_time", 0.0)), 1),
+            "train_seconds": round(float(state.get("train_seconds", 0.0)), 1),
+            "cpu_seconds": round(float(state.get("cpu_seconds", 0.0)), 1),
+            "train_flops_per_step": flops, "train_flops": flops * step,
+            "pieces": pieces, "git_commit": pieces[0]["commit"] if pieces else _git_commit(),
+            "published_commit": _git_commit(), "published_utc": _now(),
+            "weights_source": weights.name, "weights_sha256": _sha256(dest / "weights_fp16.safetensors"),
+            "weights_dtype": "float16 (trained in float32; loads into the float32 model)",
+            "training_images": {"sets": list(config.train_sets), "aug_scales": list(config.aug_scales)},
+            "notes": list(notes)}
+    (dest / "provenance.json").write_text(json.dumps(prov, indent=2))
+    return dest
+
+
+# ------------------------------------------------------------------------------ CLI
+def _cmd(args: argparse.Namespace) -> int:
+    if args.action == "run":
+        overrides = {"steps": args.steps} if args.steps else {}
+        config = campaign_config(args.scale, init=args.init, threads=args.threads, progress=False, **overrides)
+        res = run(args.name, config, threads=args.threads)
+        print(f"{res.out_dir}: step {res.step}; {res.scores or 'no validation'}")
+    elif args.action == "save":
+        piece = save(args.name)
+        print(f"saved {RESULTS_ROOT / args.name / 'state'} at step {piece.get('end_step')}: commit it")
+    else:
+        dest = publish(args.name, tuple(args.datasets.split(",")), limit=args.limit or None,
+                       notes=tuple(args.note))
+        print(f"published {dest}")
+    return 0
+
+
+def add_cli_command(subparsers) -> None:
+    p = subparsers.add_parser("campaign", help="the CPU training campaign: run / save / publish a stage",
+                              description=__doc__.split("\n\n")[0])
+    p.add_argument("action", choices=["run", "save", "publish"])
+    p.add_argument("name", help="stage folder name, e.g. x2 (results/campaign/<name>, runs/campaign/<name>)")
+    p.add_argument("--scale", type=int, default=2, help="run: the stage's scale (2, 4 or 8)")
+    p.add_argument("--init", default="", help="run: the previous stage's fp32 weights (a new stage only)")
+    p.add_argument("--steps", type=int, default=0, help="run: override the profile's steps (a new stage only)")
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--datasets", default="Set5,Set14,B100,Urban100", help="publish: benchmarks to evaluate")
+    p.add_argument("--limit", type=int, default=0, help="publish: first N images of each benchmark (0 = all)")
+    p.add_argument("--note", action="append", default=[], help="publish: a note for provenance.json")
+    p.set_defaults(func=_cmd)

@@ -1,0 +1,93 @@
+"""The CPU campaign (srlib.campaign): a piece killed, its state committed, the live folder lost
+(a new machine), the next piece restored from the committed state: the result equals the
+uninterrupted run bit for bit. Publishing writes the files the book reads."""
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+
+import pytest
+import torch
+
+from srlib import campaign
+from srlib.reports import ReferenceResult
+from srlib.training import TrainingSet, train
+from srlib.training.checkpoint import load_weights
+
+from _training_helpers import make_data_root, tiny_config, one_thread_per_module  # noqa: F401 (autouse fixture)
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory):
+    return make_data_root(tmp_path_factory.mktemp("data"))
+
+
+@pytest.fixture(scope="module")
+def data(root):
+    return TrainingSet.from_config(tiny_config(root))
+
+
+def test_campaign_profile_exists_at_every_scale():
+    for s in (2, 4, 8):
+        cfg = campaign.campaign_config(s)
+        assert cfg.profile == "campaign" and cfg.scale == s and cfg.model == "csrcnn"
+        assert cfg.ckpt_every <= cfg.steps
+
+
+def test_training_flops_scale_with_batch(root):
+    cfg = tiny_config(root)
+    one, two = campaign.training_flops_per_step(cfg), campaign.training_flops_per_step(cfg.replace(batch_size=8))
+    assert one > 0 and two == pytest.approx(2 * one)
+
+
+def test_resume_from_committed_state_is_exact(root, data, tmp_path):
+    cfg = tiny_config(root, steps=20, ckpt_every=10, log_every=5)
+    whole = train(cfg, tmp_path / "whole", data=data)
+
+    results, runs = tmp_path / "results", tmp_path / "runs"
+    killed = campaign.run("x2", cfg, results=results, runs=runs, data=data, stop_at=13)
+    assert killed.status == "killed"
+    piece = campaign.save("x2", results=results, runs=runs)
+    assert piece["end_step"] == 10 and piece["piece"] == 1
+    state = results / "x2" / "state"
+    assert sorted(p.name for p in state.iterdir()) == [
+        "config.json", "latest.json", "log.csv", "pieces.json", "step_00000010.safetensors",
+        "step_00000010.state.pt"]
+    shutil.rmtree(runs)  # the machine is not kept: only the committed state survives
+
+    done = campaign.run("x2", results=results, runs=runs, data=data)
+    assert done.status == "completed" and done.step == 20
+    a, _ = load_weights(whole.final_weights)
+    b, _ = load_weights(done.final_weights)
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    pieces = json.loads((runs / "x2" / "pieces.json").read_text())
+    assert [p["start_step"] for p in pieces] == [0, 10] and pieces[1]["restored_from_commit"]
+    with open(runs / "x2" / "log.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [int(r["step"]) for r in rows] == [5, 10, 15, 20]
+    cpu = [float(r["cpu_time"]) for r in rows]
+    assert all(c > 0 for c in cpu) and cpu == sorted(cpu)
+
+
+def test_run_without_config_or_state_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="no checkpoint and no committed state"):
+        campaign.run("x4", results=tmp_path / "r", runs=tmp_path / "l")
+
+
+def test_publish_writes_what_the_book_reads(root, data, tmp_path):
+    cfg = tiny_config(root, steps=10, ckpt_every=10, log_every=5)
+    results, runs = tmp_path / "results", tmp_path / "runs"
+    campaign.run("x2", cfg, results=results, runs=runs, data=data)
+    dest = campaign.publish("x2", ("Set5",), results=results, runs=runs, data_root=str(root), limit=2)
+    prov = json.loads((dest / "provenance.json").read_text())
+    assert prov["status"] == "complete" and prov["steps"] == 10 and prov["train_flops"] == pytest.approx(
+        10 * prov["train_flops_per_step"])
+    with open(dest / "log.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert float(rows[-1]["train_flops"]) == pytest.approx(prov["train_flops"], rel=1e-3)
+    ref = ReferenceResult(2, dest)
+    scores = ref.scores()
+    m = json.loads((dest / "metrics.json").read_text())["results"]["Set5"]
+    assert scores.psnr.iloc[0] == m["psnr"] and len(m["per_image"]) == 2 == m["images"]
+    assert m["gain_over_bicubic_db"] == pytest.approx(m["psnr"] - m["bicubic_psnr"], abs=1e-3)
