@@ -60,13 +60,13 @@ def set5_x8(record):
 
 ours = [{"method": f"CSRCNN (ours, {profile})", "params_k": run.parameters() / 1000, "set5_x8_psnr": set5_x8(run),
          "provenance": run.provenance("CSRCNN x8").line()}]
-refs = reports.reference_runs(reference_dir)
+refs = reports.committed_results(reference_dir=reference_dir)  # the best committed weights per scale
 if 8 in refs:
     stored = refs[8].scores().set_index("dataset")  # evaluated when the result was published
     if "Set5" in stored.index:
-        ours.append({"method": "CSRCNN (reference)", "params_k": refs[8].parameters() / 1000,
+        ours.append({"method": f"CSRCNN ({refs[8].kind})", "params_k": refs[8].parameters() / 1000,
                      "set5_x8_psnr": float(stored.loc["Set5", "psnr"]),
-                     "provenance": refs[8].provenance("reference CSRCNN x8").line()})
+                     "provenance": refs[8].provenance(f"{refs[8].kind} CSRCNN x8").line()})
 ours = pd.DataFrame(ours)
 full_width = count_parameters(build_model("csrcnn", scale=8)) / 1000
 print(f"our CSRCNN x8 at the paper's width (64 channels): {full_width:,.0f} K parameters")

@@ -24,8 +24,9 @@
 #
 # (`.venv/bin/jupytext --to ipynb notebooks/try_it.py` makes the `.ipynb`), or from the command
 # line without a notebook: `python -m srlib upscale photo.png --weights <run>/final.safetensors
-# --scale 8 -o out.png`. The weights are the reference ones when committed, else this profile's
-# curriculum run. Two modes:
+# --scale 8 -o out.png`. The weights are the best committed ones for the scale (the CPU campaign's
+# or the reference run's, whichever has the higher stored Set5 PSNR; `results/`), else this
+# profile's curriculum run. Two modes:
 #
 # * `mode = "degrade"`: the image is treated as ground truth, shrunk with MATLAB bicubic, then
 #   upscaled back, so PSNR can be measured (what the benchmarks do);
@@ -61,7 +62,7 @@ from srlib.metrics import evaluate_pair
 scale = int(scale)
 root = data_root(data_dir or None)
 path = Path(image) if image else next(p for p in dataset_paths("Set14", root) if p.stem == "comic")
-refs = reports.reference_runs(reference_dir)
+refs = reports.committed_results(reference_dir=reference_dir)  # the best committed weights per scale
 run = refs.get(scale) or reports.curriculum_run(profile, scale, "full", runs_dir=runs_dir, device=device,
                                                 progress=False, **({"data_root": str(data_dir)} if data_dir else {}))
 print(f"image: {path}")

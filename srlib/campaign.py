@@ -43,7 +43,7 @@ from .training import TrainConfig, preset, train
 from .training import checkpoint as ck
 
 __all__ = ["RESULTS_ROOT", "RUNS_ROOT", "campaign_config", "training_flops_per_step", "restore", "save",
-           "publish", "run"]
+           "publish", "run", "publish_pilot", "read_pilots", "read_log", "fit_saturation", "compute_to_reach"]
 
 RESULTS_ROOT = Path("results/campaign")
 RUNS_ROOT = Path("runs/campaign")
@@ -253,6 +253,86 @@ def publish(name: str, datasets: tuple[str, ...] = ("Set5", "Set14", "B100", "Ur
             "notes": list(notes)}
     (dest / "provenance.json").write_text(json.dumps(prov, indent=2))
     return dest
+
+
+# ------------------------------------------------------------------------------ pilots and the fidelity curve
+def publish_pilot(run_dir: Path, dest: Path, note: str = "") -> Path:
+    """Store a finished pilot run (``config.json``, ``log.csv``, ``summary.json`` of the engine,
+    plus its FLOPs per step and ``note``) in ``dest`` for the book; returns ``dest``."""
+    info = json.loads((run_dir / "config.json").read_text())
+    summary = json.loads((run_dir / "summary.json").read_text())
+    config = TrainConfig.from_dict(info["train_config"])
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(run_dir / "config.json", dest / "config.json")
+    shutil.copy2(run_dir / "log.csv", dest / "log.csv")
+    summary.update(parameters=info.get("parameters"), train_flops_per_step=training_flops_per_step(config),
+                   note=note, published_utc=_now(), published_commit=_git_commit())
+    (dest / "summary.json").write_text(json.dumps(summary, indent=2))
+    return dest
+
+
+def read_pilots(folder: Path = RESULTS_ROOT / "pilots"):
+    """One row per stored pilot: name, channels, U blocks, refined blocks, parameters, steps,
+    training seconds, CPU seconds (when logged), FLOPs, final Set5 PSNR / SSIM."""
+    import pandas as pd
+
+    rows = []
+    for d in sorted(p for p in Path(folder).glob("*") if (p / "summary.json").is_file()):
+        summary = json.loads((d / "summary.json").read_text())
+        cfg = TrainConfig.from_dict(json.loads((d / "config.json").read_text())["train_config"])
+        set5 = summary.get("scores", {}).get("Set5", {})
+        rows.append({"pilot": d.name, "channels": cfg.channels, "u_blocks": "/".join(map(str, cfg.blocks_per_level)),
+                     "refined_blocks": cfg.hr_blocks, "parameters": summary.get("parameters"),
+                     "steps": summary["steps"], "train_seconds": summary.get("train_seconds"),
+                     "cpu_seconds": summary.get("cpu_seconds"), "lr": cfg.lr, "patch": cfg.patch_size,
+                     "batch": cfg.batch_size, "train_flops": summary["train_flops_per_step"] * summary["steps"],
+                     "set5_psnr": set5.get("psnr"), "set5_ssim": set5.get("ssim"), "note": summary.get("note", "")})
+    return pd.DataFrame(rows)
+
+
+def read_log(folder: Path, flops_per_step: float | None = None):
+    """A run's ``log.csv`` as a DataFrame with ``train_flops`` (from ``flops_per_step`` when the
+    log has no such column) and ``cpu_hours`` (``cpu_time``, else ``wall_time``, in hours)."""
+    import pandas as pd
+
+    log = pd.read_csv(Path(folder) / "log.csv")
+    if "train_flops" not in log and flops_per_step:
+        log["train_flops"] = log.step * flops_per_step
+    seconds = log["cpu_time"] if "cpu_time" in log and log["cpu_time"].notna().any() else log["wall_time"]
+    log["cpu_hours"] = seconds / 3600.0
+    return log
+
+
+def fit_saturation(compute, psnr) -> dict[str, float]:
+    """Least-squares fit of ``psnr = p_inf - a * compute ** -b`` (``a, b > 0``): the PSNR a model
+    approaches with unlimited training compute. ``compute`` in any positive unit (the fit's
+    ``a`` depends on it). Returns ``{"p_inf", "a", "b", "rmse"}``."""
+    import numpy as np
+    from scipy.optimize import curve_fit
+
+    c = np.asarray(compute, dtype=float)
+    y = np.asarray(psnr, dtype=float)
+    if len(c) < 4:
+        raise ValueError(f"need at least 4 points to fit 3 parameters, got {len(c)}")
+    scale = float(np.median(c))
+    x = c / scale
+
+    def model(x, p_inf, log_a, b):
+        return p_inf - np.exp(log_a) * x ** (-b)
+
+    p0 = (float(y.max()) + 0.3, np.log(max(float(y.max() - y.min()), 1e-3)), 0.5)
+    params, _ = curve_fit(model, x, y, p0=p0, bounds=([y.max(), -20, 1e-3], [y.max() + 10, 10, 5]), maxfev=20000)
+    p_inf, log_a, b = (float(v) for v in params)
+    rmse = float(np.sqrt(np.mean((model(x, *params) - y) ** 2)))
+    return {"p_inf": p_inf, "a": float(np.exp(log_a) * scale**b), "b": b, "rmse": rmse}
+
+
+def compute_to_reach(fit: dict[str, float], target: float) -> float:
+    """Compute at which the fitted curve reaches ``target`` PSNR (``inf`` at or above ``p_inf``)."""
+    gap = fit["p_inf"] - target
+    if gap <= 0:
+        return float("inf")
+    return (fit["a"] / gap) ** (1.0 / fit["b"])
 
 
 # ------------------------------------------------------------------------------ CLI

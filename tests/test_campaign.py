@@ -91,3 +91,28 @@ def test_publish_writes_what_the_book_reads(root, data, tmp_path):
     m = json.loads((dest / "metrics.json").read_text())["results"]["Set5"]
     assert scores.psnr.iloc[0] == m["psnr"] and len(m["per_image"]) == 2 == m["images"]
     assert m["gain_over_bicubic_db"] == pytest.approx(m["psnr"] - m["bicubic_psnr"], abs=1e-3)
+
+
+def test_saturation_fit_recovers_a_known_curve():
+    import numpy as np
+
+    c = np.geomspace(1e12, 1e15, 12)
+    y = 37.4 - 3e3 * c ** -0.3
+    fit = campaign.fit_saturation(c, y)
+    assert fit["p_inf"] == pytest.approx(37.4, abs=1e-3) and fit["b"] == pytest.approx(0.3, rel=1e-3)
+    assert campaign.compute_to_reach(fit, float(y[5])) == pytest.approx(c[5], rel=1e-3)
+    assert campaign.compute_to_reach(fit, 37.5) == float("inf")
+    with pytest.raises(ValueError, match="at least 4 points"):
+        campaign.fit_saturation(c[:3], y[:3])
+
+
+def test_pilots_are_stored_and_read_back(root, data, tmp_path):
+    cfg = tiny_config(root, steps=10, ckpt_every=10, log_every=5, val_every=0, val_sets=("Set5",), val_limit=1)
+    res = train(cfg, tmp_path / "run", data=data)
+    campaign.publish_pilot(tmp_path / "run", tmp_path / "pilots" / "p1", note="tiny")
+    table = campaign.read_pilots(tmp_path / "pilots")
+    row = table.iloc[0]
+    assert row.pilot == "p1" and row.steps == 10 and row.set5_psnr == pytest.approx(res.psnr) and row.note == "tiny"
+    assert row.train_flops == pytest.approx(10 * campaign.training_flops_per_step(cfg))
+    log = campaign.read_log(tmp_path / "pilots" / "p1", row.train_flops / 10)
+    assert list(log.step) == [5, 10] and log.cpu_hours.iloc[-1] > 0

@@ -431,7 +431,7 @@ def _campaign(scale: int) -> dict[str, Any]:
 
 
 #: Steps per campaign stage (the horizon of each stage's cosine schedule).
-CAMPAIGN_STEPS = {2: 40000, 4: 30000, 8: 20000}
+CAMPAIGN_STEPS = {2: 28000, 4: 20000, 8: 14000}
 
 PRESETS = {"smoke": _smoke, "quick": _quick, "reference": _reference, "paper": _paper, "campaign": _campaign}
 

@@ -1,0 +1,187 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# (campaign)=
+# # How far two CPU cores get: the campaign and the compute-fidelity curve
+#
+# The paper trained CSRCNN on a GPU; this project has, for now, a 2-core CPU. This chapter shows
+# what that CPU buys: how the Set5 PSNR of the curriculum stages grows with training compute,
+# measured on long single-thread trainings (the **campaign**, `srlib.campaign`, profile
+# `campaign`) that run in pieces of a few hours, each resuming exactly from the state the last
+# one committed. Every number is read from the committed results under `results/campaign/`
+# (logs, provenance, stored evaluations); nothing is trained when this page is built.
+#
+# Three questions, in order: which network width uses a CPU-hour best (the pilots), how the
+# PSNR grows with compute (the curve), and what a fitted saturation curve says about the compute
+# the paper's numbers would take on this data (an extrapolation, labelled so).
+
+# %% tags=["parameters"]
+profile = "quick"  # unused: this chapter only reads committed results (kept for the build script)
+device = "auto"
+campaign_dir = "results/campaign"
+fit_from = 0.15  # fit the saturation curve on validation points after this fraction of a stage
+
+# %%
+import json
+import math
+import warnings
+
+warnings.filterwarnings("ignore", message="IProgress not found")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from myst_nb import glue
+
+from srlib import campaign, reports
+from srlib.paper import load_paper_table
+
+base = reports.resolve(campaign_dir)
+paper5 = load_paper_table("table5")
+fig_dir = reports.resolve("book/notebooks/figures")
+fig_dir.mkdir(parents=True, exist_ok=True)
+
+
+def paper_psnr(method, scale, dataset="Set5"):
+    row = paper5[(paper5.method == method) & (paper5.scale == scale) & (paper5.dataset == dataset)]
+    return float(row.psnr.iloc[0]) if len(row) else math.nan
+
+
+# %% [markdown]
+# ## 1. The pilots: which width per CPU-hour
+#
+# Candidates of the paper's cascade at x2, each trained for about the same single-core CPU time
+# (steps chosen from each model's measured seconds per step; Adam 1e-3 with a cosine decay over
+# the run, LR patches 24, batch 16, the quick profile's bicubic image skip and PyTorch init),
+# then evaluated on Set5 with the paper's protocol. The columns say what differs. The pilots ran
+# two at a time on the two cores with other work beside them, so their training seconds are wall
+# seconds of a shared core; the steps, which fix the result, were chosen in advance.
+
+# %%
+pilots = campaign.read_pilots(base / "pilots")
+if pilots.empty:
+    print(f"no pilots stored under {campaign_dir}/pilots/")
+else:
+    show = pilots.assign(**{
+        "parameters (K)": (pilots.parameters / 1e3).round(0),
+        "training (min)": (pilots.train_seconds / 60).round(1),
+        "training TFLOP": (pilots.train_flops / 1e12).round(0),
+        "Set5 x2 PSNR": pilots.set5_psnr.round(2),
+        "gain over bicubic": (pilots.set5_psnr - paper_psnr("Bicubic", 2)).round(2)})
+    cols = ["pilot", "channels", "u_blocks", "refined_blocks", "parameters (K)", "steps", "training (min)",
+            "training TFLOP", "Set5 x2 PSNR", "gain over bicubic"]
+    display(reports.styled(show[cols].set_index("pilot"), "Pilots at equal CPU time, Set5 x2 (ours)",
+                           "campaign-pilots"))
+    best = pilots.loc[pilots.set5_psnr.idxmax()]
+    glue("pilot_best", str(best.pilot), display=False)
+    glue("pilot_best_psnr", float(best.set5_psnr), display=False)
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for _, p in pilots.iterrows():
+        log = campaign.read_log(base / "pilots" / p.pilot)
+        val = log[log.psnr.notna()]
+        ax.plot(val.train_flops if "train_flops" in val else val.step * p.train_flops / p.steps, val.psnr, "o-",
+                label=f"{p.pilot} ({p.parameters / 1e3:.0f}K)")
+    ax.axhline(paper_psnr("Bicubic", 2), color="grey", ls=":", label="bicubic (paper)")
+    ax.set(xscale="log", xlabel="training FLOPs (log scale)", ylabel="Set5 x2 PSNR (dB)",
+           title="Pilots: Set5 during each run (cosine schedule: the end point is the one that counts)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(fig_dir / "campaign_pilots.png", dpi=120)
+
+# %% [markdown]
+# ## 2. The campaign stages
+#
+# Each published stage stores its weights (fp16), its evaluation on the four benchmarks next to
+# bicubic (all images, the paper's protocol) and the log of the training with its CPU seconds
+# and cumulative training FLOPs. A stage still running is published from its newest checkpoint
+# and labelled *incomplete*.
+
+# %%
+stages = reports.campaign_runs(base)
+rows = []
+for s, res in sorted(stages.items()):
+    prov = res.record
+    for ds, m in res.metrics["results"].items():
+        paper = paper_psnr("CSRCNN", s, ds)
+        gain = paper - m["bicubic_psnr"]
+        rows.append({"scale": f"x{s}", "dataset": ds, "images": m["images"], "paper": paper, "ours": m["psnr"],
+                     "difference": m["psnr"] - paper, "bicubic": m["bicubic_psnr"],
+                     "share of the paper's gain": (m["psnr"] - m["bicubic_psnr"]) / gain if gain > 0 else math.nan})
+    print(res.provenance(f"campaign CSRCNN x{s}").line()
+          + f", {prov['steps']} of {prov['steps_planned']} steps, {prov['cpu_seconds'] / 3600:.2f} CPU-hours, "
+            f"{len(prov.get('pieces', []))} piece(s), status {prov['status']}")
+if rows:
+    table = pd.DataFrame(rows).set_index(["scale", "dataset"])
+    display(reports.styled(table.round({"paper": 2, "ours": 2, "difference": 2, "bicubic": 2,
+                                        "share of the paper's gain": 2}),
+                           "Campaign CSRCNN: paper | ours | difference (PSNR, dB), with bicubic", "campaign-stages"))
+    for s in stages:
+        set5 = stages[s].metrics["results"].get("Set5")
+        if set5:
+            glue(f"campaign_x{s}_set5", float(set5["psnr"]), display=False)
+else:
+    print(f"no campaign stage published under {campaign_dir}/ yet")
+
+# %% [markdown]
+# ## 3. PSNR against compute, and what a fitted curve says
+#
+# The curve of each stage is its in-training Set5 validation (the same protocol, float32). With
+# a cosine schedule the points before the end are pessimistic: the learning rate is still high
+# there, so the curve under-states what a shorter run, decayed to the end, would reach; the end
+# point is a proper result. The fit is the saturation law
+# $\mathrm{PSNR}(C) = P_\infty - a\,C^{-b}$ on the points after the first part of the stage
+# (`fit_from`); $P_\infty$ is the fitted ceiling of this network on this data with unlimited
+# training, and the compute at which the curve would reach the paper's number is an
+# **extrapolation**, far outside the measured range when it is large.
+
+# %%
+peers = {"paper CSRCNN": "CSRCNN", "VDSR (paper's Table V)": "VDSR", "LapSRN (paper's Table V)": "LapSRN"}
+fits = []
+if stages:
+    fig, axes = plt.subplots(1, len(stages), figsize=(6 * len(stages), 4.5), squeeze=False)
+    for ax, (s, res) in zip(axes[0], sorted(stages.items())):
+        log = campaign.read_log(res.folder)
+        val = log[log.psnr.notna()]
+        ax.plot(val.cpu_hours, val.psnr, "o-", color="tab:red", label="campaign (Set5 validation)")
+        bic = res.metrics["results"]["Set5"]["bicubic_psnr"]
+        ax.axhline(bic, color="grey", ls=":", label="bicubic")
+        for (label, method), color in zip(peers.items(), ("tab:blue", "tab:green", "tab:purple")):
+            ax.axhline(paper_psnr(method, s), color=color, ls="--", lw=1, label=label)
+        steps = res.record["steps_planned"]
+        pts = val[val.step >= fit_from * steps]
+        if len(pts) >= 4:
+            fit = campaign.fit_saturation(pts.cpu_hours, pts.psnr)
+            target = paper_psnr("CSRCNN", s)
+            need = campaign.compute_to_reach(fit, target)
+            grid = np.geomspace(pts.cpu_hours.min(), max(pts.cpu_hours.max() * 30, 1), 200)
+            ax.plot(grid, fit["p_inf"] - fit["a"] * grid ** -fit["b"], color="tab:red", ls=":",
+                    label=f"fit, extrapolated (ceiling {fit['p_inf']:.2f} dB)")
+            fits.append({"scale": f"x{s}", "points": len(pts), "ceiling P_inf (dB)": fit["p_inf"], "b": fit["b"],
+                         "fit RMSE (dB)": fit["rmse"], "paper (dB)": target,
+                         "CPU-hours to the paper (extrapolated)": need})
+        ax.set(xscale="log", xlabel="single-core CPU-hours of training (log scale)", ylabel="Set5 PSNR (dB)",
+               title=f"x{s}: Set5 PSNR against training compute")
+        ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(fig_dir / "campaign_compute_fidelity.png", dpi=120)
+if fits:
+    fit_table = pd.DataFrame(fits).set_index("scale")
+    display(reports.styled(fit_table.round(3).astype(object).where(fit_table.notna(), reports.MISSING),
+                           "Saturation fit of the campaign's Set5 curve (an extrapolation beyond the measured range)",
+                           "campaign-fit"))
+    for r in fits:
+        glue(f"campaign_{r['scale']}_ceiling", float(r["ceiling P_inf (dB)"]), display=False)
+else:
+    print("not enough campaign validation points for a fit yet (4 are needed)")

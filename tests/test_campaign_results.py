@@ -1,0 +1,109 @@
+"""The committed CPU-campaign results (results/campaign/): published stages load and evaluate to
+their stored Set5 scores, their logs and provenance agree, the committed resume state is
+complete and small, and the stored pilots are readable."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+
+import pytest
+import torch
+
+from conftest import REPO_ROOT
+
+RESULTS = REPO_ROOT / "results" / "campaign"
+STAGES = sorted(p.name for p in RESULTS.glob("x*") if (p / "weights_fp16.safetensors").is_file())
+STATES = sorted(p.parent.name for p in RESULTS.glob("*/state") if (p / "latest.json").is_file())
+
+
+def test_the_x2_stage_is_published():
+    assert "x2" in STAGES, "results/campaign/x2/weights_fp16.safetensors is missing"
+
+
+@pytest.fixture(params=STAGES)
+def folder(request):
+    return RESULTS / request.param
+
+
+def test_weights_fp16_and_provenance(folder):
+    from srlib.inference import load_checkpoint
+    from srlib.training import checkpoint as ck
+
+    path = folder / "weights_fp16.safetensors"
+    tensors, meta = ck.load_weights(path)
+    assert {v.dtype for v in tensors.values() if v.is_floating_point()} == {torch.float16}
+    loaded = load_checkpoint(path)
+    assert loaded.name == "csrcnn" and loaded.scale == int(folder.name[1:])
+    prov = json.loads((folder / "provenance.json").read_text())
+    assert prov["profile"] == "campaign" and prov["scale"] == loaded.scale
+    assert prov["weights_sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert prov["status"] in ("complete", "incomplete") and prov["pieces"]
+    assert prov["train_flops"] == pytest.approx(prov["steps"] * prov["train_flops_per_step"])
+    assert prov["cpu_seconds"] > 0 and prov["wall_time_s"] >= prov["train_seconds"] > 0
+
+
+def test_log_reaches_the_published_step(folder):
+    prov = json.loads((folder / "provenance.json").read_text())
+    with open(folder / "log.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    steps = [int(r["step"]) for r in rows]
+    assert steps == sorted(steps) and steps[-1] == prov["steps"]
+    cpu = [float(r["cpu_time"]) for r in rows if r["cpu_time"]]
+    assert cpu == sorted(cpu) and cpu[-1] == pytest.approx(prov["cpu_seconds"], rel=0.01)
+    assert any(r["psnr"] for r in rows), "no validation point in the log"
+
+
+def test_metrics_cover_the_four_benchmarks(folder):
+    metrics = json.loads((folder / "metrics.json").read_text())["results"]
+    for ds, n in {"Set5": 5, "Set14": 14, "B100": 100, "Urban100": 100}.items():
+        r = metrics[ds]
+        assert r["subset"] is None and r["images"] == n == len(r["per_image"])
+        assert r["psnr"] == pytest.approx(sum(i["psnr"] for i in r["per_image"]) / n, abs=1e-3)
+
+
+@pytest.mark.data
+def test_weights_evaluate_to_the_stored_set5_score(folder, data_root):
+    from srlib.evaluation import evaluate
+    from srlib.inference import load_upscaler
+
+    metrics = json.loads((folder / "metrics.json").read_text())
+    scale = int(folder.name[1:])
+    up, name = load_upscaler(folder / "weights_fp16.safetensors", scale=scale, device="cpu")
+    res = evaluate(up, "Set5", scale, method=name, root=data_root, progress=False)
+    assert abs(res.psnr - metrics["results"]["Set5"]["psnr"]) <= 0.01
+    assert abs(res.ssim - metrics["results"]["Set5"]["ssim"]) <= 0.0005
+
+
+@pytest.mark.parametrize("name", STATES)
+def test_committed_state_is_complete_and_small(name):
+    from srlib.training.checkpoint import load_state
+
+    state = RESULTS / name / "state"
+    latest = json.loads((state / "latest.json").read_text())
+    weights, st = state / latest["weights"].split("/")[-1], state / latest["state"].split("/")[-1]
+    assert weights.is_file() and st.is_file() and (state / "log.csv").is_file() and (state / "config.json").is_file()
+    assert sum(p.stat().st_size for p in state.iterdir()) < 10 * 2**20, "the resume state must stay under 10 MiB"
+    loaded = load_state(st)
+    assert loaded["step"] == latest["step"] and "optimizer" in loaded and loaded["cpu_seconds"] > 0
+
+
+def test_hub_returns_the_best_committed_weights():
+    from safetensors.torch import load_file
+
+    from srlib import reports
+
+    best = reports.committed_results()
+    for scale, res in best.items():
+        net = torch.hub.load(str(REPO_ROOT), "csrcnn", source="local", scale=scale)
+        stored = load_file(str(res.weights))
+        state = net.state_dict()
+        assert all(torch.equal(state[k], v.float()) for k, v in stored.items())
+
+
+def test_pilots_are_readable():
+    from srlib import campaign
+
+    pilots = campaign.read_pilots(RESULTS / "pilots")
+    assert len(pilots) >= 3, "the width choice needs at least three stored pilots"
+    assert pilots.set5_psnr.between(30, 45).all() and (pilots.train_flops > 0).all()
