@@ -17,7 +17,7 @@ from pathlib import Path
 
 __all__ = ["SrlibError", "UnknownNameError", "InvalidValueError", "CorruptFileError", "CheckpointFormatError",
            "DataFetchError", "DataIntegrityError", "OutputError", "OutputExistsError", "RunLockedError",
-           "one_line", "output_error"]
+           "one_line", "output_error", "check_writable"]
 
 
 class SrlibError(Exception):
@@ -81,8 +81,30 @@ def output_error(path: str | Path, err: OSError, what: str = "write") -> OutputE
         errno.EACCES: "no permission: choose a folder you can write, or fix its permissions",
         errno.EPERM: "no permission: choose a folder you can write, or fix its permissions",
         errno.EROFS: "the file system is read-only: choose another location",
+        errno.ENOTDIR: "a part of the path is a file, not a folder: choose another location",
+        errno.EEXIST: "a file of that name is in the way: choose another location",
     }.get(err.errno, "choose another location")
     reason = err.strerror or str(err)
     out = OutputError(f"cannot {what} {path}: {reason}; {advice}")
     out.errno = err.errno
     return out
+
+
+def check_writable(folder: str | Path, what: str = "write into") -> Path:
+    """Create ``folder`` if needed and prove it writable with a probe file (removed again);
+    raises :class:`OutputError` with advice otherwise. Run before long work, not after."""
+    import os
+
+    folder = Path(folder)
+    probe = folder / f".srlib-write-probe-{os.getpid()}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe.write_bytes(b"")
+    except OSError as err:
+        raise output_error(folder, err, what) from err
+    finally:
+        try:
+            probe.unlink()
+        except OSError:
+            pass
+    return folder

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -28,12 +29,13 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from safetensors import safe_open
+from safetensors import SafetensorError, safe_open
 from tqdm.auto import tqdm
 
+from .errors import CheckpointFormatError, InvalidValueError, OutputExistsError, check_writable
 from .matlab import imresize, quantize
 
-__all__ = ["LoadedModel", "decode_metadata", "load_checkpoint", "load_upscaler", "model_upscaler", "upscale_image", "run_tiled",
+__all__ = ["LoadedModel", "decode_metadata", "read_safetensors", "load_checkpoint", "load_upscaler", "model_upscaler", "upscale_image", "run_tiled",
            "FadeBlend", "model_in_channels", "resolve_device", "rgb_to_ycbcr", "ycbcr_to_rgb", "add_cli_command"]
 
 _YCBCR = np.array([[65.481, 128.553, 24.966], [-37.797, -74.203, 112.0], [112.0, -93.786, -18.214]])
@@ -54,9 +56,12 @@ def ycbcr_to_rgb(ycbcr: np.ndarray) -> np.ndarray:
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
     if str(device) == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    dev = torch.device(device)
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, ValueError, TypeError) as err:
+        raise InvalidValueError(f"unknown device {str(device)!r}; use auto, cpu, cuda or cuda:N") from err
     if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError("device 'cuda' requested but CUDA is not available")
+        raise InvalidValueError("device 'cuda' requested but CUDA is not available; use cpu or auto")
     return dev
 
 
@@ -132,6 +137,31 @@ def decode_metadata(raw: dict[str, str] | None) -> dict[str, Any]:
     return out
 
 
+_CHECKPOINT_ADVICE = ("give a .safetensors file written by srlib (a run's final.safetensors or "
+                      "checkpoints/step_*.safetensors); if it was copied or downloaded, copy it again")
+
+
+def read_safetensors(path: str | Path, tensors: bool = True, device: str = "cpu"
+                     ) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+    """``(tensors, decoded metadata)`` of a safetensors file (``tensors=False``: the header only).
+
+    Raises:
+        FileNotFoundError: no such file.
+        CheckpointFormatError: truncated, not safetensors, or unreadable; the message names the file.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"checkpoint not found: {path}" + (" (it is a folder)" if path.is_dir() else ""))
+    try:
+        with safe_open(str(path), framework="pt", device=device) as fh:
+            meta = decode_metadata(fh.metadata())
+            state = {k: fh.get_tensor(k) for k in fh.keys()} if tensors else {}
+    except (SafetensorError, OSError, ValueError, RuntimeError) as err:
+        raise CheckpointFormatError(path, "safetensors checkpoint", f"{type(err).__name__}: {err}",
+                                    _CHECKPOINT_ADVICE) from err
+    return state, meta
+
+
 def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> LoadedModel:
     """Rebuild the model of a ``.safetensors`` checkpoint written by the training engine.
 
@@ -150,17 +180,29 @@ def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> Loa
             if not steps:
                 raise FileNotFoundError(f"{path} holds no final.safetensors and no checkpoints/step_*.safetensors")
             path = steps[-1]
-    if not path.is_file():
-        raise FileNotFoundError(f"checkpoint not found: {path}")
-    with safe_open(str(path), framework="pt", device="cpu") as fh:
-        meta = decode_metadata(fh.metadata())
-        state = {k: fh.get_tensor(k) for k in fh.keys()}
-    if "model" not in meta or "model_kwargs" not in meta:
-        raise ValueError(f"{path} has no srlib model description in its header (not written by srlib.training?)")
+    state, meta = read_safetensors(path)
+    if "model" not in meta or not isinstance(meta.get("model_kwargs"), dict):
+        raise CheckpointFormatError(path, "srlib checkpoint", "its header has no srlib model description "
+                                    "(a safetensors file from another program?)", _CHECKPOINT_ADVICE)
     name, kwargs = str(meta["model"]), dict(meta["model_kwargs"])
-    model = build_model(name, **kwargs)
-    model.load_state_dict(state, strict=True)
-    alpha = float(meta.get("fade_alpha", 1.0))
+    try:
+        model = build_model(name, **kwargs)
+    except (KeyError, TypeError, ValueError) as err:
+        reason = err.args[0] if isinstance(err, KeyError) and err.args else err
+        raise CheckpointFormatError(path, "srlib checkpoint", f"its header describes a model this srlib cannot "
+                                    f"build: {reason}", "use the srlib version that wrote it, or retrain") from err
+    try:
+        model.load_state_dict(state, strict=True)
+    except RuntimeError as err:
+        first = str(err).strip().splitlines()
+        raise CheckpointFormatError(path, "srlib checkpoint", "its tensors do not match the model its header "
+                                    f"describes ({' '.join(first[1:3]).strip() or first[0]})",
+                                    _CHECKPOINT_ADVICE) from err
+    try:
+        alpha = float(meta.get("fade_alpha", 1.0))
+    except (TypeError, ValueError) as err:
+        raise CheckpointFormatError(path, "srlib checkpoint", f"fade_alpha {meta.get('fade_alpha')!r} is not a "
+                                    "number", _CHECKPOINT_ADVICE) from err
     wrapped = FadeBlend(model, fade=alpha < 1.0, alpha=alpha)
     wrapped.eval().to(resolve_device(device))
     scale = int(meta.get("scale", kwargs.get("scale", 0)))
@@ -293,15 +335,42 @@ def _upscaler_for(loaded: LoadedModel, scale: int | None, device: str, tile: int
 
 
 # ------------------------------------------------------------------------------------------ CLI
+_OUTPUT_SUFFIXES = (".png", ".bmp", ".tif", ".tiff", ".jpg", ".jpeg", ".webp")
+
+
+def check_output_path(out: Path, inputs: tuple[Path, ...] = (), force: bool = False) -> None:
+    """Refuse to write ``out`` over one of ``inputs`` (ever) or over an existing file (unless
+    ``force``), or into a folder that cannot be written; checked before any work is done."""
+    for src in inputs:
+        if out.exists() and src.exists() and os.path.samefile(out, src):
+            raise OutputExistsError(f"refusing to overwrite the input {src} with the output; give another -o")
+    if out.is_dir():
+        raise OutputExistsError(f"the output {out} is a folder; give a file name, e.g. {out / 'out.png'}")
+    if out.exists() and not force:
+        raise OutputExistsError(f"{out} exists; pass --force to replace it, or give another -o")
+    check_writable(out.parent)
+
+
 def _cmd_upscale(args: argparse.Namespace) -> int:
     from .data import load_image, save_image
 
-    img = load_image(args.input, keep_alpha=True)
+    if args.scale is not None and args.scale < 1:
+        raise InvalidValueError(f"--scale must be a factor the model produces (2, 4 or 8), got {args.scale}")
+    if args.tile is not None and args.tile < 0:
+        raise InvalidValueError(f"--tile must be >= 0 (0 = no tiling), got {args.tile}")
+    if args.overlap < 0:
+        raise InvalidValueError(f"--overlap must be >= 0, got {args.overlap}")
+    src = Path(args.input)
+    if args.output and Path(args.output).suffix.lower() not in _OUTPUT_SUFFIXES:
+        raise InvalidValueError(f"-o {args.output}: the output type comes from its suffix; use one of "
+                                f"{', '.join(_OUTPUT_SUFFIXES)}")
+    img = load_image(src, keep_alpha=True)
     loaded = load_checkpoint(args.weights, device=args.device)
     upscaler, name, scale = _upscaler_for(loaded, args.scale, args.device, args.tile, args.overlap,
                                           progress=not args.quiet)
+    out = Path(args.output) if args.output else src.with_name(f"{src.stem}_x{scale}.png")
+    check_output_path(out, (src, loaded.path), force=args.force)
     sr = upscaler(img, scale)
-    out = Path(args.output) if args.output else Path(args.input).with_name(f"{Path(args.input).stem}_x{scale}.png")
     save_image(out, sr)
     if not args.quiet:
         print(f"{args.input} {img.shape[1]}x{img.shape[0]} -> {out} {sr.shape[1]}x{sr.shape[0]} ({name})")
@@ -317,7 +386,8 @@ def add_cli_command(subparsers) -> None:
     p.add_argument("input", help="input image (PNG, BMP, JPEG, ...; grey, RGB, grey+alpha or RGBA)")
     p.add_argument("--weights", required=True, help="checkpoint (.safetensors) or run directory")
     p.add_argument("--scale", type=int, default=None, help="2, 4 or 8 (default: the model's scale)")
-    p.add_argument("-o", "--output", default=None, help="output PNG (default: <input>_x<scale>.png)")
+    p.add_argument("-o", "--output", default=None, help="output PNG (default: <input>_x<scale>.png); never the input")
+    p.add_argument("--force", action="store_true", help="replace an existing output file")
     p.add_argument("--tile", type=int, default=None, help="LR tile side (default: automatic; 0 = no tiling)")
     p.add_argument("--overlap", type=int, default=24, help="LR context pixels around each tile (default 24)")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda")
