@@ -416,3 +416,24 @@ def test_output_piped_into_a_closed_pipe_is_not_an_error(world):
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+
+
+def test_ctrl_c_saves_and_exits_quietly_with_the_resume_command(world, tmp_path, monkeypatch, capsys):
+    import srlib.training.engine as engine
+
+    real_lr_at = engine.lr_at
+
+    def lr_at(config, step):
+        if step == 5:
+            raise KeyboardInterrupt
+        return real_lr_at(config, step)
+
+    monkeypatch.setattr(engine, "lr_at", lr_at)
+    run = tmp_path / "run"
+    assert main(world.train(tmp_path, "--val-every", "-1", out=run)) == 130
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and f"python -m srlib train --out {run} --resume" in err[0]
+    assert json.loads((run / "latest.json").read_text())["step"] == 5 and not (run / LOCK_NAME).exists()
+    monkeypatch.undo()
+    assert main(["train", "--out", str(run), "--resume"]) == 0
+    assert (run / "final.safetensors").is_file()
