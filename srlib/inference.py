@@ -35,7 +35,7 @@ from tqdm.auto import tqdm
 from .errors import CheckpointFormatError, InvalidValueError, OutputExistsError, check_writable
 from .matlab import imresize, quantize
 
-__all__ = ["LoadedModel", "decode_metadata", "read_safetensors", "load_checkpoint", "load_upscaler", "model_upscaler", "upscale_image", "run_tiled",
+__all__ = ["LoadedModel", "decode_metadata", "read_safetensors", "load_checkpoint", "load_upscaler", "model_upscaler", "upscale_image", "run_tiled", "run_tiled_uint8",
            "FadeBlend", "model_in_channels", "resolve_device", "rgb_to_ycbcr", "ycbcr_to_rgb", "add_cli_command"]
 
 _YCBCR = np.array([[65.481, 128.553, 24.966], [-37.797, -74.203, 112.0], [112.0, -93.786, -18.214]])
@@ -242,6 +242,34 @@ def run_tiled(fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, scale
     return out
 
 
+def run_tiled_uint8(fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, scale: int,
+                    to_uint8: Callable[[torch.Tensor], np.ndarray], out_channels: int, tile: int = 0,
+                    overlap: int = 24, align: int = 8, progress: bool = False) -> np.ndarray:
+    """Like :func:`run_tiled`, but each core goes through ``to_uint8`` (a ``(1, C', h, w)`` float
+    tensor -> ``h x w x out_channels`` uint8 array, elementwise per pixel) as soon as it is made,
+    into one preallocated ``H*scale x W*scale x out_channels`` uint8 array. So the whole output is
+    held once, in uint8 (1 byte per value instead of 4 + 8), and the float work is per tile; the
+    result equals converting the untiled output when ``to_uint8`` works pixel by pixel.
+    """
+    _, _, h, w = x.shape
+    out = np.empty((h * scale, w * scale, out_channels), dtype=np.uint8)
+    if tile <= 0 or (h <= tile and w <= tile):
+        out[...] = to_uint8(fn(x))
+        return out
+    tile = max(align, tile // align * align)
+    overlap = int(math.ceil(overlap / align) * align)
+    cores = [(y, xx) for y in range(0, h, tile) for xx in range(0, w, tile)]
+    for y0, x0 in tqdm(cores, desc="tiles", disable=not progress, leave=False):
+        y1, x1 = min(y0 + tile, h), min(x0 + tile, w)
+        ys, xs = max(0, y0 - overlap), max(0, x0 - overlap)
+        ye, xe = min(h, y1 + overlap), min(w, x1 + overlap)
+        piece = fn(x[:, :, ys:ye, xs:xe])
+        core = piece[:, :, (y0 - ys) * scale:(y1 - ys) * scale, (x0 - xs) * scale:(x1 - xs) * scale]
+        out[y0 * scale:y1 * scale, x0 * scale:x1 * scale] = to_uint8(core)
+        del piece, core
+    return out
+
+
 def auto_tile(scale: int, channels: int = 64, budget_bytes: float = 2**30) -> int:
     """An LR tile side whose feature maps at the output size stay within ``budget_bytes``
     (about 6 live float32 maps of ``channels`` at ``(tile * scale)^2``)."""
@@ -274,15 +302,29 @@ def model_upscaler(model: nn.Module, model_scales: tuple[int, ...], *, device: s
                 y = run_tiled(fn, x, scale, tile=t, overlap=overlap, progress=progress)
             return y[0].clamp(0, 1).permute(1, 2, 0).cpu().double().numpy()
 
-        return upscale_image(lr, scale, run, in_ch)
+        def run_uint8(planes: np.ndarray, grey: bool) -> np.ndarray:  # H x W x 3 uint8 -> uint8 (1 or 3)
+            x = torch.from_numpy(np.ascontiguousarray(planes.transpose(2, 0, 1))).float().div_(255.0)[None].to(dev)
+
+            def to_uint8(y: torch.Tensor) -> np.ndarray:  # exactly the float path's steps, per tile
+                tile_out = y[0].clamp(0, 1).permute(1, 2, 0).cpu().double().numpy()
+                return quantize(tile_out.mean(axis=2, keepdims=True)) if grey else quantize(tile_out)
+
+            with torch.inference_mode():
+                return run_tiled_uint8(fn, x, scale, to_uint8, 1 if grey else 3, tile=t, overlap=overlap,
+                                       progress=progress)
+
+        return upscale_image(lr, scale, run, in_ch, run_uint8=run_uint8)
 
     return upscaler
 
 
-def upscale_image(img: np.ndarray, scale: int, run: Callable[[np.ndarray], np.ndarray], in_channels: int = 3
-                  ) -> np.ndarray:
+def upscale_image(img: np.ndarray, scale: int, run: Callable[[np.ndarray], np.ndarray], in_channels: int = 3,
+                  run_uint8: Callable[[np.ndarray, bool], np.ndarray] | None = None) -> np.ndarray:
     """Upscale a uint8 ``H x W x C`` image (C = 1 grey, 2 grey + alpha, 3 RGB, 4 RGBA) with ``run``
-    (``H x W x in_channels`` float [0, 1] -> float [0, 1] at ``scale``); returns uint8 with C channels."""
+    (``H x W x in_channels`` float [0, 1] -> float [0, 1] at ``scale``); returns uint8 with C channels.
+
+    ``run_uint8`` (RGB models): ``(H x W x 3 uint8, grey) -> uint8 output`` (grey: the channel mean,
+    1 channel), the same result without a float copy of the whole output (see :func:`run_tiled_uint8`)."""
     img = np.asarray(img)
     if img.ndim == 2:
         img = img[..., None]
@@ -291,7 +333,9 @@ def upscale_image(img: np.ndarray, scale: int, run: Callable[[np.ndarray], np.nd
     c = img.shape[2]
     colour, alpha = (img[..., :-1], img[..., -1:]) if c in (2, 4) else (img, None)
     grey = colour.shape[2] == 1
-    if in_channels == 3:
+    if in_channels == 3 and run_uint8 is not None:
+        sr = run_uint8(np.repeat(colour, 3, axis=2) if grey else colour, grey)
+    elif in_channels == 3:
         planes = np.repeat(colour, 3, axis=2) if grey else colour
         out = run(planes.astype(np.float64) / 255.0)
         sr = quantize(out.mean(axis=2, keepdims=True)) if grey else quantize(out)
