@@ -256,6 +256,9 @@ def _cases():
                                                ["none.safetensors", "not found"])
     c["train-out-under-a-file"] = lambda w, t, m: (w.train(t, out=_copy(w.image, t / "f") / "run"),
                                                    ["cannot create the run folder", "not a folder"])
+    c["train-cache-dir-under-a-file"] = lambda w, t, m: (
+        w.train(t, "--val-every", "-1", "--cache-dir", str(_copy(w.image, t / "f") / "cache")),
+        ["cannot write the training cache into"])
     c["train-run-locked"] = lambda w, t, m: (
         w.train(t, out=_lock(t / "run", w.live_pid)), [f"process {w.live_pid}", "another --out"])
     c["train-resume-corrupt-state"] = lambda w, t, m: (w.train(t, "--resume", out=_broken_run(t / "run")),
@@ -348,12 +351,14 @@ def test_there_are_at_least_60_cases():
 # --------------------------------------------------------------------------------------------
 # Cases that need more than one command or a look inside afterwards.
 # --------------------------------------------------------------------------------------------
-def test_a_stale_lock_of_a_dead_process_is_taken_over(world, tmp_path, capsys):
+def test_a_stale_lock_of_a_dead_process_is_taken_over_and_stray_temporaries_removed(world, tmp_path, capsys):
     dead = subprocess.Popen(["true"])
     dead.wait()
     run = _lock(tmp_path / "run", dead.pid)
+    stray = run / ".log.csv.0123abcd.tmp"  # what a writer killed inside atomic_write leaves
+    stray.write_bytes(b"half")
     assert main(world.train(tmp_path, "--steps", "2", "--val-every", "-1", out=run)) == 0
-    assert (run / "final.safetensors").is_file() and not (run / LOCK_NAME).exists()
+    assert (run / "final.safetensors").is_file() and not (run / LOCK_NAME).exists() and not stray.exists()
 
 
 def test_the_lock_is_released_when_training_fails(world, tmp_path, capsys):

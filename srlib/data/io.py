@@ -57,6 +57,8 @@ def load_image(path: Path | str, keep_alpha: bool = False) -> np.ndarray:
             translucent alpha channel without ``keep_alpha``.
     """
     path = Path(path)
+    if path.is_dir():
+        raise ImageLoadError(path, "it is a folder, not an image file")
     if not path.is_file():
         raise FileNotFoundError(f"image file not found: {path}")
     if path.stat().st_size == 0:

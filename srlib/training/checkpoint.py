@@ -33,10 +33,11 @@ from ..inference import read_safetensors
 
 __all__ = ["FORMAT", "CheckpointMismatchError", "atomic_write", "save_weights", "load_weights", "read_metadata",
            "save_state", "load_state", "rng_state", "set_rng_state", "latest_checkpoint", "checkpoint_paths",
-           "prune_checkpoints"]
+           "prune_checkpoints", "remove_stray_temporaries"]
 
 FORMAT = "srlib-checkpoint-1"
 _STEP_RE = re.compile(r"step_(\d+)\.safetensors$")
+_TMP_RE = re.compile(r"\..+\.[0-9a-f]{8}\.tmp")
 
 
 class CheckpointMismatchError(ValueError):
@@ -69,6 +70,20 @@ def atomic_write(path: str | Path, data: bytes) -> Path:
         if tmp.exists():
             tmp.unlink()
     return path
+
+
+def remove_stray_temporaries(run_dir: str | Path) -> list[Path]:
+    """Delete the temporary files :func:`atomic_write` leaves when its process is killed mid-write
+    (``.<name>.<hex>.tmp`` in the run folder and its ``checkpoints/``). Call it only while holding
+    the run's lock (:class:`srlib.training.lock.RunLock`): then no other writer can own them."""
+    run_dir = Path(run_dir)
+    removed = []
+    for folder in (run_dir, run_dir / "checkpoints"):
+        for p in folder.glob(".*.tmp") if folder.is_dir() else []:
+            if _TMP_RE.fullmatch(p.name):
+                p.unlink(missing_ok=True)
+                removed.append(p)
+    return removed
 
 
 def save_weights(path: str | Path, state_dict: dict[str, torch.Tensor], metadata: dict[str, Any]) -> Path:

@@ -232,7 +232,7 @@ def train(config: TrainConfig, out_dir: str | Path, *, resume: bool = False, dat
         rank, world, created_pg = _setup_distributed(device)
         # One writer per run folder, and everything the run needs checked before its first step.
         with RunLock(out_dir) if rank == 0 else contextlib.nullcontext():
-            check_run(config, Path(out_dir), resume=resume, writer=rank == 0)
+            check_run(config, Path(out_dir), resume=resume, writer=rank == 0, locked=rank == 0)
             return _train(config, Path(out_dir), resume, data, stop_at, device, rank, world, wall_start)
     finally:
         if created_pg and dist.is_initialized():
@@ -509,7 +509,7 @@ def train_curriculum(config: TrainConfig, out_dir: str | Path, *, scales: tuple[
 
     scales = scales or tuple(2**i for i in range(1, config.scale.bit_length()))
     out_dir = Path(out_dir)
-    check_run(config, out_dir / f"x{scales[0]}", resume=resume)  # before the cache is built
+    check_run(config.replace(init=""), out_dir / f"x{scales[0]}", resume=resume)  # before the cache is built
     if data is None:
         data = TrainingSet.from_config(config)
     results = []

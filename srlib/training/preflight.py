@@ -8,6 +8,9 @@
 * the run folder cannot be written (checked with a probe file; the cache is built, or refused
   with the folder named, before the first step anyway).
 
+It also removes the temporary files a killed writer left in the run folder (the caller holds the
+run's lock, so no live writer owns them).
+
 A run that would fail validation after an hour of training now fails in a second.
 """
 from __future__ import annotations
@@ -23,10 +26,11 @@ from .data import resolve_train_sets
 __all__ = ["check_run"]
 
 
-def check_run(config: TrainConfig, out: Path, *, resume: bool, writer: bool = True) -> None:
+def check_run(config: TrainConfig, out: Path, *, resume: bool, writer: bool = True, locked: bool = False) -> None:
     """Check everything ``config`` will need when training into ``out`` (see the module docstring).
 
     ``writer``: this process writes the run (rank 0), so the folders must be writable.
+    ``locked``: the caller holds the run's lock, so stray temporary files may be removed.
     """
     root = config.data_root or None
     if config.val_every != -1:
@@ -42,3 +46,5 @@ def check_run(config: TrainConfig, out: Path, *, resume: bool, writer: bool = Tr
         ck.read_metadata(init / "final.safetensors" if init.is_dir() else init)  # FileNotFound / format error
     if writer:
         check_writable(out, "write the run into")
+    if writer and locked:
+        ck.remove_stray_temporaries(out)  # left by a killed writer; no live writer owns them
