@@ -424,7 +424,8 @@ def _cmd_upscale(args: argparse.Namespace) -> int:
 def add_cli_command(subparsers) -> None:
     p = subparsers.add_parser(
         "upscale", help="upscale an image with a trained checkpoint",
-        description="Super-resolve one image with a trained model (tiled, so any size fits in memory). "
+        description="Super-resolve one image with a trained model (tiled, written into a uint8 output: memory is "
+                    "the output's 3 bytes per pixel plus one tile's feature maps; never over the input). "
                     "Grey images go through the colour model and its channels are averaged; an alpha "
                     "channel is upscaled with MATLAB bicubic.")
     p.add_argument("input", help="input image (PNG, BMP, JPEG, ...; grey, RGB, grey+alpha or RGBA)")
