@@ -21,7 +21,19 @@ __all__ = ["SrlibError", "UnknownNameError", "InvalidValueError", "CorruptFileEr
 
 
 class SrlibError(Exception):
-    """Base of the library's errors; the message is complete (what, where, what to do)."""
+    """Base of the library's errors; the message is complete (what, where, what to do).
+
+    Errors pickle as their type and message (so they cross process boundaries, e.g. from a
+    cache-building worker), whatever their constructor's arguments."""
+
+    def __reduce__(self):
+        return _rebuild, (type(self), str(self))
+
+
+def _rebuild(cls: type, message: str) -> "SrlibError":
+    err = cls.__new__(cls)
+    BaseException.__init__(err, message)
+    return err
 
 
 class UnknownNameError(SrlibError, KeyError):

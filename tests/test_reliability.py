@@ -442,3 +442,17 @@ def test_ctrl_c_saves_and_exits_quietly_with_the_resume_command(world, tmp_path,
     monkeypatch.undo()
     assert main(["train", "--out", str(run), "--resume"]) == 0
     assert (run / "final.safetensors").is_file()
+
+
+def test_library_errors_cross_process_boundaries():
+    """A cache-building worker's ImageLoadError must reach the parent as itself, not as a pickling error."""
+    import pickle
+
+    from srlib.data import DatasetNotFoundError, ImageLoadError, dataset_spec
+    from srlib.errors import CheckpointFormatError, OutputError, SrlibError, UnknownNameError
+
+    for err in [ImageLoadError("a.png", "truncated"), CheckpointFormatError("w.safetensors", "x", "y", "z"),
+                UnknownNameError("unknown dataset 'Foo'"), OutputError("cannot write x"),
+                DatasetNotFoundError(dataset_spec("Set5"), Path("/r"), 3)]:
+        back = pickle.loads(pickle.dumps(err))
+        assert type(back) is type(err) and str(back) == str(err) and isinstance(back, SrlibError)
