@@ -233,3 +233,17 @@ def test_cli_fetch_offline_is_one_line(tmp_path, capsys, monkeypatch):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("srlib data: error: cannot download train/T91/t1.bmp")
     assert "Traceback" not in err and not any(tmp_path.rglob("*.bmp"))
+
+
+def test_cli_fetch_then_check_from_the_local_server(server, tmp_path, monkeypatch, capsys):
+    import srlib.data.fetch as f
+    _, sources = server
+    monkeypatch.setattr(f, "read_sources", lambda *a: list(sources))
+    root = tmp_path / "root"
+    assert main(["data", "fetch", "--data-dir", str(root), "--quiet"]) == 0
+    assert f"data root {root}: 25 files verified (25 downloaded, 0 already present)" in capsys.readouterr().out
+    assert main(["data", "check", "--data-dir", str(root)]) == 0
+    assert "all 25 files present and verified" in capsys.readouterr().out
+    (root / sources[3].path).write_bytes(b"")  # a file emptied by accident
+    assert main(["data", "check", "--data-dir", str(root), "--quiet"]) == 1
+    assert f"{sources[3].path} (size: 0 bytes" in capsys.readouterr().err

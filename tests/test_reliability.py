@@ -283,6 +283,9 @@ def _cases():
     c["data-check-empty-root"] = lambda w, t, m: (["data", "check", "--data-dir", str(t), "--datasets", "Set5",
                                                    "--quiet"], ["25 of 25 files", "data fetch"])
     c["data-check-unknown-dataset"] = lambda w, t, m: (["data", "check", "--datasets", "Set6"], ["unknown dataset"])
+    c["data-fetch-manga109-not-downloadable"] = lambda w, t, m: (
+        ["data", "fetch", "--datasets", "Manga109", "--data-dir", str(t)], ["Manga109 is not in the download manifest",
+                                                                            "manga109.org"])
     c["data-fetch-timeout-zero"] = lambda w, t, m: (["data", "fetch", "--timeout", "0", "--data-dir", str(t)],
                                                     ["--timeout"])
     c["data-fetch-retries-negative"] = lambda w, t, m: (["data", "fetch", "--retries", "-1", "--data-dir", str(t)],

@@ -72,8 +72,16 @@ def select_sources(sources: Sequence[Source], datasets: Sequence[str] | None) ->
     references); all of them when ``datasets`` is empty or None."""
     if not datasets:
         return list(sources)
-    prefixes = ["/".join(dataset_spec(name).folder.split("/")[:2]) + "/" for name in datasets]
-    return [s for s in sources if any(s.path.startswith(p) for p in prefixes)]
+    chosen = []
+    for name in datasets:
+        spec = dataset_spec(name)  # UnknownNameError for a name the registry does not know
+        prefix = "/".join(spec.folder.split("/")[:2]) + "/"
+        files = [s for s in sources if s.path.startswith(prefix)]
+        if not files:
+            raise InvalidValueError(f"{spec.name} is not in the download manifest ({SOURCES_FILE.name}); "
+                                    f"get it by hand: {spec.source}; layout {spec.layout()}")
+        chosen += [s for s in files if s not in chosen]
+    return chosen
 
 
 def file_sha256(path: str | Path) -> str:
