@@ -240,6 +240,10 @@ def _cases():
     c["train-lr-negative"] = lambda w, t, m: (w.train(t, "--lr", "-1"), ["lr must be positive"])
     c["train-scale-three"] = lambda w, t, m: (w.train(t, "--scale", "3"), ["scale must be 2, 4 or 8"])
     c["train-aug-scale-zero"] = lambda w, t, m: (w.train(t, "--aug-scales", "0"), ["aug_scales"])
+    c["train-unknown-model"] = lambda w, t, m: (w.train(t, "--val-every", "-1", "--model", "bogusnet"),
+                                                ["unknown model 'bogusnet'", "csrcnn"])
+    c["train-bad-model-option"] = lambda w, t, m: (
+        w.train(t, "--val-every", "-1", "--model", "srcnn", "--model-options", '{"wings": 2}'), ["'srcnn'", "wings"])
     # ---- train: files
     c["train-config-missing"] = lambda w, t, m: (w.train(t, "--config", str(t / "no.json")), ["no.json", "not found"])
     c["train-config-truncated"] = lambda w, t, m: (
