@@ -98,8 +98,19 @@ def _png16(path: Path) -> Path:
 
 
 def _bomb(path: Path) -> Path:
-    """A PNG declaring 12000 x 12000 grey pixels (144 M, over Pillow's limit) in a few hundred kB."""
-    Image.frombytes("L", (12000, 12000), bytes(12000 * 12000)).save(path, optimize=False, compress_level=9)
+    """A PNG whose header declares 12000 x 12000 pixels (144 M, over Pillow's limit): a tiny PNG with
+    its IHDR size rewritten (and its CRC fixed), as a decompression bomb presents itself."""
+    import io
+    import struct
+    import zlib
+
+    buf = io.BytesIO()
+    Image.new("L", (1, 1)).save(buf, format="PNG")
+    data = bytearray(buf.getvalue())
+    ihdr = 8  # after the signature: length (4), b"IHDR" (4), width (4), height (4), ...
+    data[ihdr + 8:ihdr + 16] = struct.pack(">II", 12000, 12000)
+    data[ihdr + 21:ihdr + 25] = struct.pack(">I", zlib.crc32(bytes(data[ihdr + 4:ihdr + 21])))
+    path.write_bytes(bytes(data))
     return path
 
 
@@ -410,14 +421,26 @@ def _run_cli(*args: str, env: dict | None = None, **kw) -> subprocess.CompletedP
                           timeout=120, **kw)
 
 
-def test_real_interpreter_one_line_and_debug_traceback(world, tmp_path):
+def test_real_interpreter_prints_one_line(world, tmp_path):
+    """`python -m srlib` itself (not only main()): nothing else reaches stderr (no warning, no traceback)."""
     bad = _copy(world.ckpt, tmp_path / "a.safetensors", keep=40)
     proc = _run_cli("upscale", str(world.image), "--weights", str(bad), "--quiet")
     assert proc.returncode == 1 and len(proc.stderr.splitlines()) == 1 and "a.safetensors" in proc.stderr
-    proc = _run_cli("upscale", str(world.image), "--weights", str(bad), "--quiet", "--debug")
-    assert proc.returncode == 1 and "Traceback" in proc.stderr and "CheckpointFormatError" in proc.stderr
-    proc = _run_cli("upscale", str(world.image), "--weights", str(bad), "--quiet", env={"SRLIB_DEBUG": "1"})
-    assert "Traceback" in proc.stderr
+
+
+@pytest.mark.parametrize("how", ["--debug after the command", "--debug before it", "SRLIB_DEBUG=1"])
+def test_debug_shows_the_traceback(world, tmp_path, monkeypatch, capsys, how):
+    bad = _copy(world.ckpt, tmp_path / "a.safetensors", keep=40)
+    argv = ["upscale", str(world.image), "--weights", str(bad), "--quiet"]
+    if how == "--debug after the command":
+        argv.append("--debug")
+    elif how == "--debug before it":
+        argv.insert(0, "--debug")
+    else:
+        monkeypatch.setenv("SRLIB_DEBUG", "1")
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "CheckpointFormatError" in err and err.splitlines()[-1].startswith("srlib upscale")
 
 
 def test_output_piped_into_a_closed_pipe_is_not_an_error(world):
