@@ -148,7 +148,7 @@ def _download_once(src: Source, part: Path, timeout: float, bar) -> None:
         except urllib.error.HTTPError as err:
             if err.code == 416:  # our .part is not a prefix the server knows: start again
                 part.unlink(missing_ok=True)
-                raise _Retryable(f"HTTP 416 for a resumed transfer") from err
+                raise _Retryable("HTTP 416 for a resumed transfer") from err
             if err.code in _RETRY_HTTP:
                 raise _Retryable(f"HTTP {err.code} {err.reason}") from err
             raise DataFetchError(f"HTTP {err.code} {err.reason}") from err
