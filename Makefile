@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install test test-fast clean book book-deps
+.PHONY: install test test-fast clean book book-deps data
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,10 @@ test: $(STAMP)
 ## test-fast: skip the tests marked slow (the Urban100 protocol cells, long training runs)
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow"
+
+## data: download the datasets into $SRLIB_DATA_DIR (default ./data), sha256-verified and resumable
+data: $(STAMP)
+	$(BIN)/python -m srlib data fetch
 
 ## book-deps: add the book's pinned packages (the 'book' extra) to .venv
 BOOK_STAMP := $(VENV)/.book-installed

@@ -14,7 +14,8 @@
 #   NOTEBOOKS="protocol table6_efficiency"  run only these (the book then needs the others'
 #                                         outputs from an earlier build)
 #   SKIP_EXECUTE=1                        only rebuild the HTML from the executed notebooks
-#   SRLIB_DATA_DIR                        data root (default ../shared/data when it exists)
+#   SRLIB_DATA_DIR                        data root (default ../shared/data when it exists, else ./data;
+#                                         missing files are fetched first: python -m srlib data fetch)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,6 +27,14 @@ if [[ -z "${SRLIB_DATA_DIR:-}" && -d ../shared/data/benchmark ]]; then
   export SRLIB_DATA_DIR="$(cd ../shared/data && pwd)"
 fi
 export PYTHONUNBUFFERED=1
+
+# Data: download only what is missing (a quick presence-and-size check first; CI's complete
+# ../shared/data passes it, so CI never downloads). Offline, `data fetch` stops with one message
+# naming what is missing, the URL and how to place the files by hand.
+if [[ -z "${SKIP_EXECUTE:-}" ]] && ! "$PYTHON" -m srlib data check --quick --quiet; then
+  echo "== data: fetching the missing files (python -m srlib data fetch)"
+  "$PYTHON" -m srlib data fetch || exit 1
+fi
 
 ALL="protocol train_x2 train_x4 train_x8 campaign_compute table5_benchmarks table2_ablation table3_ublock figure5_convergence \
 table4_depth table6_efficiency figure6_feature_maps figure10_psnr_vs_params try_it"

@@ -2,6 +2,10 @@
 
 Each command lives next to the code it drives; a module listed in ``_COMMAND_MODULES`` provides
 ``add_cli_command(subparsers)``, which adds its sub-parser and sets ``func(args) -> exit code``.
+
+Errors: every failure ends in one line on stderr (``srlib <command>: error: ...``) and exit code 1
+(3 for a diverged training, 130 for Ctrl-C); ``--debug`` or ``SRLIB_DEBUG=1`` shows the traceback.
+Output piped into ``head`` that closes early is not an error.
 """
 from __future__ import annotations
 
@@ -9,14 +13,17 @@ import argparse
 import csv
 import importlib
 import io
+import errno
 import json
+import os
 import sys
+import traceback
 
 from . import __version__
 
 # Modules that contribute sub-commands (imported lazily so `--help` stays fast).
 _COMMAND_MODULES = ["srlib.cli", "srlib.profiling", "srlib.training.cli", "srlib.inference",
-                    "srlib.campaign"]
+                    "srlib.data.fetch", "srlib.campaign"]
 
 
 def _format_result(result: dict, fmt: str) -> str:
@@ -75,23 +82,55 @@ def add_cli_command(subparsers) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="srlib", description="CSRCNN paper companion toolkit")
     parser.add_argument("--version", action="version", version=f"srlib {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an error (or SRLIB_DEBUG=1)")
     subparsers = parser.add_subparsers(dest="command", metavar="command")
     for name in _COMMAND_MODULES:
         module = sys.modules[__name__] if name == __name__ else importlib.import_module(name)
         module.add_cli_command(subparsers)
+    for sub in subparsers.choices.values():  # `srlib upscale ... --debug` works too
+        sub.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    from .data import DatasetNotFoundError, ImageLoadError
+def error_message(err: BaseException) -> str:
+    """One line for a failure: the library's own errors as they are, OS errors with their advice."""
+    from .errors import SrlibError, one_line, output_error
 
+    if isinstance(err, SrlibError):
+        return one_line(str(err))
+    if isinstance(err, OSError) and err.errno in (errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM,
+                                                   errno.EROFS) and err.filename:
+        return one_line(str(output_error(err.filename, err)))
+    if isinstance(err, (FileNotFoundError, ValueError, KeyError, OSError)):
+        text = err.args[0] if isinstance(err, KeyError) and err.args else str(err)
+        return one_line(str(text))
+    return one_line(f"unexpected {type(err).__name__}: {err} (a bug? run with --debug for the traceback)")
+
+
+def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    debug = bool(getattr(args, "debug", False)) or os.environ.get("SRLIB_DEBUG", "") not in ("", "0")
     try:
-        return int(args.func(args) or 0)
-    except (DatasetNotFoundError, ImageLoadError, FileNotFoundError, ValueError) as err:
-        print(f"srlib {args.command}: error: {err}", file=sys.stderr)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        # The reader (e.g. `head`) closed the pipe: not an error; silence the flush at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except KeyboardInterrupt:
+        if debug:
+            traceback.print_exc()
+        hint = getattr(args, "interrupt_hint", None)
+        print(f"srlib {args.command}: interrupted{'; ' + hint if hint else ''}", file=sys.stderr)
+        return 130
+    except Exception as err:  # noqa: BLE001 - the one place that turns errors into a message
+        if debug:
+            traceback.print_exc()
+        print(f"srlib {args.command}: error: {error_message(err)}", file=sys.stderr)
         return 1

@@ -17,6 +17,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from .data import dataset_paths, dataset_spec, load_image, make_lr
+from .errors import InvalidValueError
 from .matlab import imresize
 from .metrics import SSIM_WINDOWS, evaluate_pair
 
@@ -88,11 +89,20 @@ def evaluate(upscaler: Upscaler, dataset: str, scale: int, *, method: str = "bic
         raise ValueError(f"{spec.name} is a training set; evaluate on one of the benchmarks")
     if ssim_window not in SSIM_WINDOWS:
         raise ValueError(f"ssim_window must be one of {SSIM_WINDOWS}")
+    if limit is not None and limit < 1:
+        raise InvalidValueError(f"limit must be >= 1 (or None for all images), got {limit}")
     paths = dataset_paths(spec.name, root)[:limit]
     result = EvaluationResult(method=method, dataset=spec.name, scale=scale, ssim_window=ssim_window)
     start = time.perf_counter()
     for path in tqdm(paths, desc=f"{method} {spec.name} x{scale}", disable=not progress, leave=False):
-        hr, lr = make_lr(load_image(path), scale)
+        image = load_image(path)
+        h, w = image.shape[:2]
+        if min(h // scale, w // scale) * scale <= 2 * scale:
+            raise InvalidValueError(
+                f"{path} is {w}x{h} pixels: too small for x{scale} (the protocol crops it to a multiple of "
+                f"{scale} and shaves {scale} pixels from each border, so each side needs at least "
+                f"{3 * scale}); this is not a valid copy of {spec.name}")
+        hr, lr = make_lr(image, scale)
         sr = np.asarray(upscaler(lr, scale))
         if sr.dtype != np.uint8 or sr.shape[:2] != hr.shape[:2]:
             raise ValueError(

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -28,12 +29,13 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from safetensors import safe_open
+from safetensors import SafetensorError, safe_open
 from tqdm.auto import tqdm
 
+from .errors import CheckpointFormatError, InvalidValueError, OutputExistsError, check_writable
 from .matlab import imresize, quantize
 
-__all__ = ["LoadedModel", "decode_metadata", "load_checkpoint", "load_upscaler", "model_upscaler", "upscale_image", "run_tiled",
+__all__ = ["LoadedModel", "decode_metadata", "read_safetensors", "load_checkpoint", "load_upscaler", "model_upscaler", "upscale_image", "run_tiled", "run_tiled_uint8",
            "FadeBlend", "model_in_channels", "resolve_device", "rgb_to_ycbcr", "ycbcr_to_rgb", "add_cli_command"]
 
 _YCBCR = np.array([[65.481, 128.553, 24.966], [-37.797, -74.203, 112.0], [112.0, -93.786, -18.214]])
@@ -54,9 +56,12 @@ def ycbcr_to_rgb(ycbcr: np.ndarray) -> np.ndarray:
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
     if str(device) == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    dev = torch.device(device)
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, ValueError, TypeError) as err:
+        raise InvalidValueError(f"unknown device {str(device)!r}; use auto, cpu, cuda or cuda:N") from err
     if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError("device 'cuda' requested but CUDA is not available")
+        raise InvalidValueError("device 'cuda' requested but CUDA is not available; use cpu or auto")
     return dev
 
 
@@ -132,6 +137,31 @@ def decode_metadata(raw: dict[str, str] | None) -> dict[str, Any]:
     return out
 
 
+_CHECKPOINT_ADVICE = ("give a .safetensors file written by srlib (a run's final.safetensors or "
+                      "checkpoints/step_*.safetensors); if it was copied or downloaded, copy it again")
+
+
+def read_safetensors(path: str | Path, tensors: bool = True, device: str = "cpu"
+                     ) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+    """``(tensors, decoded metadata)`` of a safetensors file (``tensors=False``: the header only).
+
+    Raises:
+        FileNotFoundError: no such file.
+        CheckpointFormatError: truncated, not safetensors, or unreadable; the message names the file.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"checkpoint not found: {path}" + (" (it is a folder)" if path.is_dir() else ""))
+    try:
+        with safe_open(str(path), framework="pt", device=device) as fh:
+            meta = decode_metadata(fh.metadata())
+            state = {k: fh.get_tensor(k) for k in fh.keys()} if tensors else {}
+    except (SafetensorError, OSError, ValueError, RuntimeError) as err:
+        raise CheckpointFormatError(path, "safetensors checkpoint", f"{type(err).__name__}: {err}",
+                                    _CHECKPOINT_ADVICE) from err
+    return state, meta
+
+
 def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> LoadedModel:
     """Rebuild the model of a ``.safetensors`` checkpoint written by the training engine.
 
@@ -150,17 +180,29 @@ def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> Loa
             if not steps:
                 raise FileNotFoundError(f"{path} holds no final.safetensors and no checkpoints/step_*.safetensors")
             path = steps[-1]
-    if not path.is_file():
-        raise FileNotFoundError(f"checkpoint not found: {path}")
-    with safe_open(str(path), framework="pt", device="cpu") as fh:
-        meta = decode_metadata(fh.metadata())
-        state = {k: fh.get_tensor(k) for k in fh.keys()}
-    if "model" not in meta or "model_kwargs" not in meta:
-        raise ValueError(f"{path} has no srlib model description in its header (not written by srlib.training?)")
+    state, meta = read_safetensors(path)
+    if "model" not in meta or not isinstance(meta.get("model_kwargs"), dict):
+        raise CheckpointFormatError(path, "srlib checkpoint", "its header has no srlib model description "
+                                    "(a safetensors file from another program?)", _CHECKPOINT_ADVICE)
     name, kwargs = str(meta["model"]), dict(meta["model_kwargs"])
-    model = build_model(name, **kwargs)
-    model.load_state_dict(state, strict=True)
-    alpha = float(meta.get("fade_alpha", 1.0))
+    try:
+        model = build_model(name, **kwargs)
+    except (KeyError, TypeError, ValueError) as err:
+        reason = err.args[0] if isinstance(err, KeyError) and err.args else err
+        raise CheckpointFormatError(path, "srlib checkpoint", f"its header describes a model this srlib cannot "
+                                    f"build: {reason}", "use the srlib version that wrote it, or retrain") from err
+    try:
+        model.load_state_dict(state, strict=True)
+    except RuntimeError as err:
+        first = str(err).strip().splitlines()
+        raise CheckpointFormatError(path, "srlib checkpoint", "its tensors do not match the model its header "
+                                    f"describes ({' '.join(first[1:3]).strip() or first[0]})",
+                                    _CHECKPOINT_ADVICE) from err
+    try:
+        alpha = float(meta.get("fade_alpha", 1.0))
+    except (TypeError, ValueError) as err:
+        raise CheckpointFormatError(path, "srlib checkpoint", f"fade_alpha {meta.get('fade_alpha')!r} is not a "
+                                    "number", _CHECKPOINT_ADVICE) from err
     wrapped = FadeBlend(model, fade=alpha < 1.0, alpha=alpha)
     wrapped.eval().to(resolve_device(device))
     scale = int(meta.get("scale", kwargs.get("scale", 0)))
@@ -200,6 +242,34 @@ def run_tiled(fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, scale
     return out
 
 
+def run_tiled_uint8(fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, scale: int,
+                    to_uint8: Callable[[torch.Tensor], np.ndarray], out_channels: int, tile: int = 0,
+                    overlap: int = 24, align: int = 8, progress: bool = False) -> np.ndarray:
+    """Like :func:`run_tiled`, but each core goes through ``to_uint8`` (a ``(1, C', h, w)`` float
+    tensor -> ``h x w x out_channels`` uint8 array, elementwise per pixel) as soon as it is made,
+    into one preallocated ``H*scale x W*scale x out_channels`` uint8 array. So the whole output is
+    held once, in uint8 (1 byte per value instead of 4 + 8), and the float work is per tile; the
+    result equals converting the untiled output when ``to_uint8`` works pixel by pixel.
+    """
+    _, _, h, w = x.shape
+    out = np.empty((h * scale, w * scale, out_channels), dtype=np.uint8)
+    if tile <= 0 or (h <= tile and w <= tile):
+        out[...] = to_uint8(fn(x))
+        return out
+    tile = max(align, tile // align * align)
+    overlap = int(math.ceil(overlap / align) * align)
+    cores = [(y, xx) for y in range(0, h, tile) for xx in range(0, w, tile)]
+    for y0, x0 in tqdm(cores, desc="tiles", disable=not progress, leave=False):
+        y1, x1 = min(y0 + tile, h), min(x0 + tile, w)
+        ys, xs = max(0, y0 - overlap), max(0, x0 - overlap)
+        ye, xe = min(h, y1 + overlap), min(w, x1 + overlap)
+        piece = fn(x[:, :, ys:ye, xs:xe])
+        core = piece[:, :, (y0 - ys) * scale:(y1 - ys) * scale, (x0 - xs) * scale:(x1 - xs) * scale]
+        out[y0 * scale:y1 * scale, x0 * scale:x1 * scale] = to_uint8(core)
+        del piece, core
+    return out
+
+
 def auto_tile(scale: int, channels: int = 64, budget_bytes: float = 2**30) -> int:
     """An LR tile side whose feature maps at the output size stay within ``budget_bytes``
     (about 6 live float32 maps of ``channels`` at ``(tile * scale)^2``)."""
@@ -232,15 +302,29 @@ def model_upscaler(model: nn.Module, model_scales: tuple[int, ...], *, device: s
                 y = run_tiled(fn, x, scale, tile=t, overlap=overlap, progress=progress)
             return y[0].clamp(0, 1).permute(1, 2, 0).cpu().double().numpy()
 
-        return upscale_image(lr, scale, run, in_ch)
+        def run_uint8(planes: np.ndarray, grey: bool) -> np.ndarray:  # H x W x 3 uint8 -> uint8 (1 or 3)
+            x = torch.from_numpy(np.ascontiguousarray(planes.transpose(2, 0, 1))).float().div_(255.0)[None].to(dev)
+
+            def to_uint8(y: torch.Tensor) -> np.ndarray:  # exactly the float path's steps, per tile
+                tile_out = y[0].clamp(0, 1).permute(1, 2, 0).cpu().double().numpy()
+                return quantize(tile_out.mean(axis=2, keepdims=True)) if grey else quantize(tile_out)
+
+            with torch.inference_mode():
+                return run_tiled_uint8(fn, x, scale, to_uint8, 1 if grey else 3, tile=t, overlap=overlap,
+                                       progress=progress)
+
+        return upscale_image(lr, scale, run, in_ch, run_uint8=run_uint8)
 
     return upscaler
 
 
-def upscale_image(img: np.ndarray, scale: int, run: Callable[[np.ndarray], np.ndarray], in_channels: int = 3
-                  ) -> np.ndarray:
+def upscale_image(img: np.ndarray, scale: int, run: Callable[[np.ndarray], np.ndarray], in_channels: int = 3,
+                  run_uint8: Callable[[np.ndarray, bool], np.ndarray] | None = None) -> np.ndarray:
     """Upscale a uint8 ``H x W x C`` image (C = 1 grey, 2 grey + alpha, 3 RGB, 4 RGBA) with ``run``
-    (``H x W x in_channels`` float [0, 1] -> float [0, 1] at ``scale``); returns uint8 with C channels."""
+    (``H x W x in_channels`` float [0, 1] -> float [0, 1] at ``scale``); returns uint8 with C channels.
+
+    ``run_uint8`` (RGB models): ``(H x W x 3 uint8, grey) -> uint8 output`` (grey: the channel mean,
+    1 channel), the same result without a float copy of the whole output (see :func:`run_tiled_uint8`)."""
     img = np.asarray(img)
     if img.ndim == 2:
         img = img[..., None]
@@ -249,7 +333,9 @@ def upscale_image(img: np.ndarray, scale: int, run: Callable[[np.ndarray], np.nd
     c = img.shape[2]
     colour, alpha = (img[..., :-1], img[..., -1:]) if c in (2, 4) else (img, None)
     grey = colour.shape[2] == 1
-    if in_channels == 3:
+    if in_channels == 3 and run_uint8 is not None:
+        sr = run_uint8(np.repeat(colour, 3, axis=2) if grey else colour, grey)
+    elif in_channels == 3:
         planes = np.repeat(colour, 3, axis=2) if grey else colour
         out = run(planes.astype(np.float64) / 255.0)
         sr = quantize(out.mean(axis=2, keepdims=True)) if grey else quantize(out)
@@ -293,15 +379,42 @@ def _upscaler_for(loaded: LoadedModel, scale: int | None, device: str, tile: int
 
 
 # ------------------------------------------------------------------------------------------ CLI
+_OUTPUT_SUFFIXES = (".png", ".bmp", ".tif", ".tiff", ".jpg", ".jpeg", ".webp")
+
+
+def check_output_path(out: Path, inputs: tuple[Path, ...] = (), force: bool = False) -> None:
+    """Refuse to write ``out`` over one of ``inputs`` (ever) or over an existing file (unless
+    ``force``), or into a folder that cannot be written; checked before any work is done."""
+    for src in inputs:
+        if out.exists() and src.exists() and os.path.samefile(out, src):
+            raise OutputExistsError(f"refusing to overwrite the input {src} with the output; give another -o")
+    if out.is_dir():
+        raise OutputExistsError(f"the output {out} is a folder; give a file name, e.g. {out / 'out.png'}")
+    if out.exists() and not force:
+        raise OutputExistsError(f"{out} exists; pass --force to replace it, or give another -o")
+    check_writable(out.parent)
+
+
 def _cmd_upscale(args: argparse.Namespace) -> int:
     from .data import load_image, save_image
 
-    img = load_image(args.input, keep_alpha=True)
+    if args.scale is not None and args.scale < 1:
+        raise InvalidValueError(f"--scale must be a factor the model produces (2, 4 or 8), got {args.scale}")
+    if args.tile is not None and args.tile < 0:
+        raise InvalidValueError(f"--tile must be >= 0 (0 = no tiling), got {args.tile}")
+    if args.overlap < 0:
+        raise InvalidValueError(f"--overlap must be >= 0, got {args.overlap}")
+    src = Path(args.input)
+    if args.output and Path(args.output).suffix.lower() not in _OUTPUT_SUFFIXES:
+        raise InvalidValueError(f"-o {args.output}: the output type comes from its suffix; use one of "
+                                f"{', '.join(_OUTPUT_SUFFIXES)}")
+    img = load_image(src, keep_alpha=True)
     loaded = load_checkpoint(args.weights, device=args.device)
     upscaler, name, scale = _upscaler_for(loaded, args.scale, args.device, args.tile, args.overlap,
                                           progress=not args.quiet)
+    out = Path(args.output) if args.output else src.with_name(f"{src.stem}_x{scale}.png")
+    check_output_path(out, (src, loaded.path), force=args.force)
     sr = upscaler(img, scale)
-    out = Path(args.output) if args.output else Path(args.input).with_name(f"{Path(args.input).stem}_x{scale}.png")
     save_image(out, sr)
     if not args.quiet:
         print(f"{args.input} {img.shape[1]}x{img.shape[0]} -> {out} {sr.shape[1]}x{sr.shape[0]} ({name})")
@@ -311,13 +424,15 @@ def _cmd_upscale(args: argparse.Namespace) -> int:
 def add_cli_command(subparsers) -> None:
     p = subparsers.add_parser(
         "upscale", help="upscale an image with a trained checkpoint",
-        description="Super-resolve one image with a trained model (tiled, so any size fits in memory). "
+        description="Super-resolve one image with a trained model (tiled, written into a uint8 output: memory is "
+                    "the output's 3 bytes per pixel plus one tile's feature maps; never over the input). "
                     "Grey images go through the colour model and its channels are averaged; an alpha "
                     "channel is upscaled with MATLAB bicubic.")
     p.add_argument("input", help="input image (PNG, BMP, JPEG, ...; grey, RGB, grey+alpha or RGBA)")
     p.add_argument("--weights", required=True, help="checkpoint (.safetensors) or run directory")
     p.add_argument("--scale", type=int, default=None, help="2, 4 or 8 (default: the model's scale)")
-    p.add_argument("-o", "--output", default=None, help="output PNG (default: <input>_x<scale>.png)")
+    p.add_argument("-o", "--output", default=None, help="output PNG (default: <input>_x<scale>.png); never the input")
+    p.add_argument("--force", action="store_true", help="replace an existing output file")
     p.add_argument("--tile", type=int, default=None, help="LR tile side (default: automatic; 0 = no tiling)")
     p.add_argument("--overlap", type=int, default=24, help="LR context pixels around each tile (default 24)")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda")

@@ -61,6 +61,7 @@ import ctypes
 import gc
 import json
 import math
+import os
 import platform
 import sys
 import time
@@ -504,17 +505,40 @@ def format_table(df: pd.DataFrame, fmt: str) -> str:
     raise ValueError(f"unknown format {fmt!r}")
 
 
+def _check_profile_args(args: argparse.Namespace) -> None:
+    """Every option checked before the first model is built (one clear error, nothing half-done)."""
+    from .errors import InvalidValueError, UnknownNameError, check_writable
+    from .models import list_models
+
+    known = set(list_models())
+    unknown = [m for m in args.models if m.lower() != "all" and resolve_model_name(m) not in known]
+    if unknown:
+        raise UnknownNameError(f"unknown model(s) {', '.join(map(repr, unknown))} for --models; known: all, "
+                               f"{', '.join(sorted(known))} (or the paper's names, e.g. D-DBPN)")
+    for flag, value, low in (("--size", args.size, 1), ("--repeats", args.repeats, 1), ("--warmup", args.warmup, 0),
+                             ("--threads", args.threads, 1)):
+        if value is not None and value < low:
+            raise InvalidValueError(f"{flag} must be an integer >= {low}, got {value}")
+    bad_scales = [s for s in args.scales if s not in (2, 3, 4, 8)]
+    if bad_scales:
+        raise InvalidValueError(f"--scales must be among 2, 3, 4, 8; got {' '.join(map(str, bad_scales))}")
+    if args.max_seconds is not None and not args.max_seconds > 0:
+        raise InvalidValueError(f"--max-seconds must be > 0, got {args.max_seconds}")
+    if args.device == "cuda" and not torch.cuda.is_available():
+        raise InvalidValueError("--device cuda, but CUDA is not available here; use --device cpu or auto")
+    if args.output:
+        check_writable(os.path.dirname(os.path.abspath(args.output)))
+
+
 def run_profile_command(args: argparse.Namespace) -> int:
     """Handler of ``profile``: print the table to stdout; the device goes to stderr for csv/json
     (stdout stays machine-readable; it is also the ``device_name`` column) and is the first line,
     '# device: ...', of the 'table' format. Returns 0 (out-of-memory rows are results, not errors).
     """
+    _check_profile_args(args)
     if args.threads:
         torch.set_num_threads(args.threads)
     dev = resolve_device(args.device)
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        print("error: --device cuda but CUDA is not available", file=sys.stderr)
-        return 2
     df = profile_table(args.models, args.scales, size=args.size, device=dev, repeats=args.repeats,
                        warmup=args.warmup, bf16=args.bf16, channels_last=args.channels_last,
                        max_seconds=args.max_seconds, memory=args.memory, progress=not args.quiet)
@@ -532,8 +556,12 @@ def run_profile_command(args: argparse.Namespace) -> int:
         print(device_line, file=sys.stderr)
     print(text)
     if args.output:
-        with open(args.output, "w") as f:
-            f.write(text + "\n")
+        from .errors import output_error
+        try:
+            with open(args.output, "w") as f:
+                f.write(text + "\n")
+        except OSError as err:
+            raise output_error(args.output, err) from err
     return 0
 
 

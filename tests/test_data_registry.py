@@ -55,3 +55,39 @@ def test_shared_data_is_complete_except_the_documented_absences(data_root):
     assert all(status[n] for n in ("Set5", "Set14", "B100", "Urban100", "T91", "BSD200"))
     assert not status["Manga109"] and not status["DIV2K"]
     assert len(dataset_paths("T91", data_root)) == 91
+
+
+def _set5_copy(tmp_path, data_root):
+    import shutil
+    folder = tmp_path / "benchmark/Set5/HR"
+    shutil.copytree(data_root / "benchmark/Set5/HR", folder)
+    return folder
+
+
+def test_an_extra_image_in_a_benchmark_folder_is_named(tmp_path, data_root):
+    folder = _set5_copy(tmp_path, data_root)
+    assert len(dataset_paths("Set5", root=tmp_path)) == 5
+    Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(folder / "stray.png")
+    with pytest.raises(DatasetNotFoundError, match="has 6 images, 5 expected") as err:
+        dataset_paths("Set5", root=tmp_path)
+    assert "unexpected: stray.png" in str(err.value)
+
+
+def test_a_swapped_image_is_named_and_a_missing_one_too(tmp_path, data_root):
+    folder = _set5_copy(tmp_path, data_root)
+    (folder / "bird.png").rename(folder / "bird2.png")
+    with pytest.raises(DatasetNotFoundError, match="not part of it") as err:
+        dataset_paths("Set5", root=tmp_path)
+    assert "missing: bird.png" in str(err.value) and "unexpected: bird2.png" in str(err.value)
+    (folder / "bird2.png").unlink()
+    with pytest.raises(DatasetNotFoundError, match="4 of 5") as err:
+        dataset_paths("Set5", root=tmp_path)
+    assert "missing: bird.png" in str(err.value) and "data fetch" in str(err.value)
+
+
+def test_a_renamed_copy_with_the_right_count_is_accepted(tmp_path):
+    folder = tmp_path / "benchmark/Set5/HR"
+    folder.mkdir(parents=True)
+    for i in range(5):
+        Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(folder / f"s{i}.png")
+    assert [p.name for p in dataset_paths("Set5", root=tmp_path)] == [f"s{i}.png" for i in range(5)]

@@ -10,13 +10,19 @@ Rules (documented in the book's protocol chapter):
   caller asks for ``keep_alpha=True`` (the ``upscale`` command does, and resizes alpha apart).
 * 16-bit (or 32-bit / float) images are refused: silently reducing them to 8 bits would change
   what is measured. Empty, truncated or non-image files are refused with the file's path.
+* An image larger than Pillow's decompression-bomb limit (``PIL.Image.MAX_IMAGE_PIXELS``, about
+  89 million pixels) is refused before it is decoded, with its path.
 """
 from __future__ import annotations
 
+import os
+import warnings
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
+
+from ..errors import SrlibError, output_error
 
 __all__ = ["ImageLoadError", "load_image", "save_image"]
 
@@ -24,7 +30,7 @@ _CONVERT_TO_RGB = {"CMYK", "YCbCr", "LAB", "HSV"}
 _HIGH_BIT_MODES = {"I", "F", "I;16", "I;16B", "I;16L", "I;16N"}
 
 
-class ImageLoadError(ValueError):
+class ImageLoadError(SrlibError, ValueError):
     """An image file that cannot be used, with the path and the reason in the message."""
 
     def __init__(self, path: Path | str, reason: str):
@@ -51,12 +57,23 @@ def load_image(path: Path | str, keep_alpha: bool = False) -> np.ndarray:
             translucent alpha channel without ``keep_alpha``.
     """
     path = Path(path)
+    if path.is_dir():
+        raise ImageLoadError(path, "it is a folder, not an image file")
     if not path.is_file():
         raise FileNotFoundError(f"image file not found: {path}")
     if path.stat().st_size == 0:
         raise ImageLoadError(path, "the file is empty (0 bytes)")
     try:
-        with Image.open(path) as img:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            img = Image.open(path)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
+        raise ImageLoadError(path, f"too many pixels to decode safely ({err}); a decompression bomb? Raise "
+                             "PIL.Image.MAX_IMAGE_PIXELS if you trust the file") from err
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
+        raise ImageLoadError(path, f"not a readable image or corrupt/truncated ({err})") from err
+    try:
+        with img:
             if _is_high_bit_depth(img):
                 raise ImageLoadError(
                     path, f"{img.mode} image with more than 8 bits per sample; convert it to 8-bit first"
@@ -100,15 +117,24 @@ def _to_supported_mode(img: Image.Image) -> Image.Image:
 
 
 def save_image(path: Path | str, img: np.ndarray) -> Path:
-    """Write a ``uint8`` ``H x W x C`` (C in 1, 2, 3, 4) or ``H x W`` array as PNG (or by suffix)."""
+    """Write a ``uint8`` ``H x W x C`` (C in 1, 2, 3, 4) or ``H x W`` array as PNG (or by suffix).
+
+    Atomic: a temporary file in the same folder is renamed to ``path``, so a failure (full disk)
+    leaves the old file or none, never a part. Raises :class:`~srlib.errors.OutputError`."""
     path = Path(path)
     arr = np.asarray(img)
     if arr.dtype != np.uint8:
         raise TypeError(f"save_image writes uint8 arrays, got {arr.dtype}")
     if arr.ndim == 3 and arr.shape[2] == 1:
         arr = arr[..., 0]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    Image.fromarray(arr).save(tmp, format=(path.suffix.lstrip(".") or "png").upper().replace("JPG", "JPEG"))
-    tmp.replace(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(arr).save(tmp, format=(path.suffix.lstrip(".") or "png").upper().replace("JPG", "JPEG"))
+        os.replace(tmp, path)
+    except OSError as err:
+        raise output_error(path, err) from err
+    finally:
+        if tmp.exists():
+            tmp.unlink()
     return path

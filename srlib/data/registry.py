@@ -1,14 +1,24 @@
 """Where each dataset lives under the data root, how many files it must have, where to get it.
 
-The data root is ``$SRLIB_DATA_DIR`` or, when unset, ``./data``. Nothing is ever downloaded:
-a missing or incomplete dataset raises :class:`DatasetNotFoundError`, whose message names the
-dataset, the folder searched, the expected layout and where to obtain the files.
+The data root is ``$SRLIB_DATA_DIR`` or, when unset, ``./data``. Nothing is downloaded here
+(``python -m srlib data fetch`` does that): a missing or incomplete dataset raises
+:class:`DatasetNotFoundError`, whose message names the dataset, the folder searched, the expected
+layout and where to obtain the files.
+
+A folder must hold exactly the dataset's images: extra images would be averaged into the scores,
+so a folder with too many is refused like one with too few, and the message names the files
+missing from and unexpected in the manifest's list (:mod:`srlib.data.manifest`). A copy whose
+file names are all different (renamed, or synthetic test data) is accepted when the count is
+right; one where only some names differ (a file swapped for a stranger) is refused.
 """
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from ..errors import SrlibError, UnknownNameError
+from .manifest import expected_names
 
 __all__ = ["DatasetSpec", "DatasetNotFoundError", "DATASETS", "data_root", "dataset_spec", "dataset_paths",
            "available_datasets", "BENCHMARKS", "TRAINING_SETS"]
@@ -63,21 +73,39 @@ BENCHMARKS = tuple(s.name for s in DATASETS.values() if s.kind == "benchmark")
 TRAINING_SETS = tuple(s.name for s in DATASETS.values() if s.kind == "train")
 
 
-class DatasetNotFoundError(FileNotFoundError):
-    """A dataset is missing or incomplete under the data root."""
+class DatasetNotFoundError(SrlibError, FileNotFoundError):
+    """A dataset is missing, incomplete or holds files that are not part of it, under the data root."""
 
-    def __init__(self, spec: DatasetSpec, root: Path, found: int):
+    def __init__(self, spec: DatasetSpec, root: Path, found: int, missing: list[str] | None = None,
+                 unexpected: list[str] | None = None):
         self.spec, self.root, self.found = spec, root, found
+        self.missing, self.unexpected = list(missing or []), list(unexpected or [])
         folder = root / spec.folder
-        state = "is missing" if found == 0 else f"is incomplete: {found} of {spec.count} images found"
+        if found == 0:
+            state = "is missing"
+        elif found < spec.count:
+            state = f"is incomplete: {found} of {spec.count} images found"
+        elif found > spec.count:
+            state = f"has {found} images, {spec.count} expected (extra images would be averaged into the scores)"
+        else:
+            state = "holds images that are not part of it"
+        details = "".join(f"  {label}: {_names(names)}\n" for label, names in
+                          (("missing", self.missing), ("unexpected", self.unexpected)) if names and found)
+        fetchable = expected_names(spec.folder) is not None
         super().__init__(
-            f"dataset {spec.name} {state}.\n"
+            f"dataset {spec.name} {state}.\n{details}"
             f"  searched: {folder}\n"
             f"  expected layout: {spec.layout()}\n"
             f"  data root: {root} (set SRLIB_DATA_DIR to change it)\n"
             f"  where to get it: {spec.source}\n"
-            "  Nothing is downloaded automatically; see data/README.md."
+            + ("  `python -m srlib data fetch` downloads it (sha256-verified); see data/README.md."
+               if fetchable else "  It is not downloaded automatically; see data/README.md.")
         )
+
+
+def _names(names: list[str], limit: int = 8) -> str:
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
 def data_root(root: Path | str | None = None) -> Path:
@@ -92,18 +120,24 @@ def dataset_spec(name: str) -> DatasetSpec:
     key = name.lower()
     key = {"bsd100": "b100", "bsds100": "b100"}.get(key, key)
     if key not in DATASETS:
-        raise KeyError(f"unknown dataset {name!r}; known: {', '.join(s.name for s in DATASETS.values())}")
+        raise UnknownNameError(f"unknown dataset {name!r}; known: {', '.join(s.name for s in DATASETS.values())}")
     return DATASETS[key]
 
 
 def dataset_paths(name: str, root: Path | str | None = None) -> list[Path]:
-    """Sorted image paths of dataset ``name``; raises :class:`DatasetNotFoundError` if incomplete."""
+    """Sorted image paths of dataset ``name``; raises :class:`DatasetNotFoundError` unless the
+    folder holds exactly the dataset's images (see the module's docstring)."""
     spec = dataset_spec(name)
     base = data_root(root)
     folder = base / spec.folder
     files = sorted(p for p in folder.glob("*") if p.suffix.lower() in spec.suffixes) if folder.is_dir() else []
-    if len(files) < spec.count:
-        raise DatasetNotFoundError(spec, base, len(files))
+    expected = expected_names(spec.folder)
+    names = {p.name for p in files}
+    missing = sorted(expected - names) if expected else []
+    unexpected = sorted(names - expected) if expected else []
+    renamed_copy = expected is not None and not (names & expected)
+    if len(files) != spec.count or ((missing or unexpected) and not renamed_copy):
+        raise DatasetNotFoundError(spec, base, len(files), missing, unexpected)
     return files
 
 

@@ -10,6 +10,8 @@ from typing import Callable
 
 import torch.nn as nn
 
+from ..errors import InvalidValueError, UnknownNameError
+
 _REGISTRY: dict[str, Callable[..., nn.Module]] = {}
 
 
@@ -27,11 +29,17 @@ def register_model(name: str) -> Callable[[Callable[..., nn.Module]], Callable[.
 
 
 def build_model(name: str, **kwargs) -> nn.Module:
-    """Build the registered model ``name`` with keyword arguments (e.g. ``scale=4``)."""
+    """Build the registered model ``name`` with keyword arguments (e.g. ``scale=4``).
+
+    Raises :class:`~srlib.errors.UnknownNameError` (a ``KeyError``) for an unknown name and
+    :class:`~srlib.errors.InvalidValueError` (a ``ValueError``) for an option it does not take."""
     key = name.lower()
     if key not in _REGISTRY:
-        raise KeyError(f"unknown model {name!r}; registered models: {', '.join(sorted(_REGISTRY))}")
-    return _REGISTRY[key](**kwargs)
+        raise UnknownNameError(f"unknown model {name!r}; registered models: {', '.join(sorted(_REGISTRY))}")
+    try:
+        return _REGISTRY[key](**kwargs)
+    except TypeError as err:  # an option the architecture does not have
+        raise InvalidValueError(f"model {name!r} cannot be built with {kwargs}: {err}") from err
 
 
 def list_models() -> list[str]:

@@ -25,18 +25,19 @@ from typing import Any
 
 import numpy as np
 import torch
-from safetensors import safe_open
 from safetensors.torch import save as st_save
 
 from .. import __version__
-from ..inference import decode_metadata
+from ..errors import CheckpointFormatError, output_error
+from ..inference import read_safetensors
 
 __all__ = ["FORMAT", "CheckpointMismatchError", "atomic_write", "save_weights", "load_weights", "read_metadata",
            "save_state", "load_state", "rng_state", "set_rng_state", "latest_checkpoint", "checkpoint_paths",
-           "prune_checkpoints"]
+           "prune_checkpoints", "remove_stray_temporaries"]
 
 FORMAT = "srlib-checkpoint-1"
 _STEP_RE = re.compile(r"step_(\d+)\.safetensors$")
+_TMP_RE = re.compile(r"\..+\.[0-9a-f]{8}\.tmp")
 
 
 class CheckpointMismatchError(ValueError):
@@ -50,20 +51,39 @@ class CheckpointMismatchError(ValueError):
 
 
 def atomic_write(path: str | Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` so that readers see the old file or the whole new one, never a part."""
+    """Write ``data`` to ``path`` so that readers see the old file or the whole new one, never a part.
+
+    A failure (full disk, no permission) removes the temporary file and raises
+    :class:`~srlib.errors.OutputError` naming ``path``."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         with open(tmp, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
+    except OSError as err:
+        raise output_error(path, err) from err
     finally:
         if tmp.exists():
             tmp.unlink()
     return path
+
+
+def remove_stray_temporaries(run_dir: str | Path) -> list[Path]:
+    """Delete the temporary files :func:`atomic_write` leaves when its process is killed mid-write
+    (``.<name>.<hex>.tmp`` in the run folder and its ``checkpoints/``). Call it only while holding
+    the run's lock (:class:`srlib.training.lock.RunLock`): then no other writer can own them."""
+    run_dir = Path(run_dir)
+    removed = []
+    for folder in (run_dir, run_dir / "checkpoints"):
+        for p in folder.glob(".*.tmp") if folder.is_dir() else []:
+            if _TMP_RE.fullmatch(p.name):
+                p.unlink(missing_ok=True)
+                removed.append(p)
+    return removed
 
 
 def save_weights(path: str | Path, state_dict: dict[str, torch.Tensor], metadata: dict[str, Any]) -> Path:
@@ -77,20 +97,12 @@ def save_weights(path: str | Path, state_dict: dict[str, torch.Tensor], metadata
 
 def read_metadata(path: str | Path) -> dict[str, Any]:
     """The header metadata of a weights file, JSON values decoded."""
-    with safe_open(str(path), framework="pt") as fh:
-        return decode_metadata(fh.metadata())
+    return read_safetensors(path, tensors=False)[1]
 
 
 def load_weights(path: str | Path, device: str | torch.device = "cpu") -> tuple[dict[str, torch.Tensor], dict]:
     """``(state_dict, metadata)`` of a weights file."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"checkpoint not found: {path}")
-    tensors = {}
-    with safe_open(str(path), framework="pt", device=str(device)) as fh:
-        for k in fh.keys():
-            tensors[k] = fh.get_tensor(k)
-    return tensors, read_metadata(path)
+    return read_safetensors(path, device=str(device))
 
 
 def save_state(path: str | Path, state: dict[str, Any]) -> Path:
@@ -101,7 +113,19 @@ def save_state(path: str | Path, state: dict[str, Any]) -> Path:
 
 def load_state(path: str | Path) -> dict[str, Any]:
     """Training state, loaded with ``weights_only=True`` (tensors and plain containers only)."""
-    return torch.load(Path(path), map_location="cpu", weights_only=True)
+    path = Path(path)
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except FileNotFoundError:
+        raise
+    except Exception as err:  # torch raises RuntimeError, UnpicklingError, EOFError, zipfile errors...
+        raise CheckpointFormatError(path, "training state", f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}",
+                                    "delete this checkpoint pair (step_*.safetensors and .state.pt) to resume from "
+                                    "the previous one, or start a new run") from err
+    if not isinstance(state, dict) or "step" not in state:
+        raise CheckpointFormatError(path, "training state", "it holds no training step",
+                                    "delete this checkpoint pair to resume from the previous one")
+    return state
 
 
 def rng_state() -> dict[str, Any]:

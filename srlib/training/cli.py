@@ -86,6 +86,8 @@ def build_config(args: argparse.Namespace) -> TrainConfig:
 def _cmd_train(args: argparse.Namespace) -> int:
     from .engine import TrainingDivergedError, train, train_curriculum
 
+    args.interrupt_hint = (f"the last checkpoint is kept; continue with: python -m srlib train --out {args.out} "
+                           f"--resume{' --all-stages' if args.all_stages else ''}")
     config = build_config(args)
     rank0 = __import__("os").environ.get("RANK", "0") == "0"
     try:

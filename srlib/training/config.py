@@ -298,7 +298,19 @@ class TrainConfig:
     @classmethod
     def load(cls, path: str | Path) -> "TrainConfig":
         """Read a config JSON file (a run's ``config.json`` works too)."""
-        data = json.loads(Path(path).read_text())
+        from ..errors import CorruptFileError
+
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"config file not found: {path}")
+        advice = "restore the file, or start from a preset with --profile"
+        try:
+            data = json.loads(path.read_text())
+        except (ValueError, UnicodeDecodeError) as err:
+            raise CorruptFileError(path, "training config (JSON)", str(err), advice) from err
+        if not isinstance(data, dict):
+            raise CorruptFileError(path, "training config (JSON)", f"a JSON object was expected, not a "
+                                   f"{type(data).__name__}", advice)
         if "train_config" in data and isinstance(data["train_config"], dict):
             data = data["train_config"]
         return cls.from_dict(data)

@@ -11,6 +11,9 @@ Design (the reasons are in ``docs/training.md``):
   ``<cache_dir>/<set>-<key>/``; the key hashes the source files' bytes, the factors and the
   source of the code that produced them (``srlib.matlab`` and this module), so any change there
   builds a new cache. They are read back into memory (or memory-mapped) as uint8.
+* **Checked.** ``meta.json`` records the sha256 of every array file; an entry whose files do not
+  match (overwritten, truncated) or whose ``meta.json`` is unreadable is rebuilt, with a message
+  on stderr. An entry from before the checksums is checked for consistency and adopted.
 * **Online.** A batch is a function of ``(seed, rank, step)`` only (a counter-based random
   stream): random image (weighted by its number of patch positions), random aligned crop of LR
   and targets, random rot90 and flips. So a resumed run sees exactly the batches it would have
@@ -23,6 +26,7 @@ import inspect
 import json
 import os
 import shutil
+import sys
 import uuid
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -35,6 +39,7 @@ from tqdm.auto import tqdm
 
 from .. import matlab
 from ..data import available_datasets, dataset_paths, dataset_spec, load_image
+from ..errors import CorruptFileError, one_line, output_error
 from ..matlab import imresize, modcrop
 
 __all__ = ["CACHE_FORMAT", "PYRAMID", "TrainingSet", "PatchBatches", "resolve_train_sets", "cache_dir",
@@ -132,7 +137,10 @@ _PRODUCERS = (_to_rgb, _augmented_pyramids)  # the code whose source is part of 
 def _build_entry(label: str, paths: Sequence[Path], aug_scales: Sequence[float], target: Path, desc: dict,
                  workers: int, progress: bool) -> None:
     tmp = target.with_name(f"{target.name}.tmp-{uuid.uuid4().hex[:8]}")
-    tmp.mkdir(parents=True)
+    try:
+        tmp.mkdir(parents=True)
+    except OSError as err:
+        raise output_error(target.parent, err, "write the training cache into") from err
     try:
         jobs = [str(p) for p in paths]
         bar = tqdm(total=len(jobs), desc=f"caching {label} (MATLAB bicubic x{len(aug_scales)} scales)",
@@ -149,12 +157,16 @@ def _build_entry(label: str, paths: Sequence[Path], aug_scales: Sequence[float],
                 bar.update()
         bar.close()
         shapes = np.array([pyr[1].shape for _, pyr in results], dtype=np.int64).reshape(-1, 3)
-        np.save(tmp / "shapes.npy", shapes)
-        for d in PYRAMID:
-            flat = np.concatenate([pyr[d].ravel() for _, pyr in results]) if results else np.zeros(0, np.uint8)
-            np.save(tmp / f"pyr{d}.npy", flat)
-        (tmp / "meta.json").write_text(json.dumps({**desc, "label": label,
-                                                   "sources": [name for name, _ in results]}, indent=1))
+        try:
+            np.save(tmp / "shapes.npy", shapes)
+            for d in PYRAMID:
+                flat = np.concatenate([pyr[d].ravel() for _, pyr in results]) if results else np.zeros(0, np.uint8)
+                np.save(tmp / f"pyr{d}.npy", flat)
+            (tmp / "meta.json").write_text(json.dumps({**desc, "label": label,
+                                                       "sources": [name for name, _ in results],
+                                                       "checksums": _checksums(tmp)}, indent=1))
+        except OSError as err:
+            raise output_error(target.parent, err, "write the training cache into") from err
         try:
             os.replace(tmp, target)  # atomic publish; fails if another process published first
         except OSError:
@@ -163,6 +175,32 @@ def _build_entry(label: str, paths: Sequence[Path], aug_scales: Sequence[float],
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _array_files() -> list[str]:
+    return ["shapes.npy"] + [f"pyr{d}.npy" for d in PYRAMID]
+
+
+def _checksums(folder: Path) -> dict[str, str]:
+    """sha256 of each array file of a cache entry."""
+    out = {}
+    for name in _array_files():
+        h = hashlib.sha256()
+        with open(folder / name, "rb") as fh:
+            while chunk := fh.read(1 << 22):
+                h.update(chunk)
+        out[name] = h.hexdigest()
+    return out
+
+
+def _discard(folder: Path) -> None:
+    """Remove a cache entry: first renamed aside (atomic), then deleted."""
+    aside = folder.with_name(f"{folder.name}.damaged-{uuid.uuid4().hex[:8]}")
+    try:
+        os.replace(folder, aside)
+    except OSError as err:
+        raise output_error(folder, err, "remove the damaged training cache") from err
+    shutil.rmtree(aside, ignore_errors=True)
 
 
 @dataclass
@@ -219,9 +257,20 @@ class TrainingSet:
             safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in label)
             target = base / f"{safe}-{key[:16]}"
             if not (target / "meta.json").is_file():
-                target.parent.mkdir(parents=True, exist_ok=True)
+                if target.exists():  # a folder without meta.json is not an entry: an interrupted copy
+                    _discard(target)
+                try:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                except OSError as err:
+                    raise output_error(target.parent, err, "write the training cache into") from err
                 _build_entry(label, paths, aug_scales, target, desc, workers, progress)
-            images += cls._load_entry(target, preload)
+            try:
+                images += cls._load_entry(target, preload)
+            except CorruptFileError as err:
+                print(f"srlib: {one_line(str(err))}; rebuilding it", file=sys.stderr, flush=True)
+                _discard(target)
+                _build_entry(label, paths, aug_scales, target, desc, workers, progress)
+                images += cls._load_entry(target, preload)
             entries.append({"set": label, "images": len(paths), "cache": str(target), "key": key})
         return cls(images, {"sets": entries, "aug_scales": list(aug_scales)})
 
@@ -233,9 +282,45 @@ class TrainingSet:
 
     @staticmethod
     def _load_entry(folder: Path, preload: bool) -> list[_Image]:
-        meta = json.loads((folder / "meta.json").read_text())
-        shapes = np.load(folder / "shapes.npy")
-        flats = {d: np.load(folder / f"pyr{d}.npy", mmap_mode=None if preload else "r") for d in PYRAMID}
+        """The images of a cache entry; raises CorruptFileError when it is damaged (checksums,
+        unreadable files, sizes that do not add up)."""
+        def damaged(reason: str) -> CorruptFileError:
+            return CorruptFileError(folder, "training cache entry", reason, "it is rebuilt from the images")
+
+        try:
+            meta = json.loads((folder / "meta.json").read_text())
+        except (OSError, ValueError) as err:
+            raise damaged(f"meta.json: {err}") from err
+        if not isinstance(meta, dict) or not isinstance(meta.get("sources"), list):
+            raise damaged("meta.json has no list of sources")
+        expected = meta.get("checksums")
+        if expected is not None:
+            try:
+                found = _checksums(folder)
+            except OSError as err:
+                raise damaged(str(err)) from err
+            bad = [name for name in _array_files() if found.get(name) != expected.get(name)]
+            if bad:
+                raise damaged(f"sha256 of {', '.join(bad)} differs from meta.json")
+        try:
+            shapes = np.load(folder / "shapes.npy")
+            flats = {d: np.load(folder / f"pyr{d}.npy", mmap_mode=None if preload else "r") for d in PYRAMID}
+        except (OSError, ValueError, EOFError) as err:
+            raise damaged(f"{type(err).__name__}: {err}") from err
+        if shapes.ndim != 2 or shapes.shape != (len(meta["sources"]), 3):
+            raise damaged(f"shapes.npy is {shapes.shape}, expected ({len(meta['sources'])}, 3)")
+        for d in PYRAMID:
+            need = int(sum((h // d) * (w // d) * c for h, w, c in shapes.tolist()))
+            if flats[d].size != need or flats[d].dtype != np.uint8:
+                raise damaged(f"pyr{d}.npy holds {flats[d].size} {flats[d].dtype} values, expected {need} uint8")
+        if expected is None:  # an entry from before the checksums: consistent, so adopt it
+            try:
+                meta["checksums"] = _checksums(folder)
+                tmp = folder / f".meta.json.{uuid.uuid4().hex[:8]}"
+                tmp.write_text(json.dumps(meta, indent=1))
+                os.replace(tmp, folder / "meta.json")
+            except OSError:
+                pass  # a read-only cache is still usable
         offsets = {d: 0 for d in PYRAMID}
         images = []
         for name, (h, w, c) in zip(meta["sources"], shapes.tolist()):

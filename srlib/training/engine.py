@@ -16,6 +16,7 @@ validates, logs and writes checkpoints.
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -37,6 +38,8 @@ from ..models import build_model
 from . import checkpoint as ck
 from .config import RUNTIME_FIELDS, TrainConfig, config_diff
 from .data import PatchBatches, TrainingSet
+from .lock import RunLock
+from .preflight import check_run
 
 __all__ = ["train", "train_curriculum", "TrainResult", "TrainingDivergedError", "lr_at", "loss_kind_at",
            "fade_alpha_at", "LOG_COLUMNS"]
@@ -215,6 +218,9 @@ def train(config: TrainConfig, out_dir: str | Path, *, resume: bool = False, dat
 
     Raises:
         TrainingDivergedError: NaN / inf loss or weights (the last good checkpoint stays).
+        RunLockedError: another live process is training into ``out_dir``.
+        SrlibError (and subclasses): a validation or training set, the init checkpoint or the run
+            folder is not usable; checked before the first step (:mod:`srlib.training.preflight`).
     """
     wall_start = time.perf_counter()
     prev_threads = torch.get_num_threads()
@@ -228,7 +234,10 @@ def train(config: TrainConfig, out_dir: str | Path, *, resume: bool = False, dat
             device = torch.device("cuda", local_rank)
             torch.cuda.set_device(device)
         rank, world, created_pg = _setup_distributed(device)
-        return _train(config, Path(out_dir), resume, data, stop_at, device, rank, world, wall_start)
+        # One writer per run folder, and everything the run needs checked before its first step.
+        with RunLock(out_dir) if rank == 0 else contextlib.nullcontext():
+            check_run(config, Path(out_dir), resume=resume, writer=rank == 0, locked=rank == 0)
+            return _train(config, Path(out_dir), resume, data, stop_at, device, rank, world, wall_start)
     finally:
         if created_pg and dist.is_initialized():
             dist.destroy_process_group()
@@ -509,6 +518,7 @@ def train_curriculum(config: TrainConfig, out_dir: str | Path, *, scales: tuple[
 
     scales = scales or tuple(2**i for i in range(1, config.scale.bit_length()))
     out_dir = Path(out_dir)
+    check_run(config.replace(init=""), out_dir / f"x{scales[0]}", resume=resume)  # before the cache is built
     if data is None:
         data = TrainingSet.from_config(config)
     results = []
