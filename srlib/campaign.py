@@ -30,6 +30,7 @@ import csv
 import datetime as _dt
 import io
 import json
+import math
 import platform
 import shutil
 import time
@@ -256,9 +257,10 @@ def publish(name: str, datasets: tuple[str, ...] = ("Set5", "Set14", "B100", "Ur
 
 
 # ------------------------------------------------------------------------------ pilots and the fidelity curve
-def publish_pilot(run_dir: Path, dest: Path, note: str = "") -> Path:
+def publish_pilot(run_dir: Path, dest: Path, note: str = "", planned_s_per_step: float | None = None) -> Path:
     """Store a finished pilot run (``config.json``, ``log.csv``, ``summary.json`` of the engine,
-    plus its FLOPs per step and ``note``) in ``dest`` for the book; returns ``dest``."""
+    plus its FLOPs per step, ``note`` and the idle-core seconds per step its steps were planned
+    with) in ``dest`` for the book; returns ``dest``."""
     info = json.loads((run_dir / "config.json").read_text())
     summary = json.loads((run_dir / "summary.json").read_text())
     config = TrainConfig.from_dict(info["train_config"])
@@ -266,7 +268,8 @@ def publish_pilot(run_dir: Path, dest: Path, note: str = "") -> Path:
     shutil.copy2(run_dir / "config.json", dest / "config.json")
     shutil.copy2(run_dir / "log.csv", dest / "log.csv")
     summary.update(parameters=info.get("parameters"), train_flops_per_step=training_flops_per_step(config),
-                   note=note, published_utc=_now(), published_commit=_git_commit())
+                   note=note, planned_s_per_step=planned_s_per_step, published_utc=_now(),
+                   published_commit=_git_commit())
     (dest / "summary.json").write_text(json.dumps(summary, indent=2))
     return dest
 
@@ -284,6 +287,7 @@ def read_pilots(folder: Path = RESULTS_ROOT / "pilots"):
         rows.append({"pilot": d.name, "channels": cfg.channels, "u_blocks": "/".join(map(str, cfg.blocks_per_level)),
                      "refined_blocks": cfg.hr_blocks, "parameters": summary.get("parameters"),
                      "steps": summary["steps"], "train_seconds": summary.get("train_seconds"),
+                     "planned_cpu_seconds": summary["steps"] * (summary.get("planned_s_per_step") or math.nan),
                      "cpu_seconds": summary.get("cpu_seconds"), "lr": cfg.lr, "patch": cfg.patch_size,
                      "batch": cfg.batch_size, "train_flops": summary["train_flops_per_step"] * summary["steps"],
                      "set5_psnr": set5.get("psnr"), "set5_ssim": set5.get("ssim"), "note": summary.get("note", "")})
