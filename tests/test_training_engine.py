@@ -180,3 +180,9 @@ def test_resuming_a_finished_run_keeps_its_results(root, data, tmp_path):
     (tmp_path / "run" / "final.safetensors").unlink()  # killed before the final weights were written
     third = train(cfg, tmp_path / "run", data=data, resume=True)
     assert third.scores == first.scores and (tmp_path / "run" / "final.safetensors").is_file()
+
+
+def test_in_memory_data_needs_no_training_sets_on_disk(root, data, tmp_path):
+    # benchmarks/train_speed.py trains on synthetic arrays: the config's train_sets are not looked up.
+    cfg = tiny_config(root, steps=2, train_sets=("T91",), data_root=str(tmp_path / "no-data"))
+    assert train(cfg, tmp_path / "run", data=data).step == 2

@@ -236,7 +236,8 @@ def train(config: TrainConfig, out_dir: str | Path, *, resume: bool = False, dat
         rank, world, created_pg = _setup_distributed(device)
         # One writer per run folder, and everything the run needs checked before its first step.
         with RunLock(out_dir) if rank == 0 else contextlib.nullcontext():
-            check_run(config, Path(out_dir), resume=resume, writer=rank == 0, locked=rank == 0)
+            check_run(config, Path(out_dir), resume=resume, writer=rank == 0, locked=rank == 0,
+                      have_data=data is not None)
             return _train(config, Path(out_dir), resume, data, stop_at, device, rank, world, wall_start)
     finally:
         if created_pg and dist.is_initialized():

@@ -26,11 +26,14 @@ from .data import resolve_train_sets
 __all__ = ["check_run"]
 
 
-def check_run(config: TrainConfig, out: Path, *, resume: bool, writer: bool = True, locked: bool = False) -> None:
+def check_run(config: TrainConfig, out: Path, *, resume: bool, writer: bool = True, locked: bool = False,
+              have_data: bool = False) -> None:
     """Check everything ``config`` will need when training into ``out`` (see the module docstring).
 
     ``writer``: this process writes the run (rank 0), so the folders must be writable.
     ``locked``: the caller holds the run's lock, so stray temporary files may be removed.
+    ``have_data``: the caller passes the training images itself (``train(..., data=...)``), so
+    ``config.train_sets`` are not looked up.
     """
     root = config.data_root or None
     if config.val_every != -1:
@@ -40,7 +43,8 @@ def check_run(config: TrainConfig, out: Path, *, resume: bool, writer: bool = Tr
                 raise InvalidValueError(f"val_sets: {spec.name} is a training set; validate on a benchmark "
                                         "(Set5, Set14, B100, Urban100, Manga109)")
             dataset_paths(spec.name, root)  # DatasetNotFoundError: missing / incomplete
-    resolve_train_sets(config.train_sets, root)
+    if not have_data:
+        resolve_train_sets(config.train_sets, root)
     if config.init and not (resume and ck.latest_checkpoint(out) is not None):
         init = Path(config.init)
         ck.read_metadata(init / "final.safetensors" if init.is_dir() else init)  # FileNotFound / format error
