@@ -69,8 +69,7 @@ def paper_psnr(method, scale, dataset="Set5"):
 # cores with other work beside them, so their measured seconds ("training (min)", wall) include
 # that contention; the steps, which fix the result, do not depend on it. One seed each: a
 # difference of a few hundredths of a dB between two pilots is within the seed-to-seed spread
-# of such runs, so the pilots rank widths only coarsely; the campaign re-checks the best two at
-# seven times the budget.
+# of such runs, so the pilots rank widths only coarsely.
 
 # %%
 pilots = campaign.read_pilots(base / "pilots")
