@@ -100,6 +100,10 @@ def restore(name: str, *, results: Path = RESULTS_ROOT, runs: Path = RUNS_ROOT) 
         return None
     latest = json.loads((state / "latest.json").read_text())
     (live / "checkpoints").mkdir(parents=True, exist_ok=True)
+    if latest.get("complete"):  # a finished stage: its final fp32 weights, no optimiser state
+        for fname in ("final.safetensors", "summary.json", *_STATE_FILES):
+            shutil.copy2(state / fname, live / fname)
+        return live / "final.safetensors"
     for key in ("weights", "state"):
         src = state / Path(latest[key]).name
         if not src.is_file():
@@ -112,24 +116,38 @@ def restore(name: str, *, results: Path = RESULTS_ROOT, runs: Path = RUNS_ROOT) 
     return live / latest["weights"]
 
 
+def _complete_step(live: Path) -> int | None:
+    """The step of a finished stage (``final.safetensors`` and ``summary.json`` written), else None."""
+    if (live / "final.safetensors").is_file() and (live / "summary.json").is_file():
+        return int(json.loads((live / "summary.json").read_text())["steps"])
+    return None
+
+
 def save(name: str, *, results: Path = RESULTS_ROOT, runs: Path = RUNS_ROOT) -> dict[str, Any]:
-    """Replace ``results/campaign/<name>/state/`` by the live run's newest checkpoint and logs;
-    returns the updated ``pieces.json`` entry of this working period."""
+    """Replace ``results/campaign/<name>/state/`` by the live run's newest checkpoint and logs
+    (a finished stage: its final fp32 weights and summary only, which the next stage starts
+    from); returns the updated ``pieces.json`` entry of this working period."""
     live, state = runs / name, _state_dir(name, results)
-    latest = ck.latest_checkpoint(live)
-    if latest is None:
+    latest, done = ck.latest_checkpoint(live), _complete_step(live)
+    if latest is None and done is None:
         raise FileNotFoundError(f"{live} holds no checkpoint to save (start it with `srlib campaign run {name}`)")
-    step, wpath, spath = latest
     tmp = state.with_name("state.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    shutil.copy2(wpath, tmp / wpath.name)
-    shutil.copy2(spath, tmp / spath.name)
     for fname in ("config.json", "log.csv"):
         if (live / fname).is_file():
             shutil.copy2(live / fname, tmp / fname)
-    ck.atomic_write(tmp / "latest.json", json.dumps(
-        {"step": step, "weights": f"checkpoints/{wpath.name}", "state": f"checkpoints/{spath.name}"}).encode())
+    if done is not None:
+        step = done
+        for fname in ("final.safetensors", "summary.json"):
+            shutil.copy2(live / fname, tmp / fname)
+        record = {"step": step, "complete": True, "weights": "final.safetensors"}
+    else:
+        step, wpath, spath = latest
+        shutil.copy2(wpath, tmp / wpath.name)
+        shutil.copy2(spath, tmp / spath.name)
+        record = {"step": step, "weights": f"checkpoints/{wpath.name}", "state": f"checkpoints/{spath.name}"}
+    ck.atomic_write(tmp / "latest.json", json.dumps(record).encode())
     pieces = _read_pieces(live, state)
     if pieces:
         pieces[-1].update(end_step=step, saved_utc=_now())
@@ -159,6 +177,9 @@ def run(name: str, config: TrainConfig | None = None, *, results: Path = RESULTS
     """
     live = runs / name
     restored = restore(name, results=results, runs=runs)
+    if _complete_step(live) is not None:
+        raise ValueError(f"campaign stage {name!r} is complete ({_complete_step(live)} steps): publish it, or start "
+                         f"the next stage with --init {results / name / 'state' / 'final.safetensors'}")
     latest = ck.latest_checkpoint(live)
     if latest is not None:
         config = TrainConfig.load(live / "config.json").replace(threads=threads)
@@ -209,6 +230,10 @@ def publish(name: str, datasets: tuple[str, ...] = ("Set5", "Set14", "B100", "Ur
     config = TrainConfig.from_dict(info["train_config"])
     step = int(meta.get("step", latest[0] if latest else config.steps))
     state = ck.load_state(latest[2]) if latest else {}
+    if final.is_file() and (live / "summary.json").is_file():  # a finished stage: its summary has the totals
+        summary = json.loads((live / "summary.json").read_text())
+        state = {"wall_time": summary.get("wall_time", 0.0), "train_seconds": summary.get("train_seconds", 0.0),
+                 "cpu_seconds": summary.get("cpu_seconds", 0.0)}
     dest = results / name
     dest.mkdir(parents=True, exist_ok=True)
     fp16 = {k: v.half() if v.is_floating_point() else v for k, v in ck.load_weights(weights)[0].items()}

@@ -79,6 +79,15 @@ def test_publish_writes_what_the_book_reads(root, data, tmp_path):
     cfg = tiny_config(root, steps=10, ckpt_every=10, log_every=5)
     results, runs = tmp_path / "results", tmp_path / "runs"
     campaign.run("x2", cfg, results=results, runs=runs, data=data)
+    campaign.save("x2", results=results, runs=runs)
+    state = results / "x2" / "state"
+    # A finished stage keeps its final fp32 weights (the next stage's init), no optimiser state.
+    assert json.loads((state / "latest.json").read_text()) == {"step": 10, "complete": True,
+                                                               "weights": "final.safetensors"}
+    assert not list(state.glob("*.state.pt")) and (state / "final.safetensors").is_file()
+    shutil.rmtree(runs)
+    with pytest.raises(ValueError, match="is complete"):
+        campaign.run("x2", results=results, runs=runs, data=data)
     dest = campaign.publish("x2", ("Set5",), results=results, runs=runs, data_root=str(root), limit=2)
     prov = json.loads((dest / "provenance.json").read_text())
     assert prov["status"] == "complete" and prov["steps"] == 10 and prov["train_flops"] == pytest.approx(
