@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, fields
-from typing import Mapping
+from typing import Any, Mapping, Sequence
 
 import torch
 import torch.nn as nn
@@ -213,15 +213,7 @@ class CSRCNNConfig:
         contradict ``scale``, ``blocks_per_level``, ``hr_blocks`` and ``hr_block``.
         """
         specs = parse_notation(notation)
-        kinds = {s.hr_block for s in specs if s.hr_blocks > 0}
-        if len(kinds) > 1:
-            raise ValueError(f"notation {notation!r} mixes HR block types {sorted(kinds)}; not supported")
-        derived = {
-            "scale": 2 ** len(specs),
-            "blocks_per_level": tuple(s.u_blocks for s in specs),
-            "hr_blocks": tuple(s.hr_blocks for s in specs),
-            "hr_block": kinds.pop() if kinds else "R",
-        }
+        derived = {"scale": 2 ** len(specs), **_notation_fields(notation, len(specs))}
         for key, value in overrides.items():
             if key in derived:
                 given = tuple(value) if isinstance(value, list) else value
@@ -252,15 +244,82 @@ VARIANTS = {
 _VARIANT_FIXED = ("u_block", "blocks_per_level")
 
 
-def symmetric_blocks(scale: int) -> tuple[int, ...]:
-    """The asymmetric model's U-block total for ``scale``, split evenly over its levels."""
-    if scale not in SCALES:
+def _levels_of(scale: int) -> int:
+    if isinstance(scale, bool) or scale not in SCALES:
         raise ValueError(f"scale must be one of {SCALES}, got {scale!r}")
-    levels = scale.bit_length() - 1
-    total = sum(ASYMMETRIC_BLOCKS[:levels])
+    return scale.bit_length() - 1
+
+
+def symmetric_blocks(scale: int, blocks: Sequence[int] = ASYMMETRIC_BLOCKS) -> tuple[int, ...]:
+    """Model1's split: the U-block total of ``blocks`` over the levels of ``scale`` (default: the
+    paper's asymmetric model), split evenly, e.g. x4 -> (5, 5), x8 -> (4, 4, 4)."""
+    levels = _levels_of(scale)
+    base = tuple(blocks)[:levels]
+    if len(base) < levels:
+        raise ValueError(f"blocks {tuple(blocks)} have fewer than the {levels} levels of scale {scale}")
+    total = sum(base)
     if total % levels:
-        raise ValueError(f"{total} U blocks cannot be split evenly over {levels} levels")
+        raise ValueError(f"model1 splits the {total} U blocks of {base} evenly over {levels} levels: not "
+                         "divisible; set blocks_per_level explicitly")
     return (total // levels,) * levels
+
+
+def _notation_fields(notation: str, levels: int) -> dict[str, Any]:
+    """``blocks_per_level``, ``hr_blocks`` and ``hr_block`` of the first ``levels`` levels of a
+    Table IV notation. A notation that mixes HR block types is refused (one ``hr_block`` per model)."""
+    specs = parse_notation(notation)
+    kinds = {s.hr_block for s in specs if s.hr_blocks > 0}
+    if len(kinds) > 1:
+        raise ValueError(f"notation {notation!r} mixes HR block types {sorted(kinds)}; not supported")
+    if len(specs) < levels:
+        raise ValueError(f"notation {notation!r} has {len(specs)} levels; scale {2 ** levels} needs {levels}")
+    specs = specs[:levels]
+    return {"blocks_per_level": tuple(s.u_blocks for s in specs), "hr_blocks": tuple(s.hr_blocks for s in specs),
+            "hr_block": kinds.pop() if kinds else "R"}
+
+
+def csrcnn_kwargs(scale: int, *, variant: str = "full", notation: str = "", blocks: Sequence[int] = (),
+                  hr_blocks: int | Sequence[int] = 1, final_scale: int = 0, **fields) -> dict[str, Any]:
+    """Keyword arguments of :class:`CSRCNNConfig` (= ``build_model('csrcnn', ...)``) of the stage at
+    ``scale`` of a cascade trained up to ``final_scale`` (0: ``scale``): the one place where the
+    paper's variants, Table IV notation and U-block splits become a configuration.
+
+    Args:
+        variant: a key of :data:`VARIANTS`; gives ``u_block`` (``'tu'`` for model3 / tu) and, for
+            ``'model1'``, the even split of ``blocks`` over the levels of ``final_scale``.
+        notation: Table IV notation; when given it sets the U blocks, HR block type and HR blocks
+            of each level (the stage uses its first ``log2(scale)`` levels) and ``blocks`` /
+            ``hr_blocks`` / model1's split are not used.
+        blocks: U blocks of levels 1, 2, 3 of the whole cascade (``()``: :data:`ASYMMETRIC_BLOCKS`).
+        hr_blocks: HR blocks of every level (an int) or per level.
+        fields: the other :class:`CSRCNNConfig` fields (channels, activation, ...), passed through.
+
+    Returns:
+        ``{"scale", **fields, "u_block", "blocks_per_level", "hr_blocks"}`` (plus ``"hr_block"``
+        from a notation), per-level values as lists of the stage's levels.
+
+    Raises:
+        ValueError: an unknown variant, a notation with too few levels or mixed HR block types,
+            ``blocks`` with too few levels or a model1 total that does not split evenly.
+    """
+    key = variant.lower()
+    if key not in VARIANTS:
+        raise ValueError(f"unknown variant {variant!r}; expected one of {tuple(VARIANTS)}")
+    levels = _levels_of(scale)
+    kwargs: dict[str, Any] = {"scale": scale, **fields, "u_block": "tu" if key in ("model3", "tu") else "bpu"}
+    if notation:
+        arch = _notation_fields(notation, levels)
+        kwargs.update(blocks_per_level=list(arch["blocks_per_level"]), hr_blocks=list(arch["hr_blocks"]),
+                      hr_block=arch["hr_block"])
+        return kwargs
+    base = tuple(blocks) or ASYMMETRIC_BLOCKS
+    if key == "model1":
+        base = symmetric_blocks(final_scale or scale, base)
+    if len(base) < levels:
+        raise ValueError(f"blocks_per_level {base} has fewer than the {levels} levels of scale {scale}")
+    per_level = [hr_blocks] * levels if isinstance(hr_blocks, int) else list(hr_blocks)
+    kwargs.update(blocks_per_level=list(base[:levels]), hr_blocks=per_level)
+    return kwargs
 
 
 def variant_config(name: str, scale: int, **overrides) -> CSRCNNConfig:
@@ -273,19 +332,15 @@ def variant_config(name: str, scale: int, **overrides) -> CSRCNNConfig:
         'model2' returns the full architecture: Table II's Model2 is the full model trained
         without curriculum learning, which is a property of training, not of the network.
     """
-    key = name.lower()
-    if key not in VARIANTS:
-        raise ValueError(f"unknown variant {name!r}; expected one of {tuple(VARIANTS)}")
+    unknown = sorted(set(overrides) - _CONFIG_FIELDS)
+    if unknown:
+        raise TypeError(f"variant_config() got unknown CSRCNNConfig field(s) {unknown}")
     fixed = [k for k in (*_VARIANT_FIXED, "scale") if k in overrides]
-    if fixed:
+    if fixed and name.lower() in VARIANTS:
         raise ValueError(
             f"variant {name!r} fixes {fixed}; build a CSRCNNConfig directly to change them"
         )
-    if scale not in SCALES:
-        raise ValueError(f"scale must be one of {SCALES}, got {scale!r}")
-    blocks = symmetric_blocks(scale) if key == "model1" else ASYMMETRIC_BLOCKS[: scale.bit_length() - 1]
-    u_block = "tu" if key in ("model3", "tu") else "bpu"
-    return CSRCNNConfig(scale=scale, blocks_per_level=blocks, u_block=u_block, **overrides)
+    return CSRCNNConfig(**csrcnn_kwargs(scale, variant=name, **overrides))
 
 
 # --------------------------------------------------------------------------------------------
