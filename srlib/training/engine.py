@@ -35,6 +35,7 @@ from tqdm.auto import tqdm
 from ..evaluation import evaluate
 from ..inference import FadeBlend, model_in_channels, model_upscaler, resolve_device
 from ..models import build_model
+from ..runfolder import RunFolder
 from . import checkpoint as ck
 from .config import RUNTIME_FIELDS, TrainConfig, config_diff
 from .data import PatchBatches, TrainingSet
@@ -248,9 +249,10 @@ def train(config: TrainConfig, out_dir: str | Path, *, resume: bool = False, dat
 def _train(config: TrainConfig, out: Path, resume: bool, data: TrainingSet | None, stop_at: int | None,
            device: torch.device, rank: int, world: int, wall_start: float) -> TrainResult:
     main = rank == 0
+    run = RunFolder(out)
     if config.batch_size % world:
         raise ValueError(f"batch_size {config.batch_size} is not divisible by the {world} processes")
-    latest = ck.latest_checkpoint(out)
+    latest = run.latest_checkpoint()
     if latest is not None and not resume:
         raise FileExistsError(f"{out} already holds checkpoints (step {latest[0]}): pass resume=True / --resume "
                               "to continue that run, or choose another output directory")
@@ -280,7 +282,7 @@ def _train(config: TrainConfig, out: Path, resume: bool, data: TrainingSet | Non
     elif config.init:
         init_path = Path(config.init)
         if init_path.is_dir():
-            init_path = init_path / "final.safetensors"
+            init_path = RunFolder(init_path).final_weights
         weights, meta = ck.load_weights(init_path)
         _check_init_compatible(config, meta, init_path)
         if multi_level and int(meta["model_kwargs"].get("scale", config.scale)) < config.scale:
@@ -350,8 +352,8 @@ def _train(config: TrainConfig, out: Path, resume: bool, data: TrainingSet | Non
                     "fade": fading, "init": init_info, "world_size": world, "device": str(device),
                     "channels_last": cl, "amp_bf16": amp, "data": data.description, "epoch_patches": epoch_patches,
                     "torch": torch.__version__}
-        ck.atomic_write(out / "config.json", json.dumps(run_info, indent=2, default=str).encode())
-        log = _CsvLog(out / "log.csv", columns, start if state is not None else None)
+        ck.atomic_write(run.config_json, json.dumps(run_info, indent=2, default=str).encode())
+        log = _CsvLog(run.log_csv, columns, start if state is not None else None)
 
     def validate(step: int) -> dict[str, dict[str, float]]:
         scores = {}
@@ -370,8 +372,8 @@ def _train(config: TrainConfig, out: Path, resume: bool, data: TrainingSet | Non
             if not torch.isfinite(p).all():
                 raise TrainingDivergedError(
                     f"weights became non-finite by step {step}; not saved. The last good checkpoint is "
-                    f"{ck.latest_checkpoint(out)}")
-        wpath, spath = ck.checkpoint_paths(out, step)
+                    f"{run.latest_checkpoint()}")
+        wpath, spath = run.checkpoint_paths(step)
         ck.save_weights(wpath, net.state_dict(), _metadata(config, name, kwargs, step, alpha))
         ck.save_state(spath, {
             "step": step, "optimizer": opt.state_dict(), "rng": ck.rng_state(), "config": config.to_dict(),
@@ -379,7 +381,7 @@ def _train(config: TrainConfig, out: Path, resume: bool, data: TrainingSet | Non
             "wall_time": prev_wall + time.perf_counter() - wall_start,
             "train_seconds": prev_train + train_seconds, "cpu_seconds": prev_cpu + cpu_seconds,
             "world_size": world})
-        ck.atomic_write(out / "latest.json", json.dumps(
+        ck.atomic_write(run.latest_json, json.dumps(
             {"step": step, "weights": str(wpath.relative_to(out)), "state": str(spath.relative_to(out))}).encode())
         ck.prune_checkpoints(out, config.keep_checkpoints)
 
@@ -423,7 +425,7 @@ def _train(config: TrainConfig, out: Path, resume: bool, data: TrainingSet | Non
             loss_f = float(loss_value)
             if not math.isfinite(loss_f):
                 bar.close()
-                good = ck.latest_checkpoint(out)
+                good = run.latest_checkpoint()
                 raise TrainingDivergedError(
                     f"loss is {loss_f} at step {step + 1} ({kind.upper()}, lr {lr:.3g}); training stopped. "
                     + (f"The last good checkpoint is {good[1]} (step {good[0]}); " if good else
@@ -481,10 +483,9 @@ def _train(config: TrainConfig, out: Path, resume: bool, data: TrainingSet | Non
 
     if start == config.steps and val_sets:
         # Resumed from the last step's checkpoint (e.g. killed while writing final.safetensors).
-        summary_path = out / "summary.json"
-        if summary_path.is_file() and (out / "final.safetensors").is_file():
-            summary = json.loads(summary_path.read_text())
-            return TrainResult(out, step, "completed", out / "final.safetensors", summary.get("scores", {}),
+        if run.complete:
+            summary = run.summary()
+            return TrainResult(out, step, "completed", run.final_weights, summary.get("scores", {}),
                                summary.get("wall_time", 0.0), summary.get("train_seconds", 0.0), model=net)
         _barrier(world)
         if main:
@@ -492,14 +493,14 @@ def _train(config: TrainConfig, out: Path, resume: bool, data: TrainingSet | Non
         _barrier(world)
     final = None
     if main:
-        final = out / "final.safetensors"
+        final = run.final_weights
         ck.save_weights(final, net.state_dict(), _metadata(config, name, kwargs, step, 1.0 if not fading else
                                                           fade_alpha_at(config, step, fading), {"scores": scores}))
         summary = {"steps": step, "scores": scores, "wall_time": prev_wall + time.perf_counter() - wall_start,
                    "train_seconds": prev_train + train_seconds, "cpu_seconds": prev_cpu + cpu_seconds,
                    "final": final.name,
                    "steps_per_s": (step - start) / train_seconds if train_seconds else None}
-        ck.atomic_write(out / "summary.json", json.dumps(summary, indent=2).encode())
+        ck.atomic_write(run.summary_json, json.dumps(summary, indent=2).encode())
     _barrier(world)
     return TrainResult(out, step, "completed", final, scores, prev_wall + time.perf_counter() - wall_start,
                        prev_train + train_seconds, model=net, step_seconds=step_seconds)
@@ -535,12 +536,13 @@ def train_curriculum(config: TrainConfig, out_dir: str | Path, *, scales: tuple[
                       **(stage_overrides or {}).get(s, {}))
         cfg = TrainConfig.from_dict(values)
         stage_dir = out_dir / f"x{s}"
-        if resume and (stage_dir / "summary.json").is_file() and (stage_dir / "final.safetensors").is_file():
-            summary = json.loads((stage_dir / "summary.json").read_text())
-            results.append(TrainResult(stage_dir, summary["steps"], "completed", stage_dir / "final.safetensors",
+        stage = RunFolder(stage_dir)
+        if resume and stage.complete:
+            summary = stage.summary()
+            results.append(TrainResult(stage_dir, summary["steps"], "completed", stage.final_weights,
                                        summary.get("scores", {}), summary.get("wall_time", 0.0),
                                        summary.get("train_seconds", 0.0)))
         else:
             results.append(train(cfg, stage_dir, resume=resume, data=data))
-        prev = str(stage_dir / "final.safetensors")
+        prev = str(stage.final_weights)
     return results
