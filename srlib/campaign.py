@@ -39,7 +39,8 @@ from typing import Any
 import torch
 
 from .data.fetch import file_sha256
-from .profiling import count_macs, describe_device
+from .device import describe_device
+from .profiling import count_macs
 from .runfolder import RunFolder, read_metadata
 from .training import TrainConfig, preset, train
 from .training import checkpoint as ck

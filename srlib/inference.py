@@ -14,7 +14,8 @@
   Outputs are clamped to [0, 1] and rounded to uint8 with :func:`srlib.matlab.quantize`.
 
 This module imports models, data, matlab and the run-folder reader (:mod:`srlib.runfolder`) only
-(never the training code). ``decode_metadata`` and ``read_safetensors`` are re-exported from there.
+(never the training code). ``decode_metadata`` and ``read_safetensors`` are re-exported from there,
+``resolve_device`` from :mod:`srlib.device`, ``rgb_to_ycbcr`` / ``ycbcr_to_rgb`` from :mod:`srlib.colour`.
 """
 from __future__ import annotations
 
@@ -31,39 +32,14 @@ import torch.nn as nn
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
+from .colour import rgb_to_ycbcr, ycbcr_to_rgb
+from .device import resolve_device
 from .errors import CheckpointFormatError, InvalidValueError, OutputExistsError, check_writable
 from .matlab import imresize, quantize
 from .runfolder import CHECKPOINT_ADVICE, RunFolder, decode_metadata, read_safetensors
 
 __all__ = ["LoadedModel", "decode_metadata", "read_safetensors", "load_checkpoint", "load_upscaler", "model_upscaler", "upscale_image", "run_tiled", "run_tiled_uint8",
            "FadeBlend", "model_in_channels", "resolve_device", "rgb_to_ycbcr", "ycbcr_to_rgb", "add_cli_command"]
-
-_YCBCR = np.array([[65.481, 128.553, 24.966], [-37.797, -74.203, 112.0], [112.0, -93.786, -18.214]])
-_YCBCR_OFFSET = np.array([16.0, 128.0, 128.0])
-
-
-def rgb_to_ycbcr(img: np.ndarray) -> np.ndarray:
-    """MATLAB ``rgb2ycbcr`` of a uint8 RGB image, in float64 on the 0-255 scale (not rounded)."""
-    rgb = np.asarray(img, dtype=np.float64) / 255.0
-    return rgb @ _YCBCR.T + _YCBCR_OFFSET
-
-
-def ycbcr_to_rgb(ycbcr: np.ndarray) -> np.ndarray:
-    """Inverse of :func:`rgb_to_ycbcr`: float RGB in [0, 1] (not clipped)."""
-    return (np.asarray(ycbcr, dtype=np.float64) - _YCBCR_OFFSET) @ np.linalg.inv(_YCBCR).T
-
-
-def resolve_device(device: str | torch.device = "auto") -> torch.device:
-    if str(device) == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        dev = torch.device(device)
-    except (RuntimeError, ValueError, TypeError) as err:
-        raise InvalidValueError(f"unknown device {str(device)!r}; use auto, cpu, cuda or cuda:N") from err
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise InvalidValueError("device 'cuda' requested but CUDA is not available; use cpu or auto")
-    return dev
-
 
 def model_in_channels(model: nn.Module) -> int:
     """Input image channels of a model (3 for RGB models, 1 for Y-channel ones)."""

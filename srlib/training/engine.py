@@ -28,7 +28,7 @@ from typing import Any
 import torch
 import torch.distributed as dist
 
-from ..inference import resolve_device
+from ..device import resolve_device
 from ..runfolder import RunFolder
 from .config import PRESETS, TrainConfig, preset
 from .data import TrainingSet

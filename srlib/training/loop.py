@@ -32,6 +32,7 @@ import torch.distributed as dist
 import torch.nn as nn
 from tqdm.auto import tqdm
 
+from ..colour import rgb_to_y_tensor
 from ..evaluation import evaluate
 from ..inference import FadeBlend, model_in_channels, model_upscaler
 from ..models import build_model
@@ -113,9 +114,8 @@ def _check_init_compatible(config: TrainConfig, meta: dict, path: Path) -> None:
 def _to_float(batch: torch.Tensor, device: torch.device, in_channels: int, channels_last: bool) -> torch.Tensor:
     """uint8 ``(B, 3, h, w)`` patches -> float [0, 1] on ``device`` (Y only for a 1-channel model)."""
     x = batch.to(device, non_blocking=True).float().div_(255.0)
-    if in_channels == 1 and x.shape[1] == 3:  # Y of MATLAB rgb2ycbcr, on [0, 1]
-        w = torch.tensor([65.481, 128.553, 24.966], device=device).view(1, 3, 1, 1) / 255.0
-        x = (x * w).sum(dim=1, keepdim=True) + 16.0 / 255.0
+    if in_channels == 1 and x.shape[1] == 3:
+        x = rgb_to_y_tensor(x)
     if channels_last:
         x = x.contiguous(memory_format=torch.channels_last)
     return x
