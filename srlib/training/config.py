@@ -15,14 +15,14 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from ..models.csrcnn import ASYMMETRIC_BLOCKS, csrcnn_kwargs
-from ..models.csrcnn import VARIANTS as _CSRCNN_VARIANTS
+from ..models.csrcnn_config import ASYMMETRIC_BLOCKS, csrcnn_kwargs
+from ..models.csrcnn_config import VARIANTS as _CSRCNN_VARIANTS
 
 __all__ = ["TrainConfig", "PRESETS", "preset", "RUNTIME_FIELDS", "config_diff", "VARIANTS",
            "PAPER_BLOCKS"]
 
 #: The paper's asymmetric CSRCNN (6, 4, 2) and the ablation variants of Tables II / III; both are
-#: owned by :mod:`srlib.models.csrcnn` (names kept here for older imports).
+#: owned by :mod:`srlib.models.csrcnn_config` (names kept here for older imports).
 PAPER_BLOCKS = ASYMMETRIC_BLOCKS
 VARIANTS = tuple(_CSRCNN_VARIANTS)
 
@@ -330,7 +330,7 @@ class TrainConfig:
     def model_spec(self, scale: int | None = None) -> tuple[str, dict[str, Any]]:
         """``(name, kwargs)`` for :func:`srlib.models.build_model` at ``scale`` (default: this stage).
 
-        A CSRCNN's architecture comes from :func:`srlib.models.csrcnn.csrcnn_kwargs` (variant,
+        A CSRCNN's architecture comes from :func:`srlib.models.csrcnn_config.csrcnn_kwargs` (variant,
         notation, U-block split); ``model_options`` are applied on top."""
         scale = self.scale if scale is None else scale
         if self.model != "csrcnn":
