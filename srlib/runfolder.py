@@ -15,12 +15,13 @@ A run is *complete* when it has both ``final.safetensors`` and ``summary.json`` 
 the summary last). A weights file's header metadata is JSON values stored as strings: the model's
 registry name and keyword arguments, scale, step, fade weight and the training config.
 
-This module imports only :mod:`srlib.errors` and :mod:`srlib.data` (never models or training).
+Of srlib it imports only :mod:`srlib.errors` and :mod:`srlib.data.fetch` (never models or training).
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,8 +33,8 @@ from safetensors import SafetensorError, safe_open
 from .data.fetch import file_sha256
 from .errors import CheckpointFormatError
 
-__all__ = ["RunFolder", "decode_metadata", "read_safetensors", "read_metadata", "weights_fingerprint",
-           "CHECKPOINT_ADVICE"]
+__all__ = ["RunFolder", "decode_metadata", "read_safetensors", "read_metadata", "stored_parameters",
+           "weights_fingerprint", "CHECKPOINT_ADVICE"]
 
 CHECKPOINT_ADVICE = ("give a .safetensors file written by srlib (a run's final.safetensors or "
                      "checkpoints/step_*.safetensors); if it was copied or downloaded, copy it again")
@@ -77,6 +78,20 @@ def read_safetensors(path: str | Path, tensors: bool = True, device: str = "cpu"
 def read_metadata(path: str | Path) -> dict[str, Any]:
     """The header metadata of a weights file, JSON values decoded (errors: :func:`read_safetensors`)."""
     return read_safetensors(path, tensors=False)[1]
+
+
+def stored_parameters(path: str | Path) -> int:
+    """Number of values in a weights file's tensors (its model's parameters and buffers), read from
+    the header without loading them (errors: :func:`read_safetensors`)."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"checkpoint not found: {path}")
+    try:
+        with safe_open(str(path), framework="pt") as fh:
+            return int(sum(math.prod(fh.get_slice(k).get_shape()) for k in fh.keys()))
+    except (SafetensorError, OSError, ValueError, RuntimeError) as err:
+        raise CheckpointFormatError(path, "safetensors checkpoint", f"{type(err).__name__}: {err}",
+                                    CHECKPOINT_ADVICE) from err
 
 
 def weights_fingerprint(path: str | Path) -> str:

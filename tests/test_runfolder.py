@@ -8,7 +8,7 @@ import torch
 from safetensors.torch import save_file
 
 from srlib.errors import CheckpointFormatError
-from srlib.runfolder import RunFolder, read_metadata, weights_fingerprint
+from srlib.runfolder import RunFolder, read_metadata, stored_parameters, weights_fingerprint
 from srlib.training import checkpoint as ck
 
 
@@ -81,3 +81,13 @@ def test_metadata_reader_refuses_a_truncated_file(tmp_path):
     path.write_bytes(path.read_bytes()[:40])
     with pytest.raises(CheckpointFormatError):
         read_metadata(path)
+
+
+def test_stored_parameters_counts_the_header_shapes(tmp_path):
+    from srlib.models import build_model, count_parameters
+
+    net = build_model("csrcnn", scale=4, channels=4, blocks_per_level=(1, 1))
+    path = ck.save_weights(tmp_path / "w.safetensors", net.state_dict(), {"model": "csrcnn"})
+    assert stored_parameters(path) == count_parameters(net)
+    with pytest.raises(FileNotFoundError):
+        stored_parameters(tmp_path / "missing.safetensors")

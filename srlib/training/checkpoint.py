@@ -22,8 +22,7 @@ from safetensors.torch import save as st_save
 
 from .. import __version__
 from ..errors import CheckpointFormatError, output_error
-from ..runfolder import RunFolder, read_safetensors
-from ..runfolder import read_metadata as _read_metadata
+from ..runfolder import RunFolder, read_metadata, read_safetensors  # read_metadata: re-exported
 
 __all__ = ["FORMAT", "CheckpointMismatchError", "atomic_write", "save_weights", "load_weights", "read_metadata",
            "save_state", "load_state", "rng_state", "set_rng_state", "latest_checkpoint", "checkpoint_paths",
@@ -86,11 +85,6 @@ def save_weights(path: str | Path, state_dict: dict[str, torch.Tensor], metadata
     for k, v in metadata.items():
         meta[k] = v if isinstance(v, str) else json.dumps(v, sort_keys=True)
     return atomic_write(path, st_save(tensors, metadata=meta))
-
-
-def read_metadata(path: str | Path) -> dict[str, Any]:
-    """The header metadata of a weights file, JSON values decoded."""
-    return _read_metadata(path)
 
 
 def load_weights(path: str | Path, device: str | torch.device = "cpu") -> tuple[dict[str, torch.Tensor], dict]:
