@@ -41,7 +41,6 @@ path), and the stage is exported as ``interrupted`` with its resume bundle.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import io
 import json
 import os
@@ -86,14 +85,6 @@ def device_name(device: str = "auto") -> str:
     if device != "cpu" and torch.cuda.is_available():
         return torch.cuda.get_device_name(0)
     return f"CPU ({platform.processor() or platform.machine()}, {os.cpu_count()} logical cores)"
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def export_fp16(src: str | Path, dst: str | Path, extra_meta: dict | None = None) -> Path:
@@ -261,14 +252,15 @@ class Watchdog:
 
 def _bundle(run_dir: Path, out: Path) -> list[str]:
     """The run directory's newest checkpoint (+ config, log, latest.json) as tar parts < 16 MiB."""
-    from srlib.training import checkpoint as ck
+    from srlib.runfolder import RunFolder
 
-    latest = ck.latest_checkpoint(run_dir)
+    run = RunFolder(run_dir)
+    latest = run.latest_checkpoint()
     if latest is None:
         return []
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as tar:
-        for p in (run_dir / "config.json", run_dir / "log.csv", run_dir / "latest.json", Path(latest[1]),
+        for p in (run.config_json, run.log_csv, run.latest_json, Path(latest[1]),
                   Path(latest[2])):
             if p.is_file():
                 tar.add(p, arcname=str(p.relative_to(run_dir)))
@@ -284,6 +276,8 @@ def _bundle(run_dir: Path, out: Path) -> list[str]:
 def cmd_run(args: argparse.Namespace) -> int:
     import torch
 
+    from srlib.data.fetch import file_sha256
+    from srlib.runfolder import RunFolder
     from srlib.training import TrainConfig, preset, train
     from srlib.training import checkpoint as ck
 
@@ -360,7 +354,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     # ---- export
     weights_out = out / "weights_fp16.safetensors"
     latest = ck.latest_checkpoint(run_dir)
-    src = run_dir / "final.safetensors" if status == "completed" else (Path(latest[1]) if latest else None)
+    src = RunFolder(run_dir).final_weights if status == "completed" else (Path(latest[1]) if latest else None)
     files = []
     verify = None
     if src is not None and src.is_file():
@@ -374,7 +368,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         files.append("log.csv")
     if status != "completed" or args.keep_resume:
         files += _bundle(run_dir, out)
-    summary = json.loads((run_dir / "summary.json").read_text()) if (run_dir / "summary.json").is_file() else {}
+    summary = RunFolder(run_dir).summary() if RunFolder(run_dir).summary_json.is_file() else {}
     step_done = latest[0] if latest else 0
     if status == "completed" and result is not None:
         step_done = result.step

@@ -35,7 +35,9 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "scripts"))
 
-from gpu_stage import export_fp16, file_sha256  # noqa: E402
+from gpu_stage import export_fp16  # noqa: E402
+
+from srlib.data.fetch import file_sha256  # noqa: E402
 
 
 def bicubic(dataset: str, scale: int, root: Path, limit: int | None) -> dict:
@@ -233,19 +235,20 @@ def main(argv: list[str] | None = None) -> int:
 
     from srlib.data import dataset_paths
     from srlib.paper import paper_cell
+    from srlib.runfolder import RunFolder
     from srlib.training import TrainConfig, preset
 
     run, dest = Path(args.run), Path(args.dest)
     dest.mkdir(parents=True, exist_ok=True)
     cfg = TrainConfig.load(run / "config.json")
     root = Path(os.environ.get("SRLIB_DATA_DIR") or "data")
-    if (run / "final.safetensors").is_file() and (run / "summary.json").is_file():
-        source = run / "final.safetensors"
-        summary = json.loads((run / "summary.json").read_text())
+    if RunFolder(run).complete:
+        source = RunFolder(run).final_weights
+        summary = RunFolder(run).summary()
     else:  # stopped (Ctrl-C / SIGINT) before its last step: publish the newest checkpoint, labelled so
         from srlib.training import checkpoint as ck
 
-        step, wpath, spath = ck.latest_checkpoint(run)
+        step, wpath, spath = RunFolder(run).latest_checkpoint()
         state = ck.load_state(spath)
         source = Path(wpath)
         summary = {"steps": int(state["step"]), "wall_time": float(state["wall_time"]),

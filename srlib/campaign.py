@@ -39,7 +39,10 @@ from typing import Any
 
 import torch
 
-from .profiling import count_macs, describe_device
+from .data.fetch import file_sha256
+from .device import describe_device
+from .profiling import count_macs
+from .runfolder import RunFolder, read_metadata
 from .training import TrainConfig, preset, train
 from .training import checkpoint as ck
 
@@ -59,12 +62,6 @@ def _git_commit() -> str:
     from .reports import git_commit  # the one owner of "which commit is this" (for now)
 
     return git_commit()
-
-
-def _sha256(path: Path) -> str:
-    from .reports import file_sha256
-
-    return file_sha256(path)
 
 
 def campaign_config(scale: int, init: str = "", **overrides) -> TrainConfig:
@@ -96,7 +93,7 @@ def restore(name: str, *, results: Path = RESULTS_ROOT, runs: Path = RUNS_ROOT) 
     """Copy the committed state of ``name`` into its live run folder when that folder holds no
     checkpoint yet; return the restored step checkpoint (``None``: nothing to restore)."""
     live, state = runs / name, _state_dir(name, results)
-    if ck.latest_checkpoint(live) is not None or not (state / "latest.json").is_file():
+    if RunFolder(live).latest_checkpoint() is not None or not (state / "latest.json").is_file():
         return None
     latest = json.loads((state / "latest.json").read_text())
     (live / "checkpoints").mkdir(parents=True, exist_ok=True)
@@ -128,7 +125,7 @@ def save(name: str, *, results: Path = RESULTS_ROOT, runs: Path = RUNS_ROOT) -> 
     (a finished stage: its final fp32 weights and summary only, which the next stage starts
     from); returns the updated ``pieces.json`` entry of this working period."""
     live, state = runs / name, _state_dir(name, results)
-    latest, done = ck.latest_checkpoint(live), _complete_step(live)
+    latest, done = RunFolder(live).latest_checkpoint(), _complete_step(live)
     if latest is None and done is None:
         raise FileNotFoundError(f"{live} holds no checkpoint to save (start it with `srlib campaign run {name}`)")
     tmp = state.with_name("state.tmp")
@@ -180,7 +177,7 @@ def run(name: str, config: TrainConfig | None = None, *, results: Path = RESULTS
     if _complete_step(live) is not None:
         raise ValueError(f"campaign stage {name!r} is complete ({_complete_step(live)} steps): publish it, or start "
                          f"the next stage with --init {results / name / 'state' / 'final.safetensors'}")
-    latest = ck.latest_checkpoint(live)
+    latest = RunFolder(live).latest_checkpoint()
     if latest is not None:
         config = TrainConfig.load(live / "config.json").replace(threads=threads)
     elif config is None:
@@ -215,23 +212,22 @@ def publish(name: str, datasets: tuple[str, ...] = ("Set5", "Set14", "B100", "Ur
     """Publish the newest weights of stage ``name`` into ``results/campaign/<name>/``."""
     from .evaluation import bicubic_upscaler, evaluate
     from .inference import load_upscaler
-    from .training.checkpoint import read_metadata
 
     live = runs / name
-    if ck.latest_checkpoint(live) is None:
+    if RunFolder(live).latest_checkpoint() is None:
         restore(name, results=results, runs=runs)
-    final = live / "final.safetensors"
-    latest = ck.latest_checkpoint(live)
+    folder = RunFolder(live)
+    final, latest = folder.final_weights, folder.latest_checkpoint()
     if latest is None and not final.is_file():
         raise FileNotFoundError(f"{live}: no weights to publish")
     weights = final if final.is_file() else latest[1]
     meta = read_metadata(weights)
-    info = json.loads((live / "config.json").read_text())
+    info = folder.info()
     config = TrainConfig.from_dict(info["train_config"])
     step = int(meta.get("step", latest[0] if latest else config.steps))
     state = ck.load_state(latest[2]) if latest else {}
     if final.is_file() and (live / "summary.json").is_file():  # a finished stage: its summary has the totals
-        summary = json.loads((live / "summary.json").read_text())
+        summary = folder.summary()
         state = {"wall_time": summary.get("wall_time", 0.0), "train_seconds": summary.get("train_seconds", 0.0),
                  "cpu_seconds": summary.get("cpu_seconds", 0.0)}
     dest = results / name
@@ -273,7 +269,7 @@ def publish(name: str, datasets: tuple[str, ...] = ("Set5", "Set14", "B100", "Ur
             "train_flops_per_step": flops, "train_flops": flops * step,
             "pieces": pieces, "git_commit": pieces[0]["commit"] if pieces else _git_commit(),
             "published_commit": _git_commit(), "published_utc": _now(),
-            "weights_source": weights.name, "weights_sha256": _sha256(dest / "weights_fp16.safetensors"),
+            "weights_source": weights.name, "weights_sha256": file_sha256(dest / "weights_fp16.safetensors"),
             "weights_dtype": "float16 (trained in float32; loads into the float32 model)",
             "training_images": {"sets": list(config.train_sets), "aug_scales": list(config.aug_scales)},
             "notes": list(notes)}
@@ -286,8 +282,8 @@ def publish_pilot(run_dir: Path, dest: Path, note: str = "", planned_s_per_step:
     """Store a finished pilot run (``config.json``, ``log.csv``, ``summary.json`` of the engine,
     plus its FLOPs per step, ``note`` and the idle-core seconds per step its steps were planned
     with) in ``dest`` for the book; returns ``dest``."""
-    info = json.loads((run_dir / "config.json").read_text())
-    summary = json.loads((run_dir / "summary.json").read_text())
+    run = RunFolder(run_dir)
+    info, summary = run.info(), run.summary()
     config = TrainConfig.from_dict(info["train_config"])
     dest.mkdir(parents=True, exist_ok=True)
     shutil.copy2(run_dir / "config.json", dest / "config.json")

@@ -13,57 +13,33 @@
   the Y-channel FSRCNN, gets Y of YCbCr and Cb/Cr are upscaled with MATLAB bicubic.
   Outputs are clamped to [0, 1] and rounded to uint8 with :func:`srlib.matlab.quantize`.
 
-This module imports models, data and matlab only (never the training code).
+This module imports models, data, matlab and the run-folder reader (:mod:`srlib.runfolder`) only
+(never the training code). ``decode_metadata`` and ``read_safetensors`` are re-exported from there,
+``resolve_device`` from :mod:`srlib.device`, ``rgb_to_ycbcr`` / ``ycbcr_to_rgb`` from :mod:`srlib.colour`.
 """
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from safetensors import SafetensorError, safe_open
 from tqdm.auto import tqdm
 
+from .colour import rgb_to_ycbcr, ycbcr_to_rgb
+from .device import resolve_device
 from .errors import CheckpointFormatError, InvalidValueError, OutputExistsError, check_writable
 from .matlab import imresize, quantize
+from .runfolder import CHECKPOINT_ADVICE, RunFolder, decode_metadata, read_safetensors
 
 __all__ = ["LoadedModel", "decode_metadata", "read_safetensors", "load_checkpoint", "load_upscaler", "model_upscaler", "upscale_image", "run_tiled", "run_tiled_uint8",
            "FadeBlend", "model_in_channels", "resolve_device", "rgb_to_ycbcr", "ycbcr_to_rgb", "add_cli_command"]
-
-_YCBCR = np.array([[65.481, 128.553, 24.966], [-37.797, -74.203, 112.0], [112.0, -93.786, -18.214]])
-_YCBCR_OFFSET = np.array([16.0, 128.0, 128.0])
-
-
-def rgb_to_ycbcr(img: np.ndarray) -> np.ndarray:
-    """MATLAB ``rgb2ycbcr`` of a uint8 RGB image, in float64 on the 0-255 scale (not rounded)."""
-    rgb = np.asarray(img, dtype=np.float64) / 255.0
-    return rgb @ _YCBCR.T + _YCBCR_OFFSET
-
-
-def ycbcr_to_rgb(ycbcr: np.ndarray) -> np.ndarray:
-    """Inverse of :func:`rgb_to_ycbcr`: float RGB in [0, 1] (not clipped)."""
-    return (np.asarray(ycbcr, dtype=np.float64) - _YCBCR_OFFSET) @ np.linalg.inv(_YCBCR).T
-
-
-def resolve_device(device: str | torch.device = "auto") -> torch.device:
-    if str(device) == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        dev = torch.device(device)
-    except (RuntimeError, ValueError, TypeError) as err:
-        raise InvalidValueError(f"unknown device {str(device)!r}; use auto, cpu, cuda or cuda:N") from err
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise InvalidValueError("device 'cuda' requested but CUDA is not available; use cpu or auto")
-    return dev
-
 
 def model_in_channels(model: nn.Module) -> int:
     """Input image channels of a model (3 for RGB models, 1 for Y-channel ones)."""
@@ -125,43 +101,6 @@ class LoadedModel:
         return (self.scale,)
 
 
-def decode_metadata(raw: dict[str, str] | None) -> dict[str, Any]:
-    """A safetensors header's metadata (all strings) with JSON values decoded; a value that is
-    not JSON stays the string it is."""
-    out: dict[str, Any] = {}
-    for k, v in (raw or {}).items():
-        try:
-            out[k] = json.loads(v)
-        except (json.JSONDecodeError, TypeError):
-            out[k] = v
-    return out
-
-
-_CHECKPOINT_ADVICE = ("give a .safetensors file written by srlib (a run's final.safetensors or "
-                      "checkpoints/step_*.safetensors); if it was copied or downloaded, copy it again")
-
-
-def read_safetensors(path: str | Path, tensors: bool = True, device: str = "cpu"
-                     ) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
-    """``(tensors, decoded metadata)`` of a safetensors file (``tensors=False``: the header only).
-
-    Raises:
-        FileNotFoundError: no such file.
-        CheckpointFormatError: truncated, not safetensors, or unreadable; the message names the file.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"checkpoint not found: {path}" + (" (it is a folder)" if path.is_dir() else ""))
-    try:
-        with safe_open(str(path), framework="pt", device=device) as fh:
-            meta = decode_metadata(fh.metadata())
-            state = {k: fh.get_tensor(k) for k in fh.keys()} if tensors else {}
-    except (SafetensorError, OSError, ValueError, RuntimeError) as err:
-        raise CheckpointFormatError(path, "safetensors checkpoint", f"{type(err).__name__}: {err}",
-                                    _CHECKPOINT_ADVICE) from err
-    return state, meta
-
-
 def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> LoadedModel:
     """Rebuild the model of a ``.safetensors`` checkpoint written by the training engine.
 
@@ -172,18 +111,11 @@ def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> Loa
 
     path = Path(path)
     if path.is_dir():
-        final = path / "final.safetensors"
-        if final.is_file():
-            path = final
-        else:
-            steps = sorted((path / "checkpoints").glob("step_*.safetensors"))
-            if not steps:
-                raise FileNotFoundError(f"{path} holds no final.safetensors and no checkpoints/step_*.safetensors")
-            path = steps[-1]
+        path = RunFolder(path).weights()
     state, meta = read_safetensors(path)
     if "model" not in meta or not isinstance(meta.get("model_kwargs"), dict):
         raise CheckpointFormatError(path, "srlib checkpoint", "its header has no srlib model description "
-                                    "(a safetensors file from another program?)", _CHECKPOINT_ADVICE)
+                                    "(a safetensors file from another program?)", CHECKPOINT_ADVICE)
     name, kwargs = str(meta["model"]), dict(meta["model_kwargs"])
     try:
         model = build_model(name, **kwargs)
@@ -197,12 +129,12 @@ def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> Loa
         first = str(err).strip().splitlines()
         raise CheckpointFormatError(path, "srlib checkpoint", "its tensors do not match the model its header "
                                     f"describes ({' '.join(first[1:3]).strip() or first[0]})",
-                                    _CHECKPOINT_ADVICE) from err
+                                    CHECKPOINT_ADVICE) from err
     try:
         alpha = float(meta.get("fade_alpha", 1.0))
     except (TypeError, ValueError) as err:
         raise CheckpointFormatError(path, "srlib checkpoint", f"fade_alpha {meta.get('fade_alpha')!r} is not a "
-                                    "number", _CHECKPOINT_ADVICE) from err
+                                    "number", CHECKPOINT_ADVICE) from err
     wrapped = FadeBlend(model, fade=alpha < 1.0, alpha=alpha)
     wrapped.eval().to(resolve_device(device))
     scale = int(meta.get("scale", kwargs.get("scale", 0)))

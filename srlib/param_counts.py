@@ -11,15 +11,10 @@ from typing import Callable
 
 import pandas as pd
 import torch
-import torch.nn as nn
 
 from .models.csrcnn import CSRCNN, CSRCNNConfig
+from .models.parameters import count_parameters
 from .paper import load_paper_table
-
-
-def count_parameters(model: nn.Module) -> int:
-    """Number of trainable parameters of ``model``."""
-    return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
 def config_parameters(config: CSRCNNConfig) -> int:

@@ -4,7 +4,8 @@ The paper's Table VI reports, for a 48x48 LR input at x2/x4/x8, each method's pa
 GPU memory and running time. This module *measures* them for every registered model:
 
 * :func:`count_parameters` -- parameters of a module (all of them, or convolution weights only,
-  the convention of some papers, e.g. FSRCNN's "12K").
+  the convention of some papers, e.g. FSRCNN's "12K"); defined in :mod:`srlib.models.parameters`,
+  like ``resolve_device`` / ``describe_device`` (:mod:`srlib.device`) re-exported here.
 * :func:`profile_model` -- one model at one scale: parameters, peak memory of the forward pass,
   median latency (+ IQR) over repeated forward passes, the device, the input shape.
 * :func:`profile_table` -- many models x scales as a :class:`pandas.DataFrame` (progress bar).
@@ -62,7 +63,6 @@ import gc
 import json
 import math
 import os
-import platform
 import sys
 import time
 from typing import Any, Iterable, Sequence
@@ -71,6 +71,9 @@ import numpy as np
 import pandas as pd
 import torch
 import torch.nn as nn
+
+from .device import describe_device, resolve_device
+from .models.parameters import count_parameters
 
 #: The methods of Table VI in the paper's order, then EDSR (Figure 10); registry names.
 TABLE6_MODELS = ("srcnn", "drrn", "drcn", "fsrcnn", "vdsr", "lapsrn", "rrdb", "dbpn", "csrcnn", "edsr")
@@ -89,46 +92,10 @@ _MB = 2 ** 20
 # --------------------------------------------------------------------------------------------
 # parameters and small helpers
 # --------------------------------------------------------------------------------------------
-def count_parameters(model: nn.Module, weights_only: bool = False) -> int:
-    """Number of parameters of ``model`` (shared parameters counted once).
-
-    ``weights_only=True`` counts only multi-dimensional parameters (convolution / linear
-    kernels), ignoring biases, PReLU slopes and scalar weights -- the convention of papers that
-    count "weights" (FSRCNN's 12,464).
-    """
-    return sum(p.numel() for p in model.parameters() if not weights_only or p.dim() > 1)
-
-
 def resolve_model_name(name: str) -> str:
     """Registry name for ``name`` (case-insensitive; the paper's spellings such as 'D-DBPN' work)."""
     key = name.lower()
     return _ALIASES.get(key, key)
-
-
-def resolve_device(device: str | torch.device = "auto") -> torch.device:
-    """``'auto'`` -> CUDA when available, else CPU."""
-    if str(device) == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
-
-
-def _cpu_name() -> str:
-    with contextlib.suppress(OSError):
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.lower().startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    return platform.processor() or platform.machine() or "CPU"
-
-
-def describe_device(device: str | torch.device) -> str:
-    """A human description of ``device``, e.g. 'NVIDIA H100 80GB HBM3 (CUDA 12.4, 79 GiB)'."""
-    dev = resolve_device(device)
-    if dev.type == "cuda":
-        idx = dev.index if dev.index is not None else torch.cuda.current_device()
-        props = torch.cuda.get_device_properties(idx)
-        return f"{props.name} (CUDA {torch.version.cuda}, {props.total_memory / 2**30:.0f} GiB)"
-    return f"{_cpu_name()} ({torch.get_num_threads()} threads, torch {torch.__version__})"
 
 
 def model_input_channels(model: nn.Module) -> int:

@@ -454,16 +454,16 @@ def test_output_piped_into_a_closed_pipe_is_not_an_error(world):
 
 
 def test_ctrl_c_saves_and_exits_quietly_with_the_resume_command(world, tmp_path, monkeypatch, capsys):
-    import srlib.training.engine as engine
+    import srlib.training.loop as loop  # the training loop's step reads the schedule from there
 
-    real_lr_at = engine.lr_at
+    real_lr_at = loop.lr_at
 
     def lr_at(config, step):
         if step == 5:
             raise KeyboardInterrupt
         return real_lr_at(config, step)
 
-    monkeypatch.setattr(engine, "lr_at", lr_at)
+    monkeypatch.setattr(loop, "lr_at", lr_at)
     run = tmp_path / "run"
     assert main(world.train(tmp_path, "--val-every", "-1", out=run)) == 130
     err = capsys.readouterr().err.splitlines()

@@ -83,3 +83,30 @@ def test_cli_overrides_every_field(tmp_path):
     assert cfg.init == "x2/final.safetensors" and cfg.data_root == "/d"
     # Scale-dependent preset values follow the scale.
     assert cfg.steps == preset("quick", 4).steps
+
+
+def test_mixed_notation_is_refused_everywhere():
+    # A Table IV notation mixing HR block types (R in level 1, U in level 2) cannot be one CSRCNN:
+    # the configuration, the registry and the training config refuse it alike (even the x2 stage
+    # of such a cascade, whose own level alone would not mix).
+    from srlib.models import build_model
+    from srlib.models.csrcnn import CSRCNNConfig
+
+    mixed = "U4TR1 U4TU1"
+    with pytest.raises(ValueError, match="mixes"):
+        CSRCNNConfig.from_notation(mixed)
+    with pytest.raises(ValueError, match="mixes"):
+        build_model("csrcnn", notation=mixed, channels=4)
+    for scale in (2, 4):
+        with pytest.raises(ValueError, match="mixes"):
+            TrainConfig(scale=scale, notation=mixed).model_spec()
+
+
+@pytest.mark.parametrize("variant", ["full", "model1", "model2", "model3", "tu"])
+@pytest.mark.parametrize("scale", [4, 8])
+def test_model_spec_builds_the_models_layer_variant(variant, scale):
+    from srlib.models.csrcnn import CSRCNNConfig, variant_config
+
+    curriculum = "none" if variant == "model2" else "progressive"
+    _, kwargs = TrainConfig(scale=scale, variant=variant, curriculum=curriculum).model_spec()
+    assert CSRCNNConfig(**kwargs) == variant_config(variant, scale)

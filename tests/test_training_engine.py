@@ -9,7 +9,7 @@ import pytest
 import torch
 import torch.nn as nn
 
-import srlib.training.engine as engine
+import srlib.training.loop as loop
 from srlib.cli import main as cli_main
 from srlib.inference import load_checkpoint
 from srlib.training import CheckpointMismatchError, TrainingDivergedError, TrainingSet, train, train_curriculum
@@ -108,8 +108,8 @@ class _NaNAfter(nn.Module):
 
 
 def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(root, data, tmp_path, monkeypatch):
-    real = engine.build_model
-    monkeypatch.setattr(engine, "build_model", lambda name, **kw: _NaNAfter(real(name, **kw), after=5))
+    real = loop.build_model
+    monkeypatch.setattr(loop, "build_model", lambda name, **kw: _NaNAfter(real(name, **kw), after=5))
     cfg = tiny_config(root, steps=10, ckpt_every=2)
     with pytest.raises(TrainingDivergedError, match=r"loss is nan at step 6.*step_00000004\.safetensors"):
         train(cfg, tmp_path / "run", data=data)

@@ -21,9 +21,10 @@ from ..errors import SrlibError, UnknownNameError
 from .manifest import expected_names
 
 __all__ = ["DatasetSpec", "DatasetNotFoundError", "DATASETS", "data_root", "dataset_spec", "dataset_paths",
-           "available_datasets", "BENCHMARKS", "TRAINING_SETS"]
+           "available_datasets", "BENCHMARKS", "TRAINING_SETS", "IMAGE_SUFFIXES"]
 
-_IMAGE_SUFFIXES = (".png", ".bmp", ".jpg", ".jpeg", ".tif", ".tiff")
+#: Suffixes of the image files a dataset or training folder may hold (case-insensitive).
+IMAGE_SUFFIXES = (".png", ".bmp", ".jpg", ".jpeg", ".tif", ".tiff")
 
 
 @dataclass(frozen=True)

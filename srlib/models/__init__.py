@@ -8,10 +8,11 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
+from .parameters import count_parameters
 from .registry import build_model, list_models, register_model
 
 for _module in pkgutil.iter_modules(__path__):
-    if not _module.name.startswith("_") and _module.name != "registry":
+    if not _module.name.startswith("_") and _module.name not in ("registry", "parameters", "csrcnn_config"):
         importlib.import_module(f"{__name__}.{_module.name}")
 
-__all__ = ["build_model", "list_models", "register_model"]
+__all__ = ["build_model", "list_models", "register_model", "count_parameters"]

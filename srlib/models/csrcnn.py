@@ -1,291 +1,48 @@
-"""CSRCNN: the cascaded super-resolution CNN, its configuration, Table IV's notation and the
-ablation variants of Tables II and III.
+"""CSRCNN: the cascaded super-resolution CNN (paper Section III-A, Fig. 3).
 
-The network (paper Section III-A, Fig. 3) is a head conv followed by one *level* per x2 step.
-A level is a densely connected group of U blocks in the level's LR space (with a fusion and a
-residual connection), a x2 transposed convolution, a group of HR blocks (refined blocks or U
-blocks) and a tail conv that produces the level's image. The next level starts from the HR
-feature map of the previous one. Choices the paper leaves open are config fields; their
-defaults and reasons are in ``book/architecture.md``.
+The network is a head conv followed by one *level* per x2 step. A level is a densely connected
+group of U blocks in the level's LR space (with a fusion and a residual connection), a x2
+transposed convolution, a group of HR blocks (refined blocks or U blocks) and a tail conv that
+produces the level's image. The next level starts from the HR feature map of the previous one.
+
+* The blocks -- the BP-U block (Fig. 4), the traditional U block of the ablation and the refined
+  block -- live in :mod:`srlib.models.blocks`.
+* The configuration (:class:`CSRCNNConfig`), Table IV's notation and the ablation variants of
+  Tables II and III live in :mod:`srlib.models.csrcnn_config` (their names are re-exported here).
+* Choices the paper leaves open are config fields; their defaults and reasons are in
+  ``book/architecture.md``.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, fields
 from typing import Mapping
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .blocks import ACTIVATIONS, INITS, U_BLOCKS, RefinedBlock, conv3x3, init_weights, make_activation
+from .blocks import U_BLOCKS, RefinedBlock, conv3x3, init_weights, make_activation
+from .csrcnn_config import (  # the configuration's names, re-exported (see __all__)
+    ASYMMETRIC_BLOCKS,
+    CONFIG_FIELDS,
+    FUSIONS,
+    HR_BLOCKS,
+    IMAGE_SKIPS,
+    SCALES,
+    VARIANTS,
+    CSRCNNConfig,
+    LevelSpec,
+    csrcnn_kwargs,
+    parse_notation,
+    symmetric_blocks,
+    variant_config,
+)
 from .registry import register_model
 
-SCALES = (2, 4, 8)
-#: The paper's asymmetric full model: 6, 4 and 2 BP-U blocks in levels 1, 2 and 3 (Sec. IV-B).
-ASYMMETRIC_BLOCKS = (6, 4, 2)
-HR_BLOCKS = ("R", "U")
-FUSIONS = ("conv1x1", "last")
-IMAGE_SKIPS = ("none", "bicubic")
-
-
-# --------------------------------------------------------------------------------------------
-# Table IV notation
-# --------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class LevelSpec:
-    """One level in Table IV's notation ``U{u_blocks}T{hr_block}{hr_blocks}``.
-
-    Attributes:
-        u_blocks: number of U blocks in the level's LR space (``U_n``).
-        hr_block: ``'R'`` (refined blocks) or ``'U'`` (U blocks) after the transposed conv ``T``.
-        hr_blocks: how many of them (0 allowed).
-    """
-
-    u_blocks: int
-    hr_block: str
-    hr_blocks: int
-
-    @property
-    def notation(self) -> str:
-        return f"U{self.u_blocks}T{self.hr_block}{self.hr_blocks}"
-
-
-_LEVEL_RE = re.compile(r"U(\d+)T([RU])(\d+)")
-
-
-def parse_notation(notation: str) -> list[LevelSpec]:
-    """Parse Table IV's notation into one :class:`LevelSpec` per level.
-
-    Accepts ``"U4TR1 U4TR1"``, ``"U4TR1U4TR1"`` and the paper's LaTeX form
-    ``"$U_4TR_1 U_4TR_1$"`` (``$``, ``_``, ``{`` and ``}`` are ignored, case-insensitive).
-
-    Raises:
-        ValueError: on an empty or malformed string, ``U0`` or more than 3 levels.
-    """
-    if not isinstance(notation, str):
-        raise ValueError(f"notation must be a string, got {type(notation).__name__}")
-    text = re.sub(r"[$_{}]", "", notation).upper()
-    tokens = text.split()
-    if not tokens:
-        raise ValueError(f"empty notation {notation!r}; expected e.g. 'U4TR1 U4TR1'")
-    specs: list[LevelSpec] = []
-    for token in tokens:
-        pos = 0
-        while pos < len(token):
-            m = _LEVEL_RE.match(token, pos)
-            if m is None:
-                raise ValueError(
-                    f"malformed notation {notation!r}: cannot parse {token[pos:]!r}; each level "
-                    "must read U<n>T<R|U><m>, e.g. 'U4TR1 U4TR1'"
-                )
-            u, kind, m_blocks = int(m.group(1)), m.group(2), int(m.group(3))
-            if u < 1:
-                raise ValueError(f"notation {notation!r}: a level needs at least one U block (got U{u})")
-            specs.append(LevelSpec(u, kind, m_blocks))
-            pos = m.end()
-    if len(specs) > len(SCALES):
-        raise ValueError(
-            f"notation {notation!r} has {len(specs)} levels; at most {len(SCALES)} (x{SCALES[-1]})"
-        )
-    return specs
-
-
-# --------------------------------------------------------------------------------------------
-# Configuration
-# --------------------------------------------------------------------------------------------
-def _check_choice(name: str, value, choices) -> None:
-    if value not in choices:
-        raise ValueError(f"unknown {name} {value!r}; expected one of {tuple(choices)}")
-
-
-def _check_int(name: str, value, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-
-
-@dataclass(frozen=True)
-class CSRCNNConfig:
-    """Every architectural choice of :class:`CSRCNN`.
-
-    Attributes:
-        scale: 2, 4 or 8; the model has ``log2(scale)`` levels.
-        blocks_per_level: U blocks per level; ``None`` -> the paper's asymmetric (6, 4, 2)
-            truncated to the number of levels. Normalised to a tuple.
-        hr_blocks: HR blocks per level, an int for every level or a per-level tuple (0 allowed).
-            Normalised to a per-level tuple.
-        hr_block: ``'R'`` refined blocks (paper default) or ``'U'`` U blocks in HR space.
-        u_block: ``'bpu'`` (BP-U block) or ``'tu'`` (traditional U block of the ablation).
-        channels: N, feature maps of every layer (paper: 64).
-        in_channels / out_channels: image channels (RGB: 3).
-        activation: ``'relu'`` (paper), ``'prelu'`` or ``'lrelu'`` (slope 0.2).
-        upsample_kernel: kernel of the x2 transposed conv of each level (even, >= 2); stride 2,
-            padding ``(k - 2) // 2``, so the output is exactly twice the input.
-        fusion: ``'last'`` (default): the last U block's output, whose 1x1 regulating conv already
-            reads every earlier output of the dense group (the paper's parameter counts point to
-            this); ``'conv1x1'``: an extra 1x1 conv + act over the concatenation of the level input
-            and all U-block outputs (RDN-style local feature fusion).
-        image_skip: ``'none'`` (paper: images from features only) or ``'bicubic'`` (add the
-            bicubic upsampling of the LR input to every level's image).
-        init: ``'he'`` (paper: He et al.) or ``'pytorch'`` (framework defaults).
-    """
-
-    scale: int
-    blocks_per_level: tuple[int, ...] | None = None
-    hr_blocks: int | tuple[int, ...] = 1
-    hr_block: str = "R"
-    u_block: str = "bpu"
-    channels: int = 64
-    in_channels: int = 3
-    out_channels: int = 3
-    activation: str = "relu"
-    upsample_kernel: int = 4
-    fusion: str = "last"
-    image_skip: str = "none"
-    init: str = "he"
-
-    def __post_init__(self) -> None:
-        if isinstance(self.scale, bool) or self.scale not in SCALES:
-            raise ValueError(f"scale must be one of {SCALES}, got {self.scale!r}")
-        levels = self.levels
-        bpl = ASYMMETRIC_BLOCKS[:levels] if self.blocks_per_level is None else self.blocks_per_level
-        if isinstance(bpl, int) or not isinstance(bpl, (tuple, list)):
-            raise ValueError(f"blocks_per_level must be a tuple of {levels} ints, got {bpl!r}")
-        bpl = tuple(bpl)
-        if len(bpl) != levels:
-            raise ValueError(
-                f"blocks_per_level {bpl} has {len(bpl)} entries but scale {self.scale} has {levels} levels"
-            )
-        for b in bpl:
-            _check_int("every entry of blocks_per_level", b, 1)
-        hrb = self.hr_blocks
-        if isinstance(hrb, int) and not isinstance(hrb, bool):
-            hrb = (hrb,) * levels
-        if not isinstance(hrb, (tuple, list)):
-            raise ValueError(f"hr_blocks must be an int or a tuple of {levels} ints, got {hrb!r}")
-        hrb = tuple(hrb)
-        if len(hrb) != levels:
-            raise ValueError(f"hr_blocks {hrb} has {len(hrb)} entries but scale {self.scale} has {levels} levels")
-        for b in hrb:
-            _check_int("every entry of hr_blocks", b, 0)
-        object.__setattr__(self, "blocks_per_level", bpl)
-        object.__setattr__(self, "hr_blocks", hrb)
-        _check_choice("hr_block", self.hr_block, HR_BLOCKS)
-        _check_choice("u_block", self.u_block, tuple(U_BLOCKS))
-        _check_choice("activation", self.activation, ACTIVATIONS)
-        _check_choice("fusion", self.fusion, FUSIONS)
-        _check_choice("image_skip", self.image_skip, IMAGE_SKIPS)
-        _check_choice("init", self.init, INITS)
-        for name in ("channels", "in_channels", "out_channels"):
-            _check_int(name, getattr(self, name), 1)
-        _check_int("upsample_kernel", self.upsample_kernel, 2)
-        if self.upsample_kernel % 2:
-            raise ValueError(
-                f"upsample_kernel must be even (divisible by the stride 2) so that the transposed "
-                f"conv doubles the size exactly; got {self.upsample_kernel}"
-            )
-        if self.image_skip == "bicubic" and self.in_channels != self.out_channels:
-            raise ValueError("image_skip='bicubic' needs in_channels == out_channels")
-
-    @property
-    def levels(self) -> int:
-        """Number of x2 levels, ``log2(scale)``."""
-        return self.scale.bit_length() - 1
-
-    def level_specs(self) -> list[LevelSpec]:
-        """Per-level :class:`LevelSpec` (U blocks, HR block type, HR blocks)."""
-        return [LevelSpec(u, self.hr_block, r) for u, r in zip(self.blocks_per_level, self.hr_blocks)]
-
-    @property
-    def notation(self) -> str:
-        """Table IV notation of this configuration, e.g. ``'U6TR1 U4TR1'``."""
-        return " ".join(s.notation for s in self.level_specs())
-
-    def to_dict(self) -> dict:
-        """Plain dict (JSON-friendly after tuple -> list); ``CSRCNNConfig(**d)`` rebuilds it."""
-        return asdict(self)
-
-    @classmethod
-    def from_notation(cls, notation: str, **overrides) -> "CSRCNNConfig":
-        """Config from Table IV notation, e.g. ``from_notation("U2TU1 U2TU1", channels=16)``.
-
-        ``scale = 2 ** levels``. ``overrides`` set the other fields; they may repeat but not
-        contradict ``scale``, ``blocks_per_level``, ``hr_blocks`` and ``hr_block``.
-        """
-        specs = parse_notation(notation)
-        kinds = {s.hr_block for s in specs if s.hr_blocks > 0}
-        if len(kinds) > 1:
-            raise ValueError(f"notation {notation!r} mixes HR block types {sorted(kinds)}; not supported")
-        derived = {
-            "scale": 2 ** len(specs),
-            "blocks_per_level": tuple(s.u_blocks for s in specs),
-            "hr_blocks": tuple(s.hr_blocks for s in specs),
-            "hr_block": kinds.pop() if kinds else "R",
-        }
-        for key, value in overrides.items():
-            if key in derived:
-                given = tuple(value) if isinstance(value, list) else value
-                if key == "hr_blocks" and isinstance(given, int):
-                    given = (given,) * len(specs)
-                if given != derived[key] and not (key == "hr_block" and not any(derived["hr_blocks"])):
-                    raise ValueError(
-                        f"override {key}={value!r} contradicts notation {notation!r} ({key}={derived[key]!r})"
-                    )
-        merged = {**overrides, **derived}
-        if "hr_block" in overrides and not any(derived["hr_blocks"]):
-            merged["hr_block"] = overrides["hr_block"]  # irrelevant without HR blocks
-        return cls(**merged)
-
-
-# --------------------------------------------------------------------------------------------
-# Ablation variants (Tables II and III)
-# --------------------------------------------------------------------------------------------
-VARIANTS = {
-    "full": "BP-U blocks, asymmetric (6, 4, 2); trained with curriculum (Table II 'Full').",
-    "model1": "BP-U blocks, symmetric: the full model's U-block total split evenly over the levels "
-    "(x4: (5, 5), x8: (4, 4, 4)) (Table II 'Model1').",
-    "model2": "The full model's architecture; Table II's Model2 differs only by being trained end to "
-    "end without curriculum learning (a training option, not an architecture).",
-    "model3": "Traditional U (T-U) blocks, asymmetric (6, 4, 2) (Table II 'Model3').",
-    "tu": "T-U block full model, compared with BP-U in Table III (same architecture as 'model3').",
-}
-_VARIANT_FIXED = ("u_block", "blocks_per_level")
-
-
-def symmetric_blocks(scale: int) -> tuple[int, ...]:
-    """The asymmetric model's U-block total for ``scale``, split evenly over its levels."""
-    if scale not in SCALES:
-        raise ValueError(f"scale must be one of {SCALES}, got {scale!r}")
-    levels = scale.bit_length() - 1
-    total = sum(ASYMMETRIC_BLOCKS[:levels])
-    if total % levels:
-        raise ValueError(f"{total} U blocks cannot be split evenly over {levels} levels")
-    return (total // levels,) * levels
-
-
-def variant_config(name: str, scale: int, **overrides) -> CSRCNNConfig:
-    """Configuration of an ablation variant (see :data:`VARIANTS`) at ``scale``.
-
-    ``overrides`` set any field except the two that define the variants
-    (``u_block``, ``blocks_per_level``) and ``scale``.
-
-    Note:
-        'model2' returns the full architecture: Table II's Model2 is the full model trained
-        without curriculum learning, which is a property of training, not of the network.
-    """
-    key = name.lower()
-    if key not in VARIANTS:
-        raise ValueError(f"unknown variant {name!r}; expected one of {tuple(VARIANTS)}")
-    fixed = [k for k in (*_VARIANT_FIXED, "scale") if k in overrides]
-    if fixed:
-        raise ValueError(
-            f"variant {name!r} fixes {fixed}; build a CSRCNNConfig directly to change them"
-        )
-    if scale not in SCALES:
-        raise ValueError(f"scale must be one of {SCALES}, got {scale!r}")
-    blocks = symmetric_blocks(scale) if key == "model1" else ASYMMETRIC_BLOCKS[: scale.bit_length() - 1]
-    u_block = "tu" if key in ("model3", "tu") else "bpu"
-    return CSRCNNConfig(scale=scale, blocks_per_level=blocks, u_block=u_block, **overrides)
+__all__ = ["Level", "CSRCNN", "build_csrcnn", "build_csrcnn_tu", "build_csrcnn_symmetric",
+           # re-exported from srlib.models.csrcnn_config
+           "SCALES", "ASYMMETRIC_BLOCKS", "HR_BLOCKS", "FUSIONS", "IMAGE_SKIPS", "LevelSpec", "parse_notation",
+           "CSRCNNConfig", "CONFIG_FIELDS", "VARIANTS", "symmetric_blocks", "csrcnn_kwargs", "variant_config"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -455,9 +212,6 @@ class CSRCNN(nn.Module):
 # --------------------------------------------------------------------------------------------
 # Registry
 # --------------------------------------------------------------------------------------------
-_CONFIG_FIELDS = {f.name for f in fields(CSRCNNConfig)}
-
-
 @register_model("csrcnn")
 def build_csrcnn(
     scale: int | None = None, notation: str | None = None, variant: str | None = None, **kwargs
@@ -465,9 +219,9 @@ def build_csrcnn(
     """CSRCNN from config fields (``build_model('csrcnn', scale=8)`` is the paper's full
     model), from Table IV notation (``notation='U4TR1 U4TR1'``) or an ablation variant
     (``variant='model3', scale=4``)."""
-    unknown = set(kwargs) - _CONFIG_FIELDS
+    unknown = set(kwargs) - CONFIG_FIELDS
     if unknown:
-        raise ValueError(f"unknown CSRCNN option(s) {sorted(unknown)}; valid: {sorted(_CONFIG_FIELDS)}")
+        raise ValueError(f"unknown CSRCNN option(s) {sorted(unknown)}; valid: {sorted(CONFIG_FIELDS)}")
     if notation is not None and variant is not None:
         raise ValueError("give either notation or variant, not both")
     if notation is not None:

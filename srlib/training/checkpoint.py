@@ -2,15 +2,8 @@
 (optimiser, RNG, step) as a ``torch.save`` file that loads with ``weights_only=True``, both
 written atomically (temporary file, fsync, rename), and the "which one is the latest" pointer.
 
-A run directory looks like::
-
-    <out>/config.json                    the TrainConfig of the run (+ resolved model)
-    <out>/log.csv                        step, epoch, loss, lr, psnr, ssim, wall_time, ...
-    <out>/checkpoints/step_00000500.safetensors   weights + metadata
-    <out>/checkpoints/step_00000500.state.pt      optimiser, RNG states, step, config
-    <out>/latest.json                    {"step": 500, "weights": ..., "state": ...}
-    <out>/final.safetensors              the trained model (what --init / evaluate / upscale take)
-    <out>/summary.json                   final scores and timings
+The run folder's layout, which checkpoint is the latest and the safetensors reader belong to
+:class:`srlib.runfolder.RunFolder`; the functions here that take a ``run_dir`` delegate to it.
 """
 from __future__ import annotations
 
@@ -29,14 +22,13 @@ from safetensors.torch import save as st_save
 
 from .. import __version__
 from ..errors import CheckpointFormatError, output_error
-from ..inference import read_safetensors
+from ..runfolder import RunFolder, read_metadata, read_safetensors  # read_metadata: re-exported
 
 __all__ = ["FORMAT", "CheckpointMismatchError", "atomic_write", "save_weights", "load_weights", "read_metadata",
            "save_state", "load_state", "rng_state", "set_rng_state", "latest_checkpoint", "checkpoint_paths",
            "prune_checkpoints", "remove_stray_temporaries"]
 
 FORMAT = "srlib-checkpoint-1"
-_STEP_RE = re.compile(r"step_(\d+)\.safetensors$")
 _TMP_RE = re.compile(r"\..+\.[0-9a-f]{8}\.tmp")
 
 
@@ -95,11 +87,6 @@ def save_weights(path: str | Path, state_dict: dict[str, torch.Tensor], metadata
     return atomic_write(path, st_save(tensors, metadata=meta))
 
 
-def read_metadata(path: str | Path) -> dict[str, Any]:
-    """The header metadata of a weights file, JSON values decoded."""
-    return read_safetensors(path, tensors=False)[1]
-
-
 def load_weights(path: str | Path, device: str | torch.device = "cpu") -> tuple[dict[str, torch.Tensor], dict]:
     """``(state_dict, metadata)`` of a weights file."""
     return read_safetensors(path, device=str(device))
@@ -154,42 +141,21 @@ def set_rng_state(state: dict[str, Any]) -> None:
 
 
 def checkpoint_paths(run_dir: str | Path, step: int) -> tuple[Path, Path]:
-    base = Path(run_dir) / "checkpoints"
-    return base / f"step_{step:08d}.safetensors", base / f"step_{step:08d}.state.pt"
+    """``(weights, state)`` paths of the step checkpoint of ``step`` (see :class:`RunFolder`)."""
+    return RunFolder(run_dir).checkpoint_paths(step)
 
 
 def latest_checkpoint(run_dir: str | Path) -> tuple[int, Path, Path] | None:
-    """``(step, weights, state)`` of the newest complete checkpoint of a run, or ``None``.
-
-    Reads ``latest.json``; if it is missing or points at missing files, scans ``checkpoints/``
-    for the highest step with both files.
-    """
-    run_dir = Path(run_dir)
-    pointer = run_dir / "latest.json"
-    if pointer.is_file():
-        try:
-            info = json.loads(pointer.read_text())
-            w, s = run_dir / info["weights"], run_dir / info["state"]
-            if w.is_file() and s.is_file():
-                return int(info["step"]), w, s
-        except (json.JSONDecodeError, KeyError, ValueError):
-            pass
-    best = None
-    for p in (run_dir / "checkpoints").glob("step_*.safetensors") if (run_dir / "checkpoints").is_dir() else []:
-        m = _STEP_RE.search(p.name)
-        if m:
-            step = int(m.group(1))
-            w, s = checkpoint_paths(run_dir, step)
-            if s.is_file() and (best is None or step > best[0]):
-                best = (step, w, s)
-    return best
+    """``(step, weights, state)`` of the newest complete checkpoint of a run, or ``None``
+    (:meth:`RunFolder.latest_checkpoint`)."""
+    return RunFolder(run_dir).latest_checkpoint()
 
 
 def prune_checkpoints(run_dir: str | Path, keep: int) -> None:
     """Delete all but the ``keep`` newest step checkpoints."""
-    folder = Path(run_dir) / "checkpoints"
-    steps = sorted(int(m.group(1)) for p in folder.glob("step_*.safetensors") if (m := _STEP_RE.search(p.name)))
+    run = RunFolder(run_dir)
+    steps = [step for step, _ in run.step_weights()]
     for step in steps[:-keep] if keep > 0 else []:
-        for p in checkpoint_paths(run_dir, step):
+        for p in run.checkpoint_paths(step):
             if p.exists():
                 p.unlink()

@@ -15,13 +15,16 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from ..models.csrcnn_config import ASYMMETRIC_BLOCKS, csrcnn_kwargs
+from ..models.csrcnn_config import VARIANTS as _CSRCNN_VARIANTS
+
 __all__ = ["TrainConfig", "PRESETS", "preset", "RUNTIME_FIELDS", "config_diff", "VARIANTS",
            "PAPER_BLOCKS"]
 
-#: The paper's asymmetric CSRCNN: 6, 4 and 2 BP-U blocks in levels 1, 2, 3 (Sec. IV-B).
-PAPER_BLOCKS = (6, 4, 2)
-#: Ablation variants of Table II / III (the architecture part lives in srlib.models.csrcnn).
-VARIANTS = ("full", "model1", "model2", "model3", "tu")
+#: The paper's asymmetric CSRCNN (6, 4, 2) and the ablation variants of Tables II / III; both are
+#: owned by :mod:`srlib.models.csrcnn_config` (names kept here for older imports).
+PAPER_BLOCKS = ASYMMETRIC_BLOCKS
+VARIANTS = tuple(_CSRCNN_VARIANTS)
 
 _CHOICES = {
     "variant": VARIANTS,
@@ -325,42 +328,16 @@ class TrainConfig:
 
     # ------------------------------------------------------------------ the model this config builds
     def model_spec(self, scale: int | None = None) -> tuple[str, dict[str, Any]]:
-        """``(name, kwargs)`` for :func:`srlib.models.build_model` at ``scale`` (default: this stage)."""
+        """``(name, kwargs)`` for :func:`srlib.models.build_model` at ``scale`` (default: this stage).
+
+        A CSRCNN's architecture comes from :func:`srlib.models.csrcnn_config.csrcnn_kwargs` (variant,
+        notation, U-block split); ``model_options`` are applied on top."""
         scale = self.scale if scale is None else scale
         if self.model != "csrcnn":
             return self.model, {"scale": scale, **self.model_options}
-        levels = scale.bit_length() - 1
-        kwargs: dict[str, Any] = {
-            "scale": scale,
-            "channels": self.channels,
-            "activation": self.activation,
-            "image_skip": self.image_skip,
-            "init": self.weight_init,
-            "u_block": "tu" if self.variant in ("model3", "tu") else "bpu",
-        }
-        if self.notation:
-            from ..models.csrcnn import parse_notation
-
-            specs = parse_notation(self.notation)
-            if len(specs) < levels:
-                raise ValueError(f"notation {self.notation!r} has {len(specs)} levels; scale {scale} needs {levels}")
-            specs = specs[:levels]
-            kinds = {s.hr_block for s in specs if s.hr_blocks}
-            kwargs.update(blocks_per_level=[s.u_blocks for s in specs], hr_blocks=[s.hr_blocks for s in specs],
-                          hr_block=kinds.pop() if kinds else "R")
-        else:
-            base = tuple(self.blocks_per_level) or PAPER_BLOCKS
-            if self.variant == "model1":
-                n_final = self.levels_final
-                total = sum(base[:n_final])
-                if total % n_final:
-                    raise ValueError(
-                        f"model1 splits the {total} U blocks of {base[:n_final]} evenly over {n_final} levels: "
-                        "not divisible; set blocks_per_level explicitly")
-                base = (total // n_final,) * n_final
-            if len(base) < levels:
-                raise ValueError(f"blocks_per_level {base} has fewer than the {levels} levels of scale {scale}")
-            kwargs.update(blocks_per_level=list(base[:levels]), hr_blocks=[self.hr_blocks] * levels)
+        kwargs = csrcnn_kwargs(scale, variant=self.variant, notation=self.notation, blocks=self.blocks_per_level,
+                               hr_blocks=self.hr_blocks, final_scale=self.final_scale, channels=self.channels,
+                               activation=self.activation, image_skip=self.image_skip, init=self.weight_init)
         kwargs.update(self.model_options)
         return "csrcnn", kwargs
 
@@ -409,7 +386,7 @@ def _quick(scale: int) -> dict[str, Any]:
 def _reference(scale: int) -> dict[str, Any]:
     # The committed reference results: the paper's architecture, GPU minutes per stage.
     steps = {2: 20000, 4: 15000, 8: 10000}.get(scale, 15000)
-    return dict(channels=64, blocks_per_level=PAPER_BLOCKS, hr_blocks=1, patch_size=32, batch_size=32,
+    return dict(channels=64, blocks_per_level=ASYMMETRIC_BLOCKS, hr_blocks=1, patch_size=32, batch_size=32,
                 steps=steps, optimizer="adam", lr=2e-4, lr_schedule="step", lr_milestones=(0.5, 0.75),
                 lr_gamma=0.5, loss_schedule="l1_then_alternate", l1_fraction=0.8, alternate_every=1000,
                 fade_fraction=0.1, val_every=1000, val_sets=("Set5", "Set14"), log_every=50, ckpt_every=1000,
@@ -419,7 +396,7 @@ def _reference(scale: int) -> dict[str, Any]:
 def _paper(scale: int) -> dict[str, Any]:
     # The paper as far as it states it (Sec. III-B, III-C, IV-B); unstated values are choices:
     # lr 0.01 with x0.1 at 50 % and 75 %, gradient-norm clip 0.4 (VDSR-style SGD), 300k steps.
-    return dict(channels=64, blocks_per_level=PAPER_BLOCKS, hr_blocks=1, patch_size=32, batch_size=32,
+    return dict(channels=64, blocks_per_level=ASYMMETRIC_BLOCKS, hr_blocks=1, patch_size=32, batch_size=32,
                 steps=300000, optimizer="sgd", lr=0.01, momentum=0.9, weight_decay=1e-4, lr_schedule="step",
                 lr_milestones=(0.5, 0.75), lr_gamma=0.1, grad_clip=0.4, loss_levels="final",
                 loss_schedule="l1_then_alternate", l1_fraction=0.8, alternate_every=5000, fade_fraction=0.1,
@@ -434,7 +411,7 @@ def _campaign(scale: int) -> dict[str, Any]:
     # validation on Set5 every 5 % of the stage; a checkpoint every ~5 minutes of one core.
     steps = CAMPAIGN_STEPS.get(scale, 20000)
     patch = {2: 24, 4: 16, 8: 12}.get(scale, 16)
-    return dict(channels=48, blocks_per_level=PAPER_BLOCKS, hr_blocks=0, patch_size=patch, batch_size=16,
+    return dict(channels=48, blocks_per_level=ASYMMETRIC_BLOCKS, hr_blocks=0, patch_size=patch, batch_size=16,
                 steps=steps, optimizer="adam", lr=1e-3, lr_schedule="cosine", lr_min=1e-6, warmup_steps=0,
                 loss_schedule="l1_then_alternate", l1_fraction=0.8, alternate_every=max(1, steps // 20),
                 fade_fraction=0.1, aug_scales=(1.0, 0.9, 0.8, 0.7, 0.5), val_every=max(1, steps // 20),

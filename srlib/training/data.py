@@ -39,6 +39,7 @@ from tqdm.auto import tqdm
 
 from .. import matlab
 from ..data import available_datasets, dataset_paths, dataset_spec, load_image
+from ..data.registry import IMAGE_SUFFIXES
 from ..errors import CorruptFileError, one_line, output_error
 from ..matlab import imresize, modcrop
 
@@ -49,7 +50,6 @@ CACHE_FORMAT = 1
 #: Downscale factors stored for every augmented image (1 = the augmented HR itself).
 PYRAMID = (1, 2, 4, 8)
 _MOD = PYRAMID[-1]
-_IMAGE_SUFFIXES = (".png", ".bmp", ".jpg", ".jpeg", ".tif", ".tiff")
 
 
 def cache_dir(path: str | Path | None = None) -> Path:
@@ -75,9 +75,9 @@ def resolve_train_sets(names: Sequence[str], root: str | Path | None = None) -> 
             if not folder.is_dir():
                 raise FileNotFoundError(
                     f"training set {name!r} is neither a registered dataset (T91, BSD200, DIV2K) nor a folder")
-            files = sorted(p for p in folder.iterdir() if p.suffix.lower() in _IMAGE_SUFFIXES)
+            files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
             if not files:
-                raise FileNotFoundError(f"training folder {folder} has no images ({', '.join(_IMAGE_SUFFIXES)})")
+                raise FileNotFoundError(f"training folder {folder} has no images ({', '.join(IMAGE_SUFFIXES)})")
             out.append((folder.name or "images", files))
             continue
         if spec.kind != "train":

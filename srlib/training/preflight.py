@@ -19,6 +19,7 @@ from pathlib import Path
 
 from ..data import dataset_paths, dataset_spec
 from ..errors import InvalidValueError, check_writable
+from ..runfolder import RunFolder, read_metadata
 from . import checkpoint as ck
 from .config import TrainConfig
 from .data import resolve_train_sets
@@ -45,9 +46,9 @@ def check_run(config: TrainConfig, out: Path, *, resume: bool, writer: bool = Tr
             dataset_paths(spec.name, root)  # DatasetNotFoundError: missing / incomplete
     if not have_data:
         resolve_train_sets(config.train_sets, root)
-    if config.init and not (resume and ck.latest_checkpoint(out) is not None):
+    if config.init and not (resume and RunFolder(out).latest_checkpoint() is not None):
         init = Path(config.init)
-        ck.read_metadata(init / "final.safetensors" if init.is_dir() else init)  # FileNotFound / format error
+        read_metadata(RunFolder(init).final_weights if init.is_dir() else init)  # FileNotFound / format error
     if writer:
         check_writable(out, "write the run into")
     if writer and locked:
