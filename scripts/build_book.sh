@@ -37,8 +37,12 @@ DONE=_build/html/.book-complete
 rm -f "$DONE"
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
+# Seconds per notebook of the latest execution of each (a NOTEBOOKS subset replaces only its own
+# rows); the book shows them (book/notebooks/build_times.md, included by book/reproduce.md).
 TIMES=_build/book_times.tsv
-[[ -n "${SKIP_EXECUTE:-}" ]] || printf 'notebook\tseconds\n' > "$TIMES"
+if [[ ! -f "$TIMES" ]] || [[ "$(head -n 1 "$TIMES")" != $'notebook\tseconds\tprofile\tdevice\tfinished_utc' ]]; then
+  printf 'notebook\tseconds\tprofile\tdevice\tfinished_utc\n' > "$TIMES"
+fi
 
 # run NAME SOURCE [papermill args...]: jupytext SOURCE -> papermill -> $OUT/NAME.ipynb
 run() {
@@ -63,7 +67,9 @@ for cell in nb.cells:
         cell.metadata["tags"].append("hide-input")
 nbformat.write(nb, path)
 PY
-  printf '%s\t%d\n' "$name" $((SECONDS - t0)) >> "$TIMES"
+  grep -v -P "^\Q$name\E\t" "$TIMES" > "$TMP/times" || true
+  printf '%s\t%d\t%s\t%s\t%s\n' "$name" $((SECONDS - t0)) "$PROFILE" "$DEVICE" "$(date -u +%FT%TZ)" >> "$TMP/times"
+  cp "$TMP/times" "$TIMES"
   echo "   $name: $((SECONDS - t0)) s"
 }
 
@@ -77,6 +83,31 @@ if [[ -z "${SKIP_EXECUTE:-}" ]]; then
     esac
   done
 fi
+
+# The per-chapter time table of the book (book/reproduce.md includes it).
+"$PYTHON" - "$TIMES" book/notebooks/build_times.md <<'PY'
+import csv, sys
+from pathlib import Path
+times, out = Path(sys.argv[1]), Path(sys.argv[2])
+rows = list(csv.DictReader(times.open(), delimiter="\t")) if times.is_file() else []
+def fmt(s):
+    s = int(s)
+    return f"{s // 60} min {s % 60:02d} s" if s >= 60 else f"{s} s"
+lines = ["| chapter (notebook) | seconds | time | profile | device | finished (UTC) |", "|---|---|---|---|---|---|"]
+lines += [f"| {r['notebook']} | {r['seconds']} | {fmt(r['seconds'])} | {r['profile']} | {r['device']} | {r['finished_utc']} |"
+          for r in rows]
+total = sum(int(r["seconds"]) for r in rows)
+profiles = sorted({r["profile"] for r in rows})
+if rows:
+    lines.append(f"| **all {len(rows)} notebooks** | {total} | **{fmt(total)}** | {', '.join(profiles)} | | |")
+    text = ("Measured by `scripts/build_book.sh` when it executed each notebook of this build "
+            "(`_build/book_times.tsv`; a notebook reused from an earlier execution keeps that time). "
+            "Rendering the HTML comes on top.\n\n" + "\n".join(lines) + "\n")
+else:
+    text = "This build executed no notebook (`SKIP_EXECUTE=1` on a fresh checkout): no times were measured.\n"
+out.parent.mkdir(parents=True, exist_ok=True)
+out.write_text(text)
+PY
 
 echo "== jupyter-book build (strict: -W -n --keep-going)"
 t0=$SECONDS

@@ -21,14 +21,14 @@ NOTEBOOKS = ["protocol", "train_stage", "table2_ablation", "table3_ublock", "fig
 # names) it must show. The ids are set by srlib.reports.styled / save_figure in the notebooks.
 PAGES = {
     "protocol": (["protocol-data", "protocol-matlab", "table5-bicubic-psnr", "table5-bicubic-ssim",
-                  "protocol-ssim-window"], []),
+                  "protocol-ssim-window", "protocol-deviations"], []),
     "train_x2": (["train-x2-config", "train-x2-psnr", "train-x2-ssim"], ["train_x2_full_log"]),
     "train_x4": (["train-x4-config", "train-x4-psnr", "train-x4-ssim"], ["train_x4_full_log"]),
     "train_x8": (["train-x8-config", "train-x8-psnr", "train-x8-ssim"], ["train_x8_full_log"]),
     "table2_ablation": (["table2", "table2-deltas", "table2-noise"], ["table2_deltas"]),
     "table3_ublock": (["table3-psnr", "table3-ssim", "table3-gain"], []),
     "figure5_convergence": (["figure5-end"], ["figure5_convergence"]),
-    "table4_depth": (["table4-params", "table4-psnr"], ["table4_psnr_vs_params"]),
+    "table4_depth": (["table4-params", "table4-psnr", "table4-noise"], ["table4_psnr_vs_params"]),
     "table5_benchmarks": (["table5-psnr", "table5-ssim", "table5-gain", "table5-cited"], []),
     "table6_efficiency": (["table6-params", "table6-memory", "table6-time"], ["table6_time_paper_vs_ours"]),
     "figure6_feature_maps": (["figure6-edges"], ["figure6_feature_maps"]),
@@ -39,7 +39,8 @@ PAGES = {
 # configurations, derived differences, the cited rows, and Figure 6's edge measure, for which the
 # paper gives a picture only).
 NOT_COMPARISONS = {"protocol-data", "protocol-matlab", "protocol-ssim-window", "train-x2-config", "train-x4-config",
-                   "train-x8-config", "table2-deltas", "table2-noise", "table3-gain", "table5-gain", "table5-cited", "figure6-edges"}
+                   "train-x8-config", "table2-deltas", "table2-noise", "table3-gain", "table5-gain", "table5-cited", "figure6-edges",
+                   "protocol-deviations", "table4-noise"}
 PROSE = ["intro", "method", "training", "reproduce", "limitations", "exercises", "references"]
 
 
