@@ -28,7 +28,7 @@ fi
 export PYTHONUNBUFFERED=1
 
 ALL="protocol train_x2 train_x4 train_x8 table5_benchmarks table2_ablation table3_ublock figure5_convergence \
-table4_depth table6_efficiency figure6_feature_maps figure10_psnr_vs_params try_it"
+table4_depth table6_efficiency figure6_feature_maps figure10_psnr_vs_params figures7_9_visual try_it"
 NOTEBOOKS="${NOTEBOOKS:-$ALL}"
 
 mkdir -p "$OUT" _build

@@ -1150,3 +1150,28 @@ def error_crop(hr: np.ndarray, sr: np.ndarray, side: int, border: int = 0) -> tu
 
 
 __all__ += ["benchmark_image", "error_crop"]
+
+
+def detail_crop(img: np.ndarray, side: int) -> tuple[int, int]:
+    """Top-left corner ``(y, x)`` of the ``side x side`` window of ``img`` with the most detail
+    (largest sum of squared luminance gradients): where an enlargement has something to show
+    (Figure 9's photographs, which have no ground truth to compare with)."""
+    from .metrics import luminance
+
+    y = luminance(img)
+    grad = np.zeros_like(y)
+    grad[:-1, :] += np.diff(y, axis=0) ** 2
+    grad[:, :-1] += np.diff(y, axis=1) ** 2
+    return _window_argmax(grad, side)
+
+
+def _window_argmax(energy: np.ndarray, side: int) -> tuple[int, int]:
+    h, w = energy.shape
+    side = int(min(side, h, w))
+    ii = np.pad(energy.cumsum(0).cumsum(1), ((1, 0), (1, 0)))
+    sums = ii[side:, side:] - ii[:-side, side:] - ii[side:, :-side] + ii[:-side, :-side]
+    y, x = np.unravel_index(int(np.argmax(sums)), sums.shape)
+    return int(y), int(x)
+
+
+__all__ += ["detail_crop"]

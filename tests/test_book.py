@@ -15,7 +15,8 @@ import pytest
 from conftest import REPO_ROOT
 
 NOTEBOOKS = ["protocol", "train_stage", "table2_ablation", "table3_ublock", "figure5_convergence", "table4_depth",
-             "table5_benchmarks", "table6_efficiency", "figure6_feature_maps", "figure10_psnr_vs_params", "try_it"]
+             "table5_benchmarks", "table6_efficiency", "figure6_feature_maps", "figure10_psnr_vs_params", "try_it",
+             "figures7_9_visual"]
 
 # Built page (book/notebooks/<page>.html) -> the tables (data-srlib ids) and figures (saved PNG
 # names) it must show. The ids are set by srlib.reports.styled / save_figure in the notebooks.
@@ -34,13 +35,14 @@ PAGES = {
     "figure6_feature_maps": (["figure6-edges"], ["figure6_feature_maps"]),
     "figure10_psnr_vs_params": (["figure10-csrcnn"], ["figure10_psnr_vs_params"]),
     "try_it": ([], ["try_it_x4"]),
+    "figures7_9_visual": (["figures7-8-scores"], ["figure7_x4", "figure8_x8", "figure9_native"]),
 }
 # Tables that compare with the paper must show the three columns; these do not (data checks,
 # configurations, derived differences, the cited rows, and Figure 6's edge measure, for which the
 # paper gives a picture only).
 NOT_COMPARISONS = {"protocol-data", "protocol-matlab", "protocol-ssim-window", "train-x2-config", "train-x4-config",
                    "train-x8-config", "table2-deltas", "table2-noise", "table3-gain", "table5-gain", "table5-cited", "figure6-edges",
-                   "protocol-deviations", "table4-noise"}
+                   "figures7-8-scores", "protocol-deviations", "table4-noise"}
 PROSE = ["intro", "method", "training", "reproduce", "limitations", "exercises", "references"]
 
 
