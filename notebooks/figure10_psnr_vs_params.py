@@ -22,6 +22,15 @@
 # paper and is marked so). On top of them: our CSRCNN x8 (this profile's curriculum) and, when
 # committed, the reference weights, with their parameter counts as built.
 
+# %% [markdown]
+# ```{admonition} Learning objectives
+# :class: tip
+# After this chapter you can
+#
+# * place a network on an accuracy-against-size plot with the paper's peers;
+# * say which of the plotted points were measured here and which are cited.
+# ```
+
 # %% tags=["parameters"]
 profile = "quick"
 device = "auto"

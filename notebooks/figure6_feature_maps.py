@@ -21,6 +21,15 @@
 # level, after its U blocks (LR space), after its transposed convolution, and after its refined
 # block (HR space), then the level's output image.
 
+# %% [markdown]
+# ```{admonition} Learning objectives
+# :class: tip
+# After this chapter you can
+#
+# * extract the channel-averaged feature maps of each stage of a trained cascade;
+# * relate what the maps show to the stages the network actually has.
+# ```
+
 # %% tags=["parameters"]
 profile = "quick"
 device = "auto"

@@ -29,6 +29,15 @@
 # `scale` pixels shaved, MATLAB SSIM); bicubic and HR are exact, the CSRCNN panels are only as
 # good as their training (their provenance is printed under the figures).
 
+# %% [markdown]
+# ```{admonition} Learning objectives
+# :class: tip
+# After this chapter you can
+#
+# * compare super-resolution methods visually at the same crop, with the scores beside the pictures;
+# * explain why an image without a ground truth (a real photograph) can be shown but not scored.
+# ```
+
 # %% tags=["parameters"]
 profile = "quick"
 device = "auto"

@@ -27,6 +27,16 @@
 # If step 3 agrees, a difference later in the book between the paper's CSRCNN and ours is about
 # the network and its training, not about how PSNR was computed.
 
+# %% [markdown]
+# ```{admonition} Learning objectives
+# :class: tip
+# After this chapter you can
+#
+# * state the five rules of the paper's evaluation protocol and check each against MATLAB's own files;
+# * recompute a published baseline row and read a paper | ours | difference table;
+# * say how much each common departure from the protocol (resizer, RGB, SSIM window) moves a score.
+# ```
+
 # %% tags=["parameters"]
 # Papermill parameters (scripts/build_book.sh passes profile; the rest are defaults).
 profile = "quick"  # unused here (no training); kept so every notebook takes the same options

@@ -27,6 +27,15 @@
 # `noise_seeds`) and the page prints the rows' differences beside that spread. The parameter
 # counts are exact whatever the profile.
 
+# %% [markdown]
+# ```{admonition} Learning objectives
+# :class: tip
+# After this chapter you can
+#
+# * write a network in the paper's Table IV notation and count its parameters exactly;
+# * tell a depth effect from seed noise with a short training budget.
+# ```
+
 # %% tags=["parameters"]
 profile = "quick"
 device = "auto"

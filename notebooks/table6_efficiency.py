@@ -27,6 +27,15 @@
 # * Pre-upsampling networks (SRCNN, VDSR, DRCN, DRRN) run at HR size, which is why their cost grows
 #   with the scale although their parameters do not.
 
+# %% [markdown]
+# ```{admonition} Learning objectives
+# :class: tip
+# After this chapter you can
+#
+# * measure parameters, FLOPs, peak memory and latency of a model on your device;
+# * compare how two devices order methods rather than their absolute numbers.
+# ```
+
 # %% tags=["parameters"]
 profile = "quick"
 device = "auto"

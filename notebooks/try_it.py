@@ -32,6 +32,15 @@
 # * `mode = "enlarge"`: the image itself is enlarged (no ground truth, no PSNR), which is what a
 #   user usually wants.
 
+# %% [markdown]
+# ```{admonition} Learning objectives
+# :class: tip
+# After this chapter you can
+#
+# * upscale an image of your own with the trained network, with or without a ground truth;
+# * tell the benchmark setting (degrade, then upscale) from enlarging a real image.
+# ```
+
 # %% tags=["parameters"]
 profile = "quick"
 device = "auto"

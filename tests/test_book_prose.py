@@ -162,3 +162,25 @@ def test_one_figure_for_the_build_time():
         assert other not in everything, f"another build time ({other!r}) is stated"
     assert "{include} notebooks/build_times.md" in (BOOK / "reproduce.md").read_text()
     assert "build_times.md" in (REPO_ROOT / "scripts" / "build_book.sh").read_text()
+
+
+# ------------------------------------------------------------------ teaching kit
+def _toc_chapters() -> list[str]:
+    toc = (REPO_ROOT / "_toc.yml").read_text()
+    return re.findall(r"(?:file|root): (book/\S+)", toc)
+
+
+def test_every_chapter_states_its_learning_objectives():
+    chapters = _toc_chapters()
+    assert len(chapters) > 15
+    for chapter in chapters:
+        if chapter == "book/references":
+            continue
+        if chapter.startswith("book/notebooks/"):
+            name = chapter.split("/")[-1]
+            name = "train_stage" if name.startswith("train_x") else name
+            source = (REPO_ROOT / "notebooks" / f"{name}.py").read_text()
+        else:
+            source = (REPO_ROOT / f"{chapter}.md").read_text()
+        assert re.search(r"\{admonition\} Learning objectives\n(# )?:class: tip", source), \
+            f"{chapter}: no learning objectives"
