@@ -48,6 +48,9 @@ cache_dir = "runs/cache/eval"  # bicubic scores are cached here (keyed by code +
 
 # %%
 import time
+import warnings
+
+warnings.filterwarnings("ignore", message="IProgress not found")
 
 import pandas as pd
 
@@ -73,10 +76,12 @@ pd.set_option("display.max_columns", 40)
 status = available_datasets(root)
 data_table = pd.DataFrame(
     [{"dataset": s.name, "role": "benchmark" if s.kind == "benchmark" else "training",
-      "images expected": s.count, "present": "yes" if status[s.name] else "no",
-      "folder": s.folder, "where to get it (if missing)": "" if status[s.name] else s.source}
+      "images expected": s.count, "present": "yes" if status[s.name] else "no", "folder": s.folder}
      for s in DATASETS.values()])
 print(f"data root: {root.resolve()}")
+for s in DATASETS.values():
+    if not status[s.name]:
+        print(f"{s.name} is missing; where to get it: {s.source}")
 reports.styled(data_table.set_index("dataset"), "Datasets under the data root", "protocol-data")
 
 # %% [markdown]
@@ -115,11 +120,11 @@ bicubic = reports.evaluate_grid(bicubic_upscaler, method="Bicubic", datasets=dat
 paper5 = load_paper_table("table5")
 paper_bic = paper5[(paper5.method == "Bicubic") & paper5.scale.isin(scale_list) & paper5.dataset.isin(dataset_list)]
 bic_cmp = reports.compare(paper_bic, bicubic, on=["method", "scale", "dataset"], values=["psnr", "ssim"])
-reports.styled(reports.comparison_table(bic_cmp, ["scale"], "psnr", 2, columns="dataset"),
+reports.styled(reports.comparison_long(bic_cmp, ["scale"], "psnr", 2),
                "Table V, Bicubic rows: PSNR (dB), paper | ours | difference", "table5-bicubic-psnr")
 
 # %%
-reports.styled(reports.comparison_table(bic_cmp, ["scale"], "ssim", 4, columns="dataset"),
+reports.styled(reports.comparison_long(bic_cmp, ["scale"], "ssim", 4),
                "Table V, Bicubic rows: SSIM, paper | ours | difference", "table5-bicubic-ssim")
 
 # %%

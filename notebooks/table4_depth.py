@@ -15,8 +15,8 @@
 # (table4)=
 # # Table IV: how many U and R blocks?
 #
-# Table IV varies the depth of a two-level (x4) network: $U_n$ BP-U blocks per level, a transposed
-# convolution $T$, then $R_m$ refined blocks (one row has a U block in HR space instead). Each row
+# Table IV varies the depth of a two-level (x4) network: U{sub}`n` BP-U blocks per level, a transposed
+# convolution T, then R{sub}`m` refined blocks (one row has a U block in HR space instead). Each row
 # is written in the paper's notation, which `srlib` parses (`CSRCNNConfig.from_notation`), and is
 # trained with the curriculum (x2, then x4 from x2).
 #

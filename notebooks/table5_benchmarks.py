@@ -70,6 +70,10 @@ paper5 = load_paper_table("table5")
 
 # %% [markdown]
 # ## CSRCNN and Bicubic: paper | ours | difference
+#
+# One row per dataset, scale and method (a long table, so that it fits the page); "note" says
+# when a mean covers only the first images of a dataset (this profile's budget) or why a cell
+# has no number.
 
 # %%
 runs = {s: reports.curriculum_run(profile, s, "full", runs_dir=runs_dir, device=device, progress=False,
@@ -95,11 +99,11 @@ rows = paper5[paper5.method.isin(["CSRCNN", "Bicubic"]) & paper5.scale.isin(scal
 cmp = reports.compare(rows, ours, on=["method", "scale", "dataset"], values=["psnr", "ssim"])
 cmp["method"] = pd.Categorical(cmp.method, ["Bicubic", "CSRCNN"])
 cmp = cmp.sort_values(["scale", "method"])
-reports.styled(reports.comparison_table(cmp, ["scale", "method"], "psnr", 2, columns="dataset"),
+reports.styled(reports.comparison_long(cmp, ["scale", "method"], "psnr", 2),
                "Table V, PSNR (dB): paper | ours | difference (ours - paper)", "table5-psnr")
 
 # %%
-reports.styled(reports.comparison_table(cmp, ["scale", "method"], "ssim", 3, columns="dataset"),
+reports.styled(reports.comparison_long(cmp, ["scale", "method"], "ssim", 3),
                "Table V, SSIM: paper | ours | difference (ours - paper)", "table5-ssim")
 
 # %% [markdown]
@@ -162,9 +166,9 @@ else:
     ref_cmp = reports.compare(paper5[(paper5.method == "CSRCNN") & paper5.scale.isin(sorted(refs))
                                      & paper5.dataset.isin(dataset_list)], ref,
                               on=["method", "scale", "dataset"], values=["psnr", "ssim"])
-    display(reports.styled(reports.comparison_table(ref_cmp, ["scale"], "psnr", 2, columns="dataset"),
+    display(reports.styled(reports.comparison_long(ref_cmp, ["scale"], "psnr", 2),
                            "Reference CSRCNN, PSNR (dB): paper | reference | difference", "table5-reference"))
-    display(reports.styled(reports.comparison_table(ref_cmp, ["scale"], "ssim", 3, columns="dataset"),
+    display(reports.styled(reports.comparison_long(ref_cmp, ["scale"], "ssim", 3),
                            "Reference CSRCNN, SSIM: paper | reference | difference", "table5-reference-ssim"))
     for s in sorted(refs):
         print(refs[s].provenance(f"reference CSRCNN x{s}").line())

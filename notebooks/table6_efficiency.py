@@ -111,12 +111,12 @@ print(f"CSRCNN: relative differences {', '.join(f'x{s} {v:+.1%}' for s, v in zip
 
 # %%
 
-reports.styled(reports.comparison_table(t6, ["method"], "gpu_mb", 1, columns="scale"),
+reports.styled(reports.comparison_long(t6, ["method"], "gpu_mb", 1, by="scale"),
                f"Table VI, memory (MB): paper (GTX 1080Ti, GPU) | ours ({dev.type}, forward-pass peak) | difference",
                "table6-memory")
 
 # %%
-reports.styled(reports.comparison_table(t6, ["method"], "time_ms", 2, columns="scale"),
+reports.styled(reports.comparison_long(t6, ["method"], "time_ms", 2, by="scale"),
                f"Table VI, time (ms): paper (GTX 1080Ti) | ours ({dev.type}, median) | difference", "table6-time")
 
 # %%

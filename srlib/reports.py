@@ -1175,3 +1175,32 @@ def _window_argmax(energy: np.ndarray, side: int) -> tuple[int, int]:
 
 
 __all__ += ["detail_crop"]
+
+
+def comparison_long(compared: pd.DataFrame, index: Sequence[str], value: str, decimals: int = 2,
+                    by: str = "dataset") -> pd.DataFrame:
+    """:func:`comparison_table` in long format, narrow enough for a page: one row per ``by`` x
+    ``index`` (e.g. dataset, scale, method) and the columns ``paper | ours | difference | note``.
+
+    ``ours`` is the number or, without one, the reason's head (``not available``, ``not run``,
+    ``not measured``) with its details under ``note``; ``note`` also carries a qualifier of a
+    number (e.g. ``first 50 of 100 images``) that the wide table puts inside the cell. Rows keep the order of ``compared``'s ``by`` values, then ``index``."""
+    rows = []
+    for _, r in compared.iterrows():
+        v = r[f"{value}_ours"]
+        status = str(r.get("status", "ok"))
+        missing = v is None or (isinstance(v, float) and math.isnan(v))
+        if missing:  # the reason in two parts: 'not measured' | '136 GFLOP per pass exceeds ...'
+            ours, _, note = status.partition(": ")
+        else:
+            ours, note = format_number(v, decimals), ("" if status == "ok" else status)
+        rows.append({by: r[by], **{k: r[k] for k in index}, "paper": format_number(r[f"{value}_paper"], decimals),
+                     "ours": ours, "difference": format_number(r[f"{value}_diff"], decimals, signed=True),
+                     "note": note})
+    out = pd.DataFrame(rows, columns=[by, *index, "paper", "ours", "difference", "note"])
+    order = {k: i for i, k in enumerate(dict.fromkeys(compared[by]))}
+    out = out.sort_values([by, *index], key=lambda s: s.map(order) if s.name == by else s, kind="stable")
+    return out.set_index([by, *index])
+
+
+__all__ += ["comparison_long"]

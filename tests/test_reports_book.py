@@ -93,3 +93,24 @@ def test_protocol_deviations_on_one_image(data_root):
     assert dev.loc["rgb", "psnr_diff"] < -0.5  # RGB is a different number, not a rounding
     assert abs(dev.loc["lr_float", "psnr_diff"]) < 0.05
     assert set(dev.index) == set(reports.PROTOCOL_DEVIATIONS)
+
+
+def test_comparison_long_is_narrow_and_keeps_every_cell():
+    import math
+
+    paper = pd.DataFrame({"method": ["CSRCNN", "Bicubic"] * 2, "scale": [2] * 4,
+                          "dataset": ["Set5", "Set5", "Manga109", "Manga109"], "psnr": [37.89, 33.69, 38.0, 30.8]})
+    ours = pd.DataFrame({"method": ["CSRCNN", "Bicubic", "CSRCNN", "Bicubic"], "scale": [2] * 4,
+                         "dataset": ["Set5", "Set5", "Manga109", "Manga109"],
+                         "psnr": [35.1, 33.67, math.nan, math.nan],
+                         "status": ["first 3 of 5 images", "ok", "not available: Manga109 is not under the data root",
+                                    "not available: Manga109 is not under the data root"]})
+    cmp = reports.compare(paper, ours, on=["method", "scale", "dataset"], values=["psnr"])
+    long = reports.comparison_long(cmp, ["scale", "method"], "psnr")
+    assert list(long.columns) == ["paper", "ours", "difference", "note"]
+    assert list(long.index.get_level_values("dataset")) == ["Set5", "Set5", "Manga109", "Manga109"]
+    row = long.loc[("Set5", 2, "CSRCNN")]
+    assert row.tolist() == ["37.89", "35.10", "-2.79", "first 3 of 5 images"]
+    missing = long.loc[("Manga109", 2, "CSRCNN")]
+    assert missing.ours == reports.MISSING and missing.difference == reports.NO_VALUE
+    assert "not under the data root" in missing.note
