@@ -1077,15 +1077,12 @@ def gain_share_display(frames: dict[str, pd.DataFrame], scales: Sequence[int], d
     return pd.DataFrame(rows).set_index(["source", "scale"])
 
 
-__all__ += ["PROTOCOL_DEVIATIONS", "protocol_deviations", "committed_runs", "best_committed_runs", "gain_share",
-            "gain_share_display"]
-
-
 def describe_committed(ref: ReferenceResult) -> str:
     """One sentence on what a committed result is, read from its ``provenance.json`` alone: its
     folder, profile, steps done of the schedule's steps, batch, device, wall time and status,
-    e.g. ``'results/reference/x2: profile reference, 125 of 200 steps (batch 32) on CPU (2 cores,
-    shared), wall time 29 min 43 s, status incomplete'``."""
+    e.g. ``'results/reference/x2: profile reference, 125 of 200 steps of batch 32, device CPU (2
+    cores, shared), wall time 29 min 43 s, status incomplete, the reference profile's own x2
+    schedule is 20000 steps'``."""
     rec = ref.record
     done = rec.get("steps")
     planned = (rec.get("config") or {}).get("steps")
@@ -1106,9 +1103,6 @@ def describe_committed(ref: ReferenceResult) -> str:
     except (ValueError, TypeError):
         pass
     return f"{display_path(ref.folder)}: " + ", ".join(parts)
-
-
-__all__ += ["describe_committed"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -1149,9 +1143,6 @@ def error_crop(hr: np.ndarray, sr: np.ndarray, side: int, border: int = 0) -> tu
     return int(y) + border, int(x) + border
 
 
-__all__ += ["benchmark_image", "error_crop"]
-
-
 def detail_crop(img: np.ndarray, side: int) -> tuple[int, int]:
     """Top-left corner ``(y, x)`` of the ``side x side`` window of ``img`` with the most detail
     (largest sum of squared luminance gradients): where an enlargement has something to show
@@ -1172,9 +1163,6 @@ def _window_argmax(energy: np.ndarray, side: int) -> tuple[int, int]:
     sums = ii[side:, side:] - ii[:-side, side:] - ii[side:, :-side] + ii[:-side, :-side]
     y, x = np.unravel_index(int(np.argmax(sums)), sums.shape)
     return int(y), int(x)
-
-
-__all__ += ["detail_crop"]
 
 
 def comparison_long(compared: pd.DataFrame, index: Sequence[str], value: str, decimals: int = 2,
@@ -1203,4 +1191,7 @@ def comparison_long(compared: pd.DataFrame, index: Sequence[str], value: str, de
     return out.set_index([by, *index])
 
 
-__all__ += ["comparison_long"]
+# The book helpers added for issue 14 (kept apart from the list at the top for easy merging).
+__all__ += ["PROTOCOL_DEVIATIONS", "protocol_deviations", "committed_runs", "best_committed_runs", "gain_share",
+            "gain_share_display", "describe_committed", "benchmark_image", "error_crop", "detail_crop",
+            "comparison_long"]
