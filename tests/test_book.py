@@ -162,3 +162,21 @@ def test_built_table5_shows_the_committed_reference_results():
             assert f">{row.psnr:.2f}<" in body or f">{row.psnr:.2f} (" in body, \
                 f"x{scale} {row.dataset}: the stored {row.psnr:.2f} dB is not in the reference table"
         assert ref.provenance().commit in table5, f"x{scale}: the reference run's provenance line is missing"
+
+
+def test_built_intro_shows_the_gain_table_and_glued_prose():
+    html_dir = _html_dir()
+    intro = (html_dir / "book" / "intro.html").read_text(encoding="utf-8")
+    body = _table(intro, "intro-gain")
+    for column in ("paper", "ours", "difference", "bicubic", "share of the paper"):
+        assert f">{column}" in body, f"the intro's gain table has no '{column}' column"
+    from srlib import reports
+
+    committed = [ref for runs in reports.committed_runs().values() for ref in runs.values()]
+    for page in ("limitations", "reproduce"):
+        text = (html_dir / "book" / f"{page}.html").read_text(encoding="utf-8")
+        for ref in committed:
+            assert reports.display_path(ref.folder) in text and f"status {ref.record.get('status')}" in text, \
+                f"{page}: the description of {ref.folder} is missing"
+    times = (html_dir / "book" / "reproduce.html").read_text(encoding="utf-8")
+    assert "chapter (notebook)" in times, "reproduce.html has no per-chapter time table"
