@@ -85,17 +85,24 @@ if [[ -z "${SKIP_EXECUTE:-}" ]]; then
 fi
 
 # The per-chapter time table of the book (book/reproduce.md includes it).
-"$PYTHON" - "$TIMES" book/notebooks/build_times.md <<'PY'
+"$PYTHON" - "$TIMES" book/notebooks/build_times.md "$ALL" <<'PY'
 import csv, sys
 from pathlib import Path
 times, out = Path(sys.argv[1]), Path(sys.argv[2])
 rows = list(csv.DictReader(times.open(), delimiter="\t")) if times.is_file() else []
+order = sys.argv[3].split()  # the book's order (ALL)
+rows.sort(key=lambda r: order.index(r["notebook"]) if r["notebook"] in order else len(order))
 def fmt(s):
     s = int(s)
     return f"{s // 60} min {s % 60:02d} s" if s >= 60 else f"{s} s"
+def title(name):  # the chapter's heading, from its notebook source ("# # Table V: ...")
+    source = Path("notebooks") / f"{'train_stage' if name.startswith('train_x') else name}.py"
+    heads = [l[4:].strip() for l in source.read_text().splitlines() if l.startswith("# # ")] if source.is_file() else []
+    head = heads[0] if heads else name
+    return f"{head} (x{name[-1]})" if name.startswith("train_x") else head
 lines = ["| chapter (notebook) | seconds | time | profile | device | finished (UTC) |", "|---|---|---|---|---|---|"]
-lines += [f"| {r['notebook']} | {r['seconds']} | {fmt(r['seconds'])} | {r['profile']} | {r['device']} | {r['finished_utc']} |"
-          for r in rows]
+lines += [f"| {title(r['notebook'])} (`{r['notebook']}`) | {r['seconds']} | {fmt(r['seconds'])} | {r['profile']} "
+          f"| {r['device']} | {r['finished_utc']} |" for r in rows]
 total = sum(int(r["seconds"]) for r in rows)
 profiles = sorted({r["profile"] for r in rows})
 if rows:
