@@ -28,6 +28,7 @@ import http.server
 import json
 import os
 import re
+import select
 import shutil
 import subprocess
 import sys
@@ -103,8 +104,6 @@ class Chromium:
         while b"\0" not in self._buffer:
             if time.monotonic() > deadline:
                 raise TimeoutError("no answer from chromium")
-            import select
-
             ready, _, _ = select.select([self._r_parent], [], [], max(0.0, deadline - time.monotonic()))
             if ready:
                 chunk = os.read(self._r_parent, 1 << 20)
