@@ -22,13 +22,22 @@
 # paper and is marked so). On top of them: our CSRCNN x8 (this profile's curriculum) and, when
 # committed, the reference weights, with their parameter counts as built.
 
+# %% [markdown]
+# ```{admonition} Learning objectives
+# :class: tip
+# After this chapter you can
+#
+# * place a network on an accuracy-against-size plot with the paper's peers;
+# * say which of the plotted points were measured here and which are cited.
+# ```
+
 # %% tags=["parameters"]
 profile = "quick"
 device = "auto"
 runs_dir = "runs"
 data_dir = ""
 cache_dir = "runs/cache/eval"
-reference_dir = "results/reference"
+results_dir = "results"  # committed result folders (campaign/, reference/): the best per scale is used
 
 # %%
 import warnings
@@ -60,7 +69,7 @@ def set5_x8(record):
 
 ours = [{"method": f"CSRCNN (ours, {profile})", "params_k": run.parameters() / 1000, "set5_x8_psnr": set5_x8(run),
          "provenance": run.provenance("CSRCNN x8").line()}]
-refs = reports.committed_results(reference_dir=reference_dir)  # the best committed weights per scale
+refs = reports.committed_results(results_dir=results_dir)  # the best committed weights per scale
 if 8 in refs:
     stored = refs[8].scores().set_index("dataset")  # evaluated when the result was published
     if "Set5" in stored.index:

@@ -21,6 +21,14 @@
 # stage on the first images of Set5) of the same two curricula as {ref}`Table III <table3>`: x2, then x4 from x2.
 # Steps are counted from the start of the curriculum, so the x4 stage continues where x2 stopped.
 
+# %% [markdown]
+# ```{admonition} Learning objectives
+# :class: tip
+# After this chapter you can
+#
+# * draw convergence curves from training logs and compare two architectures over steps and wall time.
+# ```
+
 # %% tags=["parameters"]
 profile = "quick"
 device = "auto"

@@ -19,7 +19,18 @@
 # over their channels: the first level holds a rough outline, the second a sharper one. The same
 # picture is drawn here from the x4 network of the curriculum (`CSRCNN.feature_maps`): for each
 # level, after its U blocks (LR space), after its transposed convolution, and after its refined
-# block (HR space), then the level's output image.
+# block (HR space) when the network has one, then the level's output image. The `quick` profile's
+# networks have no refined block (see {doc}`../limitations`); their levels then show no such
+# panel, since the map "after" it would be the transposed convolution's map again.
+
+# %% [markdown]
+# ```{admonition} Learning objectives
+# :class: tip
+# After this chapter you can
+#
+# * extract the channel-averaged feature maps of each stage of a trained cascade;
+# * relate what the maps show to the stages the network actually has.
+# ```
 
 # %% tags=["parameters"]
 profile = "quick"
@@ -53,18 +64,26 @@ print(f"{path.name}: HR {hr.shape[1]}x{hr.shape[0]}, LR {lr.shape[1]}x{lr.shape[
 
 # %%
 levels = sorted({k.split("/")[0] for k in maps})
-names = {"u": "after U blocks (LR space)", "up": "after transposed conv", "hr": "after refined block"}
+# Refined blocks per level of the network actually trained (0 in the quick profile): a level
+# without one gets no "after refined block" panel (its map would repeat the previous one).
+hr_blocks = list(run.config.model_spec()[1].get("hr_blocks") or [1] * len(levels))
+parts = {level: ("u", "up", "hr") if hr_blocks[i] else ("u", "up") for i, level in enumerate(levels)}
+maps = {k: v for k, v in maps.items() if k.split("/")[1] in parts[k.split("/")[0]]}
+names = {"u": "after U blocks (LR space)", "up": "after transposed conv",
+         "hr": "after refined block" + ("s" if max(hr_blocks) > 1 else "")}
+print("refined blocks per level: " + ", ".join(f"{level} {n}" for level, n in zip(levels, hr_blocks)))
 sr = run.upscaler(scale, "cpu")
-fig, axes = plt.subplots(len(levels), 4, figsize=(13, 3.3 * len(levels)))
+ncol = 1 + max(len(p) for p in parts.values())
+fig, axes = plt.subplots(len(levels), ncol, figsize=(3.3 * ncol, 3.3 * len(levels)))
 axes = np.atleast_2d(axes)
 for i, level in enumerate(levels):
-    for j, part in enumerate(("u", "up", "hr")):
+    for j, part in enumerate(parts[level]):
         m = maps[f"{level}/{part}"]
         axes[i, j].imshow(m, cmap="viridis")
         axes[i, j].set_title(f"{level}: {names[part]}\n{m.shape[1]}x{m.shape[0]}", fontsize=9)
     out = sr(lr, 2 ** (i + 1)) if 2 ** (i + 1) <= scale else None
-    axes[i, 3].imshow(out)
-    axes[i, 3].set_title(f"{level}: output image (x{2 ** (i + 1)})", fontsize=9)
+    axes[i, ncol - 1].imshow(out)
+    axes[i, ncol - 1].set_title(f"{level}: output image (x{2 ** (i + 1)})", fontsize=9)
 for ax in axes.ravel():
     ax.axis("off")
 fig.suptitle(f"Figure 6 (ours): average feature maps, {dataset} {image}, x{scale}, profile {profile}")

@@ -32,6 +32,15 @@
 # named `*-ablation-*`). Runs are shared with {ref}`Table III <table3>` and
 # {ref}`Figure 5 <figure5>` (Full = BP-U, Model3 = T-U) and trained once.
 
+# %% [markdown]
+# ```{admonition} Learning objectives
+# :class: tip
+# After this chapter you can
+#
+# * reproduce an ablation table and read each row's difference to the full model;
+# * judge a difference against the spread of the same network over seeds (the noise floor).
+# ```
+
 # %% tags=["parameters"]
 profile = "quick"
 device = "auto"

@@ -24,6 +24,15 @@
 # `ablation_steps` sets a budget of their own. The runs are shared with {ref}`Table II <table2>`
 # and {ref}`Figure 5 <figure5>`.
 
+# %% [markdown]
+# ```{admonition} Learning objectives
+# :class: tip
+# After this chapter you can
+#
+# * explain what the BP-U block adds to a U block (the concatenation and the back-projection subtraction);
+# * compare two blocks trained under the same budget and say what the comparison can and cannot show.
+# ```
+
 # %% tags=["parameters"]
 profile = "quick"
 device = "auto"

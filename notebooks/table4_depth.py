@@ -15,16 +15,26 @@
 # (table4)=
 # # Table IV: how many U and R blocks?
 #
-# Table IV varies the depth of a two-level (x4) network: $U_n$ BP-U blocks per level, a transposed
-# convolution $T$, then $R_m$ refined blocks (one row has a U block in HR space instead). Each row
+# Table IV varies the depth of a two-level (x4) network: U{sub}`n` BP-U blocks per level, a transposed
+# convolution T, then R{sub}`m` refined blocks (one row has a U block in HR space instead). Each row
 # is written in the paper's notation, which `srlib` parses (`CSRCNNConfig.from_notation`), and is
 # trained with the curriculum (x2, then x4 from x2).
 #
 # Nine networks trained twice each is the most expensive page of the book: the profile gives each
 # of them fewer steps than the main model (parameter `grid_steps`), and the `quick` profile trains
-# only three of the rows (parameter `rows`; the others say "not run"). In `quick` the differences
-# between rows are within the noise of such short trainings. The parameter counts are exact
-# whatever the profile.
+# only three of the rows (parameter `rows`; the others say "not run"). A short training ends
+# wherever its seed leaves it, so one row is also trained from other seeds (parameter
+# `noise_seeds`) and the page prints the rows' differences beside that spread. The parameter
+# counts are exact whatever the profile.
+
+# %% [markdown]
+# ```{admonition} Learning objectives
+# :class: tip
+# After this chapter you can
+#
+# * write a network in the paper's Table IV notation and count its parameters exactly;
+# * tell a depth effect from seed noise with a short training budget.
+# ```
 
 # %% tags=["parameters"]
 profile = "quick"
@@ -35,6 +45,7 @@ datasets = "Set5,Set14"
 grid_steps = ""  # JSON such as {"2": 60, "4": 40}; empty: srlib.reports.TABLE4_STEPS for the profile
 rows = ""  # comma-separated notations to train; empty: srlib.reports.TABLE4_ROWS for the profile (None: all nine)
 cache_dir = "runs/cache/eval"
+noise_seeds = ""  # extra seeds of one row (the noise floor); empty: srlib.reports.NOISE_SEEDS for the profile
 
 # %%
 import time
@@ -104,8 +115,50 @@ fig.tight_layout()
 reports.save_figure(fig, "table4_psnr_vs_params")
 plt.show()
 
+# %% [markdown]
+# ## Are the rows' differences larger than the noise?
+#
+# The row nearest the paper's chosen depth is trained again from other seeds with the same
+# budget; the spread of its scores (max - min) is what the seed alone does. Rows whose differences
+# are not larger than that spread cannot be ranked by this build.
+
+# %%
+n_seeds = int(noise_seeds) if str(noise_seeds).strip() else reports.NOISE_SEEDS.get(profile, 0)
+anchor = "U4TR1 U4TR1" if "U4TR1 U4TR1" in runs else next(iter(runs))
+seed_runs = {seed: reports.curriculum_run(profile, 4, "full", name=f"{anchor.replace(' ', '_')}-seed{seed}",
+                                          notation=anchor, stage_steps=steps, seed=seed, **common)
+             for seed in range(1, n_seeds + 1)}
+seed_scores = pd.concat([ours[ours.method == anchor].assign(seed=0),
+                         reports.evaluate_runs(((anchor, 4, run) for run in seed_runs.values()), datasets=sets,
+                                               root=root, cache_dir=cache_dir, device=device)
+                         .assign(seed=[s for s in seed_runs for _ in sets])], ignore_index=True)
+noise_rows = []
+for ds in sets:
+    row_psnr = ours[(ours.dataset == ds)].psnr.dropna()
+    seed_psnr = seed_scores[seed_scores.dataset == ds].psnr.dropna()
+    noise_rows.append({"dataset": ds, "rows trained": len(row_psnr),
+                       "rows: max - min (dB)": float(row_psnr.max() - row_psnr.min()) if len(row_psnr) > 1 else float("nan"),
+                       f"{anchor} over {len(seed_psnr)} seeds: max - min (dB)":
+                           float(seed_psnr.max() - seed_psnr.min()) if len(seed_psnr) > 1 else float("nan")})
+noise_table = pd.DataFrame(noise_rows).set_index("dataset")
+reports.styled(noise_table, f"Table IV rows against the seed spread of {anchor} (profile {profile})", "table4-noise")
+
+# %%
+spread_col = noise_table.columns[-1]
+for ds, r in noise_table.iterrows():
+    rows_range, seed_range = r["rows: max - min (dB)"], r[spread_col]
+    if pd.isna(seed_range) or pd.isna(rows_range):
+        verdict = "no noise floor in this run (noise_seeds = 0 or one row): the differences cannot be judged here"
+    elif rows_range > 2 * seed_range:
+        verdict = "the rows differ by more than twice the seed spread"
+    else:
+        verdict = "the rows differ by no more than twice the seed spread: this build cannot rank them"
+    print(f"{ds}: rows span {rows_range:.2f} dB, seeds span {seed_range:.2f} dB -> {verdict}")
+
 # %%
 for notation, run in runs.items():
     print(run.provenance(f"{notation} ({run.parameters():,} parameters at this profile's width)").line())
+for seed, run in seed_runs.items():
+    print(run.provenance(f"{anchor}, seed {seed}").line())
 glue("table4_rows_trained", len(runs), display=False)
 print(f"this page: {reports.format_duration(time.perf_counter() - start)}")

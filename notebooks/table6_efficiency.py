@@ -27,6 +27,15 @@
 # * Pre-upsampling networks (SRCNN, VDSR, DRCN, DRRN) run at HR size, which is why their cost grows
 #   with the scale although their parameters do not.
 
+# %% [markdown]
+# ```{admonition} Learning objectives
+# :class: tip
+# After this chapter you can
+#
+# * measure parameters, FLOPs, peak memory and latency of a model on your device;
+# * compare how two devices order methods rather than their absolute numbers.
+# ```
+
 # %% tags=["parameters"]
 profile = "quick"
 device = "auto"
@@ -102,12 +111,12 @@ print(f"CSRCNN: relative differences {', '.join(f'x{s} {v:+.1%}' for s, v in zip
 
 # %%
 
-reports.styled(reports.comparison_table(t6, ["method"], "gpu_mb", 1, columns="scale"),
+reports.styled(reports.comparison_long(t6, ["method"], "gpu_mb", 1, by="scale"),
                f"Table VI, memory (MB): paper (GTX 1080Ti, GPU) | ours ({dev.type}, forward-pass peak) | difference",
                "table6-memory")
 
 # %%
-reports.styled(reports.comparison_table(t6, ["method"], "time_ms", 2, columns="scale"),
+reports.styled(reports.comparison_long(t6, ["method"], "time_ms", 2, by="scale"),
                f"Table VI, time (ms): paper (GTX 1080Ti) | ours ({dev.type}, median) | difference", "table6-time")
 
 # %%

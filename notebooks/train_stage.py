@@ -22,6 +22,16 @@
 # A stage that was already trained with the same configuration (same profile, same fields, same
 # starting checkpoint) is found in `runs/` and reused; only a new configuration trains.
 
+# %% [markdown]
+# ```{admonition} Learning objectives
+# :class: tip
+# After this chapter you can
+#
+# * run one curriculum stage with papermill parameters and find it again in `runs/` by its key;
+# * read a training log (loss, learning rate, validation PSNR) and a provenance line;
+# * list the fields in which a profile's run differs from the paper's settings.
+# ```
+
 # %% tags=["parameters"]
 profile = "quick"  # smoke | quick | reference | paper (srlib.training.PRESETS)
 scale = 2  # this stage: 2, 4 or 8

@@ -33,6 +33,15 @@
 # * `mode = "enlarge"`: the image itself is enlarged (no ground truth, no PSNR), which is what a
 #   user usually wants.
 
+# %% [markdown]
+# ```{admonition} Learning objectives
+# :class: tip
+# After this chapter you can
+#
+# * upscale an image of your own with the trained network, with or without a ground truth;
+# * tell the benchmark setting (degrade, then upscale) from enlarging a real image.
+# ```
+
 # %% tags=["parameters"]
 profile = "quick"
 device = "auto"
@@ -41,7 +50,7 @@ data_dir = ""
 image = ""  # a path; empty: Set14 comic from the data root
 scale = 4  # 2, 4 or 8
 mode = "degrade"  # degrade | enlarge
-reference_dir = "results/reference"
+results_dir = "results"  # committed result folders (campaign/, reference/): the best per scale is used
 crop = 0.25  # side of the zoomed crop, as a fraction of the image
 
 # %%
@@ -62,7 +71,7 @@ from srlib.metrics import evaluate_pair
 scale = int(scale)
 root = data_root(data_dir or None)
 path = Path(image) if image else next(p for p in dataset_paths("Set14", root) if p.stem == "comic")
-refs = reports.committed_results(reference_dir=reference_dir)  # the best committed weights per scale
+refs = reports.committed_results(results_dir=results_dir)  # the best committed weights per scale
 run = refs.get(scale) or reports.curriculum_run(profile, scale, "full", runs_dir=runs_dir, device=device,
                                                 progress=False, **({"data_root": str(data_dir)} if data_dir else {}))
 print(f"image: {path}")

@@ -37,7 +37,7 @@ if [[ -z "${SKIP_EXECUTE:-}" ]] && ! "$PYTHON" -m srlib data check --quick --qui
 fi
 
 ALL="protocol train_x2 train_x4 train_x8 campaign_compute table5_benchmarks table2_ablation table3_ublock figure5_convergence \
-table4_depth table6_efficiency figure6_feature_maps figure10_psnr_vs_params try_it"
+table4_depth table6_efficiency figure6_feature_maps figure10_psnr_vs_params figures7_9_visual try_it"
 NOTEBOOKS="${NOTEBOOKS:-$ALL}"
 
 mkdir -p "$OUT" _build
@@ -46,8 +46,12 @@ DONE=_build/html/.book-complete
 rm -f "$DONE"
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
+# Seconds per notebook of the latest execution of each (a NOTEBOOKS subset replaces only its own
+# rows); the book shows them (book/notebooks/build_times.md, included by book/reproduce.md).
 TIMES=_build/book_times.tsv
-[[ -n "${SKIP_EXECUTE:-}" ]] || printf 'notebook\tseconds\n' > "$TIMES"
+if [[ ! -f "$TIMES" ]] || [[ "$(head -n 1 "$TIMES")" != $'notebook\tseconds\tprofile\tdevice\tfinished_utc' ]]; then
+  printf 'notebook\tseconds\tprofile\tdevice\tfinished_utc\n' > "$TIMES"
+fi
 
 # run NAME SOURCE [papermill args...]: jupytext SOURCE -> papermill -> $OUT/NAME.ipynb
 run() {
@@ -72,7 +76,9 @@ for cell in nb.cells:
         cell.metadata["tags"].append("hide-input")
 nbformat.write(nb, path)
 PY
-  printf '%s\t%d\n' "$name" $((SECONDS - t0)) >> "$TIMES"
+  grep -v -P "^\Q$name\E\t" "$TIMES" > "$TMP/times" || true
+  printf '%s\t%d\t%s\t%s\t%s\n' "$name" $((SECONDS - t0)) "$PROFILE" "$DEVICE" "$(date -u +%FT%TZ)" >> "$TMP/times"
+  cp "$TMP/times" "$TIMES"
   echo "   $name: $((SECONDS - t0)) s"
 }
 
@@ -86,6 +92,38 @@ if [[ -z "${SKIP_EXECUTE:-}" ]]; then
     esac
   done
 fi
+
+# The per-chapter time table of the book (book/reproduce.md includes it).
+"$PYTHON" - "$TIMES" book/notebooks/build_times.md "$ALL" <<'PY'
+import csv, sys
+from pathlib import Path
+times, out = Path(sys.argv[1]), Path(sys.argv[2])
+rows = list(csv.DictReader(times.open(), delimiter="\t")) if times.is_file() else []
+order = sys.argv[3].split()  # the book's order (ALL)
+rows.sort(key=lambda r: order.index(r["notebook"]) if r["notebook"] in order else len(order))
+def fmt(s):
+    s = int(s)
+    return f"{s // 60} min {s % 60:02d} s" if s >= 60 else f"{s} s"
+def title(name):  # the chapter's heading, from its notebook source ("# # Table V: ...")
+    source = Path("notebooks") / f"{'train_stage' if name.startswith('train_x') else name}.py"
+    heads = [l[4:].strip() for l in source.read_text().splitlines() if l.startswith("# # ")] if source.is_file() else []
+    head = heads[0] if heads else name
+    return f"{head} (x{name[-1]})" if name.startswith("train_x") else head
+lines = ["| chapter (notebook) | seconds | time | profile | device | finished (UTC) |", "|---|---|---|---|---|---|"]
+lines += [f"| {title(r['notebook'])} (`{r['notebook']}`) | {r['seconds']} | {fmt(r['seconds'])} | {r['profile']} "
+          f"| {r['device']} | {r['finished_utc']} |" for r in rows]
+total = sum(int(r["seconds"]) for r in rows)
+profiles = sorted({r["profile"] for r in rows})
+if rows:
+    lines.append(f"| **all {len(rows)} notebooks** | {total} | **{fmt(total)}** | {', '.join(profiles)} | | |")
+    text = ("Measured by `scripts/build_book.sh` when it executed each notebook of this build "
+            "(`_build/book_times.tsv`; a notebook reused from an earlier execution keeps that time). "
+            "Rendering the HTML comes on top.\n\n" + "\n".join(lines) + "\n")
+else:
+    text = "This build executed no notebook (`SKIP_EXECUTE=1` on a fresh checkout): no times were measured.\n"
+out.parent.mkdir(parents=True, exist_ok=True)
+out.write_text(text)
+PY
 
 echo "== jupyter-book build (strict: -W -n --keep-going)"
 t0=$SECONDS

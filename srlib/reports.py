@@ -614,42 +614,28 @@ class ReferenceResult:
 
 def reference_runs(reference_dir: Path | str = "results/reference", scales: Sequence[int] = (2, 4, 8)
                    ) -> dict[int, ReferenceResult]:
-    """Committed reference results under ``<reference_dir>/x<s>/`` (see :class:`ReferenceResult`),
-    ``{scale: ReferenceResult}`` for the scales whose three files are all present (empty when
-    none is)."""
+    """Committed results under ``<reference_dir>/x<s>/`` (see :class:`ReferenceResult`; its
+    ``kind`` is the folder's name, e.g. ``'reference'`` or ``'campaign'``), ``{scale: result}``
+    for the scales whose three files are all present (empty when none is)."""
     base = resolve(reference_dir)
     out: dict[int, ReferenceResult] = {}
     for s in scales:
         folder = base / f"x{s}"
         if all((folder / name).is_file() for name in REFERENCE_FILES):
-            out[int(s)] = ReferenceResult(int(s), folder)
+            out[int(s)] = ReferenceResult(int(s), folder, kind=base.name)
     return out
 
 
 def campaign_runs(campaign_dir: Path | str = "results/campaign", scales: Sequence[int] = (2, 4, 8)
                   ) -> dict[int, ReferenceResult]:
-    """Published stages of the CPU campaign (:mod:`srlib.campaign`) under ``<campaign_dir>/x<s>/``,
-    read as :class:`ReferenceResult` (the same files), ``{scale: result}``."""
-    base = resolve(campaign_dir)
-    out: dict[int, ReferenceResult] = {}
-    for s in scales:
-        folder = base / f"x{s}"
-        if all((folder / name).is_file() for name in REFERENCE_FILES):
-            out[int(s)] = ReferenceResult(int(s), folder, kind="campaign")
-    return out
+    """Published stages of the CPU campaign (:mod:`srlib.campaign`), ``{scale: result}``."""
+    return reference_runs(campaign_dir, scales)
 
 
-def committed_results(scales: Sequence[int] = (2, 4, 8), reference_dir: Path | str = "results/reference",
-                      campaign_dir: Path | str = "results/campaign") -> dict[int, ReferenceResult]:
-    """The best committed weights per scale: the one with the higher stored Set5 PSNR among the
-    campaign stage and the reference result (``{scale: result}``; scales with neither absent)."""
-    out: dict[int, ReferenceResult] = {}
-    candidates = [campaign_runs(campaign_dir, scales), reference_runs(reference_dir, scales)]
-    for s in scales:
-        found = [c[s] for c in candidates if s in c]
-        if found:
-            out[int(s)] = max(found, key=lambda r: r.metrics.get("results", {}).get("Set5", {}).get("psnr", -1.0))
-    return out
+def committed_results(scales: Sequence[int] = (2, 4, 8), results_dir: Path | str = "results"
+                      ) -> dict[int, ReferenceResult]:
+    """The best committed weights per scale (:func:`best_committed_runs` on Set5)."""
+    return best_committed_runs(results_dir, "Set5", scales)
 
 
 def stage_config(profile: str, scale: int, variant: str = "full", *, init: str = "", final_scale: int = 0,
@@ -934,3 +920,292 @@ def average_feature_maps(weights: Path | str, image: np.ndarray, device: str = "
     with torch.inference_mode():
         maps = net.feature_maps(x.to(next(net.parameters()).device))
     return {k: v[0].float().mean(dim=0).cpu().numpy() for k, v in maps.items()}
+
+
+# --------------------------------------------------------------------------------------------
+# the protocol's sensitivity (protocol chapter, method page)
+# --------------------------------------------------------------------------------------------
+#: The common departures from the paper's protocol that :func:`protocol_deviations` measures.
+PROTOCOL_DEVIATIONS = {
+    "protocol": "the paper's protocol (MATLAB bicubic LR on uint8, Y channel, MATLAB SSIM)",
+    "lr_pillow": "LR made with Pillow's bicubic instead of MATLAB's",
+    "lr_float": "LR made with MATLAB's bicubic in floating point, rounded once at the end",
+    "rgb": "PSNR / SSIM on the RGB channels instead of Y",
+    "ssim_valid": "SSIM averaged over the valid window only (BasicSR / KAIR)",
+}
+
+
+def _rgb_scores(sr: np.ndarray, hr: np.ndarray, shave: int) -> tuple[float, float]:
+    """PSNR over the three RGB channels together, SSIM (MATLAB window) averaged over them."""
+    from .metrics import ssim
+
+    a = sr[shave:-shave, shave:-shave].astype(np.float64)
+    b = hr[shave:-shave, shave:-shave].astype(np.float64)
+    mse = float(np.mean((a - b) ** 2))
+    p = math.inf if mse == 0 else 10.0 * math.log10(255.0**2 / mse)
+    channels = sr.shape[2] if sr.ndim == 3 else 1
+    s = float(np.mean([ssim(sr[..., c], hr[..., c], shave=shave) for c in range(channels)])) if sr.ndim == 3 \
+        else ssim(sr, hr, shave=shave)
+    return p, s
+
+
+def protocol_deviations(dataset: str = "Set5", scales: Sequence[int] = (2, 4, 8), *,
+                        root: Path | str | None = None, limit: int | None = None) -> pd.DataFrame:
+    """How much each common departure from the paper's protocol moves the Bicubic scores.
+
+    For every image of ``dataset`` and every scale, the Bicubic baseline (MATLAB bicubic
+    upscaling) is scored with the paper's protocol and with each departure of
+    :data:`PROTOCOL_DEVIATIONS` taken alone: the LR image made by Pillow's bicubic, the LR image
+    made by MATLAB's bicubic in floating point with a single rounding (what "MATLAB-like" ports
+    that skip MATLAB's rounding between the two 1-D passes compute), PSNR / SSIM on RGB instead
+    of Y, and BasicSR's "valid" SSIM window.
+
+    Returns one row per ``deviation x scale``: ``deviation, description, scale, psnr, ssim,
+    psnr_diff, ssim_diff`` (means over the images; differences are the deviation minus the
+    protocol), ``images``.
+    """
+    from PIL import Image
+
+    from .data import dataset_paths, load_image, make_lr
+    from .evaluation import bicubic_upscaler
+    from .matlab import imresize, modcrop, quantize
+    from .metrics import evaluate_pair
+
+    paths = dataset_paths(dataset, root)[:limit]
+    rows = []
+    for s in scales:
+        acc: dict[str, list[tuple[float, float]]] = {k: [] for k in PROTOCOL_DEVIATIONS}
+        for path in paths:
+            img = load_image(path)
+            hr, lr = make_lr(img, int(s))
+            sr = bicubic_upscaler(lr, int(s))
+            base = evaluate_pair(sr, hr, int(s))
+            acc["protocol"].append((base.psnr, base.ssim))
+            acc["ssim_valid"].append((base.psnr, evaluate_pair(sr, hr, int(s), ssim_window="valid").ssim))
+            acc["rgb"].append(_rgb_scores(sr, hr, int(s)))
+            hr_m = modcrop(img, int(s))
+            size = (hr_m.shape[1] // int(s), hr_m.shape[0] // int(s))
+            if hr_m.ndim == 3 and hr_m.shape[2] == 1:
+                pil_lr = np.asarray(Image.fromarray(hr_m[..., 0]).resize(size, Image.BICUBIC))[..., None]
+            else:
+                pil_lr = np.asarray(Image.fromarray(hr_m).resize(size, Image.BICUBIC))
+            r = evaluate_pair(bicubic_upscaler(pil_lr, int(s)), hr, int(s))
+            acc["lr_pillow"].append((r.psnr, r.ssim))
+            float_lr = quantize(imresize(hr_m.astype(np.float64) / 255.0, 1 / int(s)))
+            r = evaluate_pair(bicubic_upscaler(float_lr, int(s)), hr, int(s))
+            acc["lr_float"].append((r.psnr, r.ssim))
+        p0, s0 = (float(np.mean([v[i] for v in acc["protocol"]])) for i in (0, 1))
+        for key, values in acc.items():
+            p, q = float(np.mean([v[0] for v in values])), float(np.mean([v[1] for v in values]))
+            rows.append({"deviation": key, "description": PROTOCOL_DEVIATIONS[key], "scale": int(s), "psnr": p,
+                         "ssim": q, "psnr_diff": p - p0, "ssim_diff": q - s0, "images": len(values)})
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------------------------
+# committed results and the share of the paper's gain (intro, Table V, Figures 7-9)
+# --------------------------------------------------------------------------------------------
+def committed_runs(results_dir: Path | str = "results", scales: Sequence[int] = (2, 4, 8)
+                   ) -> dict[str, dict[int, ReferenceResult]]:
+    """Every committed result folder under ``results_dir``: ``{folder name: {scale:
+    ReferenceResult}}`` for each sub-folder laid out like ``results/reference`` (``x<s>/`` with
+    the three :data:`REFERENCE_FILES`), e.g. ``{'reference': {2: ...}}``. Empty when none."""
+    base = resolve(results_dir)
+    out: dict[str, dict[int, ReferenceResult]] = {}
+    if not base.is_dir():
+        return out
+    for folder in sorted(p for p in base.iterdir() if p.is_dir()):
+        found = reference_runs(folder, scales)
+        if found:
+            out[folder.name] = found
+    return out
+
+
+def best_committed_runs(results_dir: Path | str = "results", dataset: str = "Set5",
+                        scales: Sequence[int] = (2, 4, 8)) -> dict[int, ReferenceResult]:
+    """Per scale, the committed result (any folder of :func:`committed_runs`) with the highest
+    stored PSNR on ``dataset`` (a result that did not evaluate ``dataset`` ranks last; ties go to
+    the first folder in name order). ``{}`` when nothing is committed."""
+    best: dict[int, tuple[float, ReferenceResult]] = {}
+    for runs in committed_runs(results_dir, scales).values():
+        for s, ref in runs.items():
+            scores = ref.scores()
+            hit = scores[(scores.dataset == dataset) & scores.status.eq("ok")].psnr
+            value = float(hit.iloc[0]) if len(hit) else -math.inf
+            if s not in best or value > best[s][0]:
+                best[s] = (value, ref)
+    return {s: best[s][1] for s in sorted(best)}
+
+
+def gain_share(paper: pd.DataFrame, ours: pd.DataFrame, bicubic: pd.DataFrame, *, method: str = "CSRCNN"
+               ) -> pd.DataFrame:
+    """Our scores against the paper's, with the bicubic baseline and the share of the paper's
+    gain over bicubic that ours reaches.
+
+    Args:
+        paper: the paper's Table V (``load_paper_table('table5')``: method, scale, dataset, psnr).
+        ours: our rows of ``method`` (``method, scale, dataset, psnr``), e.g. from
+            :func:`evaluate_grid` or :meth:`ReferenceResult.scores`.
+        bicubic: our Bicubic rows on the same images (``scale, dataset, psnr``).
+
+    Returns:
+        One row per ``scale x dataset`` of ``ours``: ``scale, dataset, paper, ours, difference``
+        (ours - paper), ``bicubic`` (ours), ``paper_bicubic``, ``share`` = (ours - bicubic) /
+        (paper - paper's bicubic): 1 is the paper's gain, 0 is no gain over bicubic, negative is
+        below bicubic.
+    """
+    p = paper[paper.method == method].set_index(["scale", "dataset"]).psnr
+    pb = paper[paper.method == "Bicubic"].set_index(["scale", "dataset"]).psnr
+    b = bicubic.set_index(["scale", "dataset"]).psnr
+    rows = []
+    for _, r in ours[ours.method == method].iterrows():
+        key = (int(r.scale), r.dataset)
+        pv, pbv = p.get(key, math.nan), pb.get(key, math.nan)
+        bv = b.get(key, math.nan)
+        rows.append({"scale": key[0], "dataset": key[1], "paper": pv, "ours": float(r.psnr),
+                     "difference": float(r.psnr) - pv, "bicubic": bv, "paper_bicubic": pbv,
+                     "share": (float(r.psnr) - bv) / (pv - pbv) if pv - pbv else math.nan})
+    return pd.DataFrame(rows, columns=["scale", "dataset", "paper", "ours", "difference", "bicubic",
+                                       "paper_bicubic", "share"])
+
+
+def gain_share_display(frames: dict[str, pd.DataFrame], scales: Sequence[int], dataset: str = "Set5",
+                       missing: str = "none committed") -> pd.DataFrame:
+    """The intro's summary table: for each source (e.g. ``'this build (quick)'``, ``'best
+    committed weights'``) and scale, a row of :func:`gain_share` on ``dataset`` as text with the
+    columns ``paper | ours | difference | bicubic | share of the paper's gain``; a source without
+    a row for a scale shows ``missing`` under ``ours``."""
+    rows = []
+    for source, frame in frames.items():
+        for s in scales:
+            hit = frame[(frame.scale == s) & (frame.dataset == dataset)]
+            if not len(hit):
+                rows.append({"source": source, "scale": f"x{s}", "paper": NO_VALUE, "ours": missing,
+                             "difference": NO_VALUE, "bicubic": NO_VALUE, "share of the paper's gain": NO_VALUE})
+                continue
+            r = hit.iloc[0]
+            rows.append({"source": source, "scale": f"x{s}", "paper": format_number(r.paper, 2),
+                         "ours": format_number(r.ours, 2), "difference": format_number(r.difference, 2, signed=True),
+                         "bicubic": format_number(r.bicubic, 2),
+                         "share of the paper's gain": NO_VALUE if math.isnan(r.share) else f"{r.share:.0%}"})
+    return pd.DataFrame(rows).set_index(["source", "scale"])
+
+
+def describe_committed(ref: ReferenceResult) -> str:
+    """One sentence on what a committed result is, read from its ``provenance.json`` alone: its
+    folder, profile, steps done of the schedule's steps, batch, device, wall time and status,
+    e.g. ``'results/reference/x2: profile reference, 125 of 200 steps of batch 32, device CPU (2
+    cores, shared), wall time 29 min 43 s, status incomplete, the reference profile's own x2
+    schedule is 20000 steps'``."""
+    rec = ref.record
+    done = rec.get("steps")
+    planned = (rec.get("config") or {}).get("steps")
+    steps = f"{done} of {planned} steps" if planned and planned != done else f"{done} steps"
+    batch = rec.get("batch_size") or (rec.get("config") or {}).get("batch_size")
+    parts = [f"profile {rec.get('profile', 'unknown')}", steps + (f" of batch {batch}" if batch else "")]
+    if rec.get("device"):
+        parts.append(f"device {rec['device']}")
+    if rec.get("wall_time_s") is not None:
+        parts.append(f"wall time {format_duration(float(rec['wall_time_s']))}")
+    parts.append(f"status {rec.get('status', 'unknown')}")
+    try:
+        from .training import preset
+
+        own = preset(str(rec.get("profile")), int(ref.scale)).steps
+        if own != planned:
+            parts.append(f"the {rec.get('profile')} profile's own x{ref.scale} schedule is {own} steps")
+    except (ValueError, TypeError):
+        pass
+    return f"{display_path(ref.folder)}: " + ", ".join(parts)
+
+
+# --------------------------------------------------------------------------------------------
+# visual comparisons (Figures 7-9)
+# --------------------------------------------------------------------------------------------
+def benchmark_image(dataset: str, name: str, root: Path | str | None = None) -> Path | None:
+    """The file of image ``name`` (its stem, case-insensitive, e.g. ``'img043'``, ``'Hamlet'``) in
+    benchmark ``dataset``; ``None`` when the dataset is not under the data root or has no such
+    image (the caller says so instead of showing a panel)."""
+    from .data import DatasetNotFoundError, dataset_paths
+
+    try:
+        paths = dataset_paths(dataset, root)
+    except DatasetNotFoundError:
+        return None
+    key = name.lower()
+    exact = [p for p in paths if p.stem.lower() == key]
+    loose = [p for p in paths if p.stem.lower().startswith(key)]
+    return (exact or loose or [None])[0]
+
+
+def error_crop(hr: np.ndarray, sr: np.ndarray, side: int, border: int = 0) -> tuple[int, int]:
+    """Top-left corner ``(y, x)`` of the ``side x side`` window where ``sr`` is furthest from
+    ``hr`` (largest sum of squared luminance errors), ``border`` pixels from every edge: the
+    place where a method's differences are easiest to see. Every panel of a figure is then
+    cropped at this same place."""
+    from .metrics import luminance
+
+    err = (luminance(sr) - luminance(hr[: sr.shape[0], : sr.shape[1]])) ** 2
+    h, w = err.shape
+    side = int(min(side, h - 2 * border, w - 2 * border))
+    if side <= 0:
+        return 0, 0
+    ii = np.pad(err.cumsum(0).cumsum(1), ((1, 0), (1, 0)))
+    sums = ii[side:, side:] - ii[:-side, side:] - ii[side:, :-side] + ii[:-side, :-side]
+    sums = sums[border: h - side + 1 - border, border: w - side + 1 - border]
+    y, x = np.unravel_index(int(np.argmax(sums)), sums.shape)
+    return int(y) + border, int(x) + border
+
+
+def detail_crop(img: np.ndarray, side: int) -> tuple[int, int]:
+    """Top-left corner ``(y, x)`` of the ``side x side`` window of ``img`` with the most detail
+    (largest sum of squared luminance gradients): where an enlargement has something to show
+    (Figure 9's photographs, which have no ground truth to compare with)."""
+    from .metrics import luminance
+
+    y = luminance(img)
+    grad = np.zeros_like(y)
+    grad[:-1, :] += np.diff(y, axis=0) ** 2
+    grad[:, :-1] += np.diff(y, axis=1) ** 2
+    return _window_argmax(grad, side)
+
+
+def _window_argmax(energy: np.ndarray, side: int) -> tuple[int, int]:
+    h, w = energy.shape
+    side = int(min(side, h, w))
+    ii = np.pad(energy.cumsum(0).cumsum(1), ((1, 0), (1, 0)))
+    sums = ii[side:, side:] - ii[:-side, side:] - ii[side:, :-side] + ii[:-side, :-side]
+    y, x = np.unravel_index(int(np.argmax(sums)), sums.shape)
+    return int(y), int(x)
+
+
+def comparison_long(compared: pd.DataFrame, index: Sequence[str], value: str, decimals: int = 2,
+                    by: str = "dataset") -> pd.DataFrame:
+    """:func:`comparison_table` in long format, narrow enough for a page: one row per ``by`` x
+    ``index`` (e.g. dataset, scale, method) and the columns ``paper | ours | difference | note``.
+
+    ``ours`` is the number or, without one, the reason's head (``not available``, ``not run``,
+    ``not measured``) with its details under ``note``; ``note`` also carries a qualifier of a
+    number (e.g. ``first 50 of 100 images``) that the wide table puts inside the cell. Rows keep the order of ``compared``'s ``by`` values, then ``index``."""
+    rows = []
+    for _, r in compared.iterrows():
+        v = r[f"{value}_ours"]
+        status = str(r.get("status", "ok"))
+        missing = v is None or (isinstance(v, float) and math.isnan(v))
+        if missing:  # the reason in two parts: 'not measured' | '136 GFLOP per pass exceeds ...'
+            ours, _, note = status.partition(": ")
+        else:
+            ours, note = format_number(v, decimals), ("" if status == "ok" else status)
+        rows.append({by: r[by], **{k: r[k] for k in index}, "paper": format_number(r[f"{value}_paper"], decimals),
+                     "ours": ours, "difference": format_number(r[f"{value}_diff"], decimals, signed=True),
+                     "note": note})
+    out = pd.DataFrame(rows, columns=[by, *index, "paper", "ours", "difference", "note"])
+    order = {k: i for i, k in enumerate(dict.fromkeys(compared[by]))}
+    out = out.sort_values([by, *index], key=lambda s: s.map(order) if s.name == by else s, kind="stable")
+    return out.set_index([by, *index])
+
+
+# The book helpers added for issue 14 (kept apart from the list at the top for easy merging).
+__all__ += ["PROTOCOL_DEVIATIONS", "protocol_deviations", "committed_runs", "best_committed_runs", "gain_share",
+            "gain_share_display", "describe_committed", "benchmark_image", "error_crop", "detail_crop",
+            "comparison_long"]

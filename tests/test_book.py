@@ -15,31 +15,36 @@ import pytest
 from conftest import REPO_ROOT
 
 NOTEBOOKS = ["protocol", "train_stage", "table2_ablation", "table3_ublock", "figure5_convergence", "table4_depth",
-             "table5_benchmarks", "table6_efficiency", "figure6_feature_maps", "figure10_psnr_vs_params", "try_it"]
+             "table5_benchmarks", "table6_efficiency", "figure6_feature_maps", "figure10_psnr_vs_params", "try_it",
+             "figures7_9_visual", "campaign_compute"]
 
 # Built page (book/notebooks/<page>.html) -> the tables (data-srlib ids) and figures (saved PNG
 # names) it must show. The ids are set by srlib.reports.styled / save_figure in the notebooks.
 PAGES = {
     "protocol": (["protocol-data", "protocol-matlab", "table5-bicubic-psnr", "table5-bicubic-ssim",
-                  "protocol-ssim-window"], []),
+                  "protocol-ssim-window", "protocol-deviations"], []),
     "train_x2": (["train-x2-config", "train-x2-psnr", "train-x2-ssim"], ["train_x2_full_log"]),
     "train_x4": (["train-x4-config", "train-x4-psnr", "train-x4-ssim"], ["train_x4_full_log"]),
     "train_x8": (["train-x8-config", "train-x8-psnr", "train-x8-ssim"], ["train_x8_full_log"]),
     "table2_ablation": (["table2", "table2-deltas", "table2-noise"], ["table2_deltas"]),
     "table3_ublock": (["table3-psnr", "table3-ssim", "table3-gain"], []),
     "figure5_convergence": (["figure5-end"], ["figure5_convergence"]),
-    "table4_depth": (["table4-params", "table4-psnr"], ["table4_psnr_vs_params"]),
+    "table4_depth": (["table4-params", "table4-psnr", "table4-noise"], ["table4_psnr_vs_params"]),
     "table5_benchmarks": (["table5-psnr", "table5-ssim", "table5-gain", "table5-cited"], []),
     "table6_efficiency": (["table6-params", "table6-memory", "table6-time"], ["table6_time_paper_vs_ours"]),
     "figure6_feature_maps": (["figure6-edges"], ["figure6_feature_maps"]),
     "figure10_psnr_vs_params": (["figure10-csrcnn"], ["figure10_psnr_vs_params"]),
     "try_it": ([], ["try_it_x4"]),
+    "figures7_9_visual": (["figures7-8-scores"], ["figure7_x4", "figure8_x8", "figure9_native"]),
+    "campaign_compute": (["campaign-pilots", "campaign-stages", "campaign-fit"],
+                         ["campaign_pilots", "campaign_compute_fidelity"]),
 }
 # Tables that compare with the paper must show the three columns; these do not (data checks,
 # configurations, derived differences, the cited rows, and Figure 6's edge measure, for which the
 # paper gives a picture only).
 NOT_COMPARISONS = {"protocol-data", "protocol-matlab", "protocol-ssim-window", "train-x2-config", "train-x4-config",
-                   "train-x8-config", "table2-deltas", "table2-noise", "table3-gain", "table5-gain", "table5-cited", "figure6-edges"}
+                   "train-x8-config", "table2-deltas", "table2-noise", "table3-gain", "table5-gain", "table5-cited", "figure6-edges",
+                   "figures7-8-scores", "protocol-deviations", "table4-noise", "campaign-pilots", "campaign-fit"}
 PROSE = ["intro", "method", "training", "reproduce", "limitations", "exercises", "references"]
 
 
@@ -143,19 +148,51 @@ def test_built_book_has_every_chapter_and_no_missing_dataset_number():
     assert "CITED" in table5
 
 
-def test_built_table5_shows_the_committed_reference_results():
+@pytest.mark.parametrize("kind", ["reference", "campaign"])
+def test_built_table5_shows_the_committed_results(kind):
     from srlib import reports
 
-    refs = reports.reference_runs()
+    refs = reports.reference_runs(f"results/{kind}")
     if not refs:
-        pytest.skip("no reference result committed under results/reference/")
+        pytest.skip(f"no result committed under results/{kind}/")
     html_dir = _html_dir()
     table5 = (html_dir / "book" / "notebooks" / "table5_benchmarks.html").read_text(encoding="utf-8")
-    body = _table(table5, "table5-reference")
+    body = _table(table5, f"table5-{kind}")
     for column in ("paper", "ours", "difference"):
         assert f">{column}<" in body
     for scale, ref in refs.items():
         for _, row in ref.scores().iterrows():
             assert f">{row.psnr:.2f}<" in body or f">{row.psnr:.2f} (" in body, \
-                f"x{scale} {row.dataset}: the stored {row.psnr:.2f} dB is not in the reference table"
-        assert ref.provenance().commit in table5, f"x{scale}: the reference run's provenance line is missing"
+                f"x{scale} {row.dataset}: the stored {row.psnr:.2f} dB is not in the {kind} table"
+        assert ref.provenance().commit in table5, f"x{scale}: the {kind} run's provenance line is missing"
+
+
+def test_built_campaign_chapter_shows_every_published_stage():
+    from srlib import reports
+
+    stages = reports.campaign_runs()
+    if not stages:
+        pytest.skip("no campaign stage published under results/campaign/")
+    page = (_html_dir() / "book" / "notebooks" / "campaign_compute.html").read_text(encoding="utf-8")
+    body = _table(page, "campaign-stages")
+    for scale, ref in stages.items():
+        for _, row in ref.scores().iterrows():
+            assert f">{row.psnr:.2f}<" in body, f"x{scale} {row.dataset}: {row.psnr:.2f} dB not in the campaign table"
+
+
+def test_built_intro_shows_the_gain_table_and_glued_prose():
+    html_dir = _html_dir()
+    intro = (html_dir / "book" / "intro.html").read_text(encoding="utf-8")
+    body = _table(intro, "intro-gain")
+    for column in ("paper", "ours", "difference", "bicubic", "share of the paper"):
+        assert f">{column}" in body, f"the intro's gain table has no '{column}' column"
+    from srlib import reports
+
+    committed = [ref for runs in reports.committed_runs().values() for ref in runs.values()]
+    for page in ("limitations", "reproduce"):
+        text = (html_dir / "book" / f"{page}.html").read_text(encoding="utf-8")
+        for ref in committed:
+            assert reports.display_path(ref.folder) in text and f"status {ref.record.get('status')}" in text, \
+                f"{page}: the description of {ref.folder} is missing"
+    times = (html_dir / "book" / "reproduce.html").read_text(encoding="utf-8")
+    assert "chapter (notebook)" in times, "reproduce.html has no per-chapter time table"

@@ -1,0 +1,186 @@
+"""Prose that cannot drift: the book's hand-written pages against the code that computes what
+they state. None of these tests needs a built book or the datasets."""
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+from conftest import REPO_ROOT
+from srlib import reports
+from srlib.param_counts import csrcnn_parameter_table, paper_consistency
+from srlib.training import config_diff, preset
+
+BOOK = REPO_ROOT / "book"
+
+
+def _text_blocks(markdown: str) -> list[str]:
+    return [m.group(1) for m in re.finditer(r"```text\n(.*?)\n```", markdown, re.S)]
+
+
+# ------------------------------------------------------------------ architecture.md
+def test_architecture_parameter_table_is_what_the_code_counts():
+    blocks = _text_blocks((BOOK / "architecture.md").read_text())
+    expected = csrcnn_parameter_table().to_string(index=False)
+    assert expected in blocks, ("book/architecture.md's parameter table differs from "
+                                "srlib.param_counts.csrcnn_parameter_table(); paste its output:\n" + expected)
+
+
+def test_architecture_consistency_table_is_what_the_code_derives():
+    blocks = _text_blocks((BOOK / "architecture.md").read_text())
+    inc = paper_consistency(include_ours=True)
+    inc["ours_conv1x1_k"] = paper_consistency(include_ours=True, fusion="conv1x1")["ours_k"]
+    with pd.option_context("display.width", 200, "display.max_columns", 20, "display.max_colwidth", 60):
+        expected = inc.to_string(index=False)
+    assert expected in blocks, ("book/architecture.md's increments table differs from "
+                                "srlib.param_counts.paper_consistency(); paste its output:\n" + expected)
+
+
+def test_architecture_prose_numbers_follow_the_tables():
+    text = re.sub(r"\s+", " ", (BOOK / "architecture.md").read_text())
+    table = csrcnn_parameter_table().set_index("configuration")
+    r2 = [-int(table.loc[n, "difference"]) for n in ("U2TR2 U2TR2", "U3TR2 U3TR2", "U4TR2 U4TR2")]
+    assert f"{r2[0]:,}, {r2[1]:,} and {r2[2]:,}".replace(",", " ").replace("  ", ", ") in text \
+        or all(f"{v:,}".replace(",", " ") in text for v in r2)
+    rel = table.relative_difference
+    r2_pct = sorted(-100 * rel[[n for n in table.index if n.endswith("R2")]])
+    assert f"{r2_pct[0]:.1f}-{r2_pct[-1]:.1f} %" in text
+    r1_pct = sorted(-100 * rel[[n for n in table.index if n.endswith("R1 U3TR1") or n.endswith("R1 U4TR1")]])
+    assert f"{r1_pct[0]:.1f}-{r1_pct[-1]:.1f} %" in text
+    inc = paper_consistency(include_ours=True).set_index("quantity")
+    for quantity in ("Table VI level 2 (U4TR1) added", "Table VI level 3 (U2TR1) added"):
+        assert f"{inc.loc[quantity, 'ours_k']:.2f}K" in text, quantity
+    for quantity, shown in (("U block, 3rd (R0 rows)", "418.5K"), ("U2TR0 U2TR0 if the counts were additive", "1746K"),
+                            ("refined block, R0->R1 (U3 rows)", "184.5K"), ("refined block, R1->R2 (U3 rows)", "369.5K")):
+        assert float(shown.rstrip("K")) == pytest.approx(inc.loc[quantity, "paper_k"]), quantity
+        assert shown in text
+
+
+# ------------------------------------------------------------------ glued numbers exist
+GLUE_REF = re.compile(r"(?:\{glue:text\}`|:doc: )(notebooks/[\w]+)\.ipynb(?:::(\w+))?")
+
+
+@pytest.mark.parametrize("page", ["intro", "method", "reproduce", "limitations", "exercises"])
+def test_every_glued_number_is_glued_by_its_notebook(page):
+    text = (BOOK / f"{page}.md").read_text()
+    for m in re.finditer(r"\{glue:text\}`notebooks/(\w+)\.ipynb::(\w+)", text):
+        source = (REPO_ROOT / "notebooks" / f"{m.group(1)}.py").read_text()
+        assert re.search(rf'glue\(\s*"{m.group(2)}"', source), f"{page}: {m.group(1)} glues no {m.group(2)!r}"
+    for m in re.finditer(r"```\{glue\} (\w+)\n:doc: notebooks/(\w+)\.ipynb", text):
+        source = (REPO_ROOT / "notebooks" / f"{m.group(2)}.py").read_text()
+        assert re.search(rf'glue\(\s*"{m.group(1)}"', source), f"{page}: {m.group(2)} glues no {m.group(1)!r}"
+
+
+def test_intro_table_has_the_share_of_the_papers_gain():
+    text = (BOOK / "intro.md").read_text()
+    assert "```{glue} intro_gain_table\n:doc: notebooks/table5_benchmarks.ipynb" in text
+    paper = pd.DataFrame({"method": ["CSRCNN", "Bicubic"], "scale": [4, 4], "dataset": ["Set5"] * 2,
+                          "psnr": [32.0, 28.0]})
+    ours = pd.DataFrame({"method": ["CSRCNN"], "scale": [4], "dataset": ["Set5"], "psnr": [29.0]})
+    bic = pd.DataFrame({"scale": [4], "dataset": ["Set5"], "psnr": [28.5]})
+    row = reports.gain_share(paper, ours, bic).iloc[0]
+    assert row.difference == pytest.approx(-3.0) and row.share == pytest.approx(0.125)
+    shown = reports.gain_share_display({"this build": reports.gain_share(paper, ours, bic),
+                                        "committed": reports.gain_share(paper, ours.iloc[:0], bic)}, [4])
+    assert list(shown.columns) == ["paper", "ours", "difference", "bicubic", "share of the paper's gain"]
+    assert shown.loc[("this build", "x4")].tolist() == ["32.00", "29.00", "-3.00", "28.50", "12%"]
+    assert shown.loc[("committed", "x4"), "ours"] == "none committed"
+
+
+# ------------------------------------------------------------------ limitations.md
+def _sections(markdown: str) -> dict[str, str]:
+    parts = re.split(r"^###? (.+)$", markdown, flags=re.M)
+    return {parts[i].strip(): parts[i + 1] for i in range(1, len(parts) - 1, 2)}
+
+
+#: Which sections of limitations.md describe each profile (a profile inherits the ones it builds on).
+PROFILE_SECTIONS = {"reference": ["Every profile, including `paper`", "`reference`"],
+                    "quick": ["Every profile, including `paper`", "`reference`", "`quick` (the book's default)"],
+                    "smoke": ["Every profile, including `paper`", "`smoke` (tests and installation checks only)"]}
+
+
+@pytest.mark.parametrize("profile", sorted(PROFILE_SECTIONS))
+def test_limitations_name_every_field_a_profile_changes(profile):
+    sections = _sections((BOOK / "limitations.md").read_text())
+    text = "".join(sections[name] for name in PROFILE_SECTIONS[profile])
+    for scale in (2, 4, 8):
+        for field in config_diff(preset(profile, scale), preset("paper", scale)):
+            assert f"`{field}" in text, f"limitations.md does not say that {profile} changes {field!r} (x{scale})"
+
+
+def test_limitations_quote_the_profiles_values_and_the_measurements():
+    text = re.sub(r"\s+", " ", (BOOK / "limitations.md").read_text())
+    quick = {s: preset("quick", s) for s in (2, 4, 8)}
+    assert f"`channels={quick[2].channels}`" in text and f"`hr_blocks={quick[2].hr_blocks}`" in text
+    assert f"`blocks_per_level={tuple(quick[2].blocks_per_level)}`" in text
+    assert f"`batch_size={quick[2].batch_size}`" in text
+    assert " / ".join(str(quick[s].patch_size) for s in (2, 4, 8)) + " pixels" in text
+    assert " / ".join(str(quick[s].steps) for s in (2, 4, 8)) + " per stage" in text
+    ref_steps = " / ".join(f"{preset('reference', s).steps:,}".replace(",", " ") for s in (2, 4, 8))
+    assert ref_steps in text
+    t4 = reports.TABLE4_STEPS["quick"]
+    assert f"{len(reports.TABLE4_ROWS['quick'])} of its nine rows" in text.replace("three", "3")
+    assert f"{t4[2]} / {t4[4]} steps" in text
+    part = reports.TABLE5_PARTIAL["quick"]
+    assert f"first {part['B100']} and {part['Urban100']} images" in text
+    assert f"at most {reports.TABLE6_GFLOP_BUDGET['quick']:.0f} GFLOP" in text
+    # every measured number quoted in the deviations comes from docs/training.md
+    docs = (REPO_ROOT / "docs" / "training.md").read_text()
+    deviations = text[text.index("Deviations from the paper"):text.index("Not re-run at all")]
+    for number in set(re.findall(r"\b\d+\.\d+\b", deviations)) - {"0.01"}:
+        assert number in docs, f"limitations.md quotes {number}, which docs/training.md does not measure"
+
+
+def test_committed_weights_are_described_by_their_provenance():
+    best = reports.best_committed_runs()
+    for scale, ref in best.items():
+        line = reports.describe_committed(ref)
+        rec = ref.record
+        assert f"{rec['steps']} " in line and f"status {rec['status']}" in line
+    for page in ("intro", "reproduce", "limitations"):
+        text = (BOOK / f"{page}.md").read_text()
+        assert not re.search(r"(trained|weights)[^.]*\b(for longer|GPU)\b[^.]*committed|"
+                             r"committed[^.|]*\b(trained for longer|GPU)\b", text), \
+            f"{page}.md describes committed weights as longer or GPU runs; their provenance decides"
+    for page in ("reproduce", "limitations"):
+        assert "notebooks/table5_benchmarks.ipynb::committed_summary" in (BOOK / f"{page}.md").read_text()
+
+
+# ------------------------------------------------------------------ one build time everywhere
+BUILD_TIME = "about 30 minutes on 2 CPU cores"
+
+
+def test_one_figure_for_the_build_time():
+    readme = re.sub(r"\s+", " ", (REPO_ROOT / "README.md").read_text())
+    assert BUILD_TIME in readme
+    for page in ("limitations", "reproduce"):
+        assert BUILD_TIME in re.sub(r"\s+", " ", (BOOK / f"{page}.md").read_text()), page
+    everything = readme + " ".join((BOOK / f"{p}.md").read_text() for p in ("intro", "limitations", "reproduce",
+                                                                           "exercises", "training"))
+    for other in ("quarter of an hour", "20–30 minutes", "20-30 minutes", "15 minutes"):
+        assert other not in everything, f"another build time ({other!r}) is stated"
+    assert "{include} notebooks/build_times.md" in (BOOK / "reproduce.md").read_text()
+    assert "build_times.md" in (REPO_ROOT / "scripts" / "build_book.sh").read_text()
+
+
+# ------------------------------------------------------------------ teaching kit
+def _toc_chapters() -> list[str]:
+    toc = (REPO_ROOT / "_toc.yml").read_text()
+    return re.findall(r"(?:file|root): (book/\S+)", toc)
+
+
+def test_every_chapter_states_its_learning_objectives():
+    chapters = _toc_chapters()
+    assert len(chapters) > 15
+    for chapter in chapters:
+        if chapter == "book/references":
+            continue
+        if chapter.startswith("book/notebooks/"):
+            name = chapter.split("/")[-1]
+            name = "train_stage" if name.startswith("train_x") else name
+            source = (REPO_ROOT / "notebooks" / f"{name}.py").read_text()
+        else:
+            source = (REPO_ROOT / f"{chapter}.md").read_text()
+        assert re.search(r"\{admonition\} Learning objectives\n(# )?:class: tip", source), \
+            f"{chapter}: no learning objectives"
