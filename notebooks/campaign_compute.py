@@ -26,6 +26,17 @@
 # PSNR grows with compute (the curve), and what a fitted saturation curve says about the compute
 # the paper's numbers would take on this data (an extrapolation, labelled so).
 
+# %% [markdown]
+# ```{admonition} Learning objectives
+# :class: tip
+# After this chapter you can
+#
+# * choose a network width for a fixed compute budget by equal-time pilots, and say how sure
+#   such a choice is;
+# * read a PSNR-against-compute curve, and tell a measured point from a fitted extrapolation;
+# * resume a long training exactly from a small committed state (`python -m srlib campaign`).
+# ```
+
 # %% tags=["parameters"]
 profile = "quick"  # unused: this chapter only reads committed results (kept for the build script)
 device = "auto"
@@ -49,8 +60,6 @@ from srlib.paper import load_paper_table
 
 base = reports.resolve(campaign_dir)
 paper5 = load_paper_table("table5")
-fig_dir = reports.resolve("book/notebooks/figures")
-fig_dir.mkdir(parents=True, exist_ok=True)
 
 
 def paper_psnr(method, scale, dataset="Set5"):
@@ -102,7 +111,7 @@ else:
            title="Pilots: Set5 during each run (the end point counts)")
     ax.legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(fig_dir / "campaign_pilots.png", dpi=120)
+    reports.save_figure(fig, "campaign_pilots")
 
 # %% [markdown]
 # ## 2. The campaign stages
@@ -179,7 +188,7 @@ if stages:
                title=f"x{s}: Set5 PSNR against training compute")
         ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
-    fig.savefig(fig_dir / "campaign_compute_fidelity.png", dpi=120)
+    reports.save_figure(fig, "campaign_compute_fidelity")
 if fits:
     fit_table = pd.DataFrame(fits).set_index("scale")
     display(reports.styled(fit_table.round(3).astype(object).where(fit_table.notna(), reports.MISSING),
