@@ -97,7 +97,9 @@ def _sections(markdown: str) -> dict[str, str]:
 #: Which sections of limitations.md describe each profile (a profile inherits the ones it builds on).
 PROFILE_SECTIONS = {"reference": ["Every profile, including `paper`", "`reference`"],
                     "quick": ["Every profile, including `paper`", "`reference`", "`quick` (the book's default)"],
-                    "smoke": ["Every profile, including `paper`", "`smoke` (tests and installation checks only)"]}
+                    "smoke": ["Every profile, including `paper`", "`smoke` (tests and installation checks only)"],
+                    "campaign": ["Every profile, including `paper`", "`reference`",
+                                 "`campaign` (the CPU campaign's long trainings)"]}
 
 
 @pytest.mark.parametrize("profile", sorted(PROFILE_SECTIONS))
