@@ -163,11 +163,23 @@ else:
 peers = {"paper CSRCNN": "CSRCNN", "VDSR (paper's Table V)": "VDSR", "LapSRN (paper's Table V)": "LapSRN"}
 fits = []
 if stages:
-    fig, axes = plt.subplots(1, len(stages), figsize=(6 * len(stages), 4.5), squeeze=False)
-    for ax, (s, res) in zip(axes[0], sorted(stages.items())):
+    fig, axes = plt.subplots(2, len(stages), figsize=(6.5 * len(stages), 9), squeeze=False)
+    for ax, ax_flops, (s, res) in zip(axes[0], axes[1], sorted(stages.items())):
         log = campaign.read_log(res.folder)
         val = log[log.psnr.notna()]
+        ax_flops.plot(val.train_flops, val.psnr, "o-", color="tab:red", label="campaign (Set5 validation)")
+        ax_flops.axhline(paper_psnr("CSRCNN", s), color="tab:blue", ls="--", lw=1, label="paper CSRCNN")
+        ax_flops.axhline(paper_psnr("VDSR", s), color="tab:green", ls="--", lw=1, label="VDSR (paper's Table V)")
+        ax_flops.set(xscale="log", xlabel="training FLOPs (6 per forward convolution MAC; log scale)",
+                     ylabel="Set5 PSNR (dB)", title=f"x{s}: the same curve against training FLOPs")
+        ax_flops.legend(fontsize=7, loc="lower right")
         ax.plot(val.cpu_hours, val.psnr, "o-", color="tab:red", label="campaign (Set5 validation)")
+        cfg = res.config
+        same = pilots[(pilots.channels == cfg.channels) & (pilots.refined_blocks == cfg.hr_blocks)
+                      & (pilots.u_blocks == "/".join(map(str, cfg.blocks_per_level)))] if s == 2 and len(pilots) else []
+        for _, p in (same.iterrows() if len(same) else []):
+            ax.plot(p.planned_cpu_seconds / 3600, p.set5_psnr, "*", ms=14, color="tab:orange",
+                    label=f"the same network, end of a {p.planned_cpu_seconds / 60:.0f}-minute run (pilot {p.pilot})")
         bic = res.metrics["results"]["Set5"]["bicubic_psnr"]
         ax.axhline(bic, color="grey", ls=":", label="bicubic")
         for (label, method), color in zip(peers.items(), ("tab:blue", "tab:green", "tab:purple")):

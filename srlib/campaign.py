@@ -271,7 +271,9 @@ def publish(name: str, datasets: tuple[str, ...] = ("Set5", "Set14", "B100", "Ur
             "published_commit": _git_commit(), "published_utc": _now(),
             "weights_source": weights.name, "weights_sha256": file_sha256(dest / "weights_fp16.safetensors"),
             "weights_dtype": "float16 (trained in float32; loads into the float32 model)",
-            "training_images": {"sets": list(config.train_sets), "aug_scales": list(config.aug_scales)},
+            "training_images": {"sets": list(config.train_sets), "aug_scales": list(config.aug_scales),
+                                "total": sum(int(d.get("images", 0)) for d in (info.get("data") or {}).get("sets", []))
+                                or None},
             "notes": list(notes)}
     (dest / "provenance.json").write_text(json.dumps(prov, indent=2))
     return dest
