@@ -78,7 +78,8 @@ def paper_psnr(method, scale, dataset="Set5"):
 # cores with other work beside them, so their measured seconds ("training (min)", wall) include
 # that contention; the steps, which fix the result, do not depend on it. One seed each: a
 # difference of a few hundredths of a dB between two pilots is within the seed-to-seed spread
-# of such runs, so the pilots rank widths only coarsely.
+# of such runs (pilot B was repeated with seed 1 to show that spread), so the pilots rank widths
+# only coarsely.
 
 # %%
 pilots = campaign.read_pilots(base / "pilots")
@@ -93,7 +94,8 @@ else:
         "training TFLOP": (pilots.train_flops / 1e12).round(0).astype(int),
         "Set5 x2 PSNR (dB)": pilots.set5_psnr.round(2),
         "gain over bicubic (dB)": (pilots.set5_psnr - paper_psnr("Bicubic", 2)).round(2)})
-    show.index = [p.split("_")[0] for p in pilots.pilot]  # A, B, ...: one column per pilot fits the page
+    show.index = [p.split("_")[0] + (f" (seed {seed})" if seed else "")  # one column per pilot fits the page
+                  for p, seed in zip(pilots.pilot, pilots.seed)]
     display(reports.styled(show.T.astype(object), "Pilots at equal CPU time, Set5 x2 (ours)", "campaign-pilots"))
     best = pilots.loc[pilots.set5_psnr.idxmax()]
     glue("pilot_best", str(best.pilot), display=False)

@@ -307,7 +307,7 @@ def read_pilots(folder: Path = RESULTS_ROOT / "pilots"):
         summary = json.loads((d / "summary.json").read_text())
         cfg = TrainConfig.from_dict(json.loads((d / "config.json").read_text())["train_config"])
         set5 = summary.get("scores", {}).get("Set5", {})
-        rows.append({"pilot": d.name, "channels": cfg.channels, "u_blocks": "/".join(map(str, cfg.blocks_per_level)),
+        rows.append({"pilot": d.name, "seed": cfg.seed, "channels": cfg.channels, "u_blocks": "/".join(map(str, cfg.blocks_per_level)),
                      "refined_blocks": cfg.hr_blocks, "parameters": summary.get("parameters"),
                      "steps": summary["steps"], "train_seconds": summary.get("train_seconds"),
                      "planned_cpu_seconds": summary["steps"] * (summary.get("planned_s_per_step") or math.nan),
