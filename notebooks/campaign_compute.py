@@ -75,7 +75,7 @@ def paper_psnr(method, scale, dataset="Set5"):
 # an idle core ("planned CPU (min)"; Adam 1e-3 with a cosine decay over the run, LR patches 24,
 # batch 16, the quick profile's bicubic image skip and PyTorch init), then evaluated on Set5 with
 # the paper's protocol. The columns say what differs. The pilots ran side by side on the two
-# cores with other work beside them, so their measured seconds ("training (min)", wall) include
+# cores with other work beside them, so their measured seconds ("training, wall (min)") include
 # that contention; the steps, which fix the result, do not depend on it. One seed each: a
 # difference of a few hundredths of a dB between two pilots is within the seed-to-seed spread
 # of such runs (pilot B was repeated with seed 1 to show that spread), so the pilots rank widths
