@@ -29,3 +29,19 @@ def data_root() -> Path:
             pytest.fail(message + "; SRLIB_REQUIRE_DATA=1 forbids skipping")
         pytest.skip(message)
     return root
+
+
+def assert_stored_set5_score(folder: Path, data_root: Path) -> None:
+    """A committed result folder's fp16 weights, evaluated on Set5 now, give the PSNR / SSIM its
+    ``metrics.json`` stores (within 0.01 dB / 0.0005)."""
+    import json
+
+    from srlib.evaluation import evaluate
+    from srlib.inference import load_upscaler
+
+    metrics = json.loads((folder / "metrics.json").read_text())
+    scale = int(folder.name[1:])
+    up, name = load_upscaler(folder / "weights_fp16.safetensors", scale=scale, device="cpu")
+    res = evaluate(up, "Set5", scale, method=name, root=data_root, progress=False)
+    assert abs(res.psnr - metrics["results"]["Set5"]["psnr"]) <= 0.01
+    assert abs(res.ssim - metrics["results"]["Set5"]["ssim"]) <= 0.0005

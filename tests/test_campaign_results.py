@@ -10,7 +10,7 @@ import json
 import pytest
 import torch
 
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, assert_stored_set5_score
 
 RESULTS = REPO_ROOT / "results" / "campaign"
 STAGES = sorted(p.name for p in RESULTS.glob("x*") if (p / "weights_fp16.safetensors").is_file())
@@ -64,15 +64,7 @@ def test_metrics_cover_the_four_benchmarks(folder):
 
 @pytest.mark.data
 def test_weights_evaluate_to_the_stored_set5_score(folder, data_root):
-    from srlib.evaluation import evaluate
-    from srlib.inference import load_upscaler
-
-    metrics = json.loads((folder / "metrics.json").read_text())
-    scale = int(folder.name[1:])
-    up, name = load_upscaler(folder / "weights_fp16.safetensors", scale=scale, device="cpu")
-    res = evaluate(up, "Set5", scale, method=name, root=data_root, progress=False)
-    assert abs(res.psnr - metrics["results"]["Set5"]["psnr"]) <= 0.01
-    assert abs(res.ssim - metrics["results"]["Set5"]["ssim"]) <= 0.0005
+    assert_stored_set5_score(folder, data_root)
 
 
 @pytest.mark.parametrize("name", STATES)

@@ -9,7 +9,7 @@ import re
 import pytest
 import torch
 
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, assert_stored_set5_score
 
 RESULTS = REPO_ROOT / "results" / "reference"
 SCALES = sorted(int(p.name[1:]) for p in RESULTS.glob("x*") if (p / "weights_fp16.safetensors").is_file())
@@ -80,12 +80,4 @@ def test_metrics_cover_the_benchmarks(folder):
 
 @pytest.mark.data
 def test_metrics_match_a_fresh_evaluation(folder, data_root):
-    from srlib.evaluation import evaluate
-    from srlib.inference import load_upscaler
-
-    metrics = json.loads((folder / "metrics.json").read_text())
-    scale = int(folder.name[1:])
-    up, name = load_upscaler(folder / "weights_fp16.safetensors", scale=scale, device="cpu")
-    res = evaluate(up, "Set5", scale, method=name, root=data_root, progress=False)
-    assert abs(res.psnr - metrics["results"]["Set5"]["psnr"]) <= 0.01
-    assert abs(res.ssim - metrics["results"]["Set5"]["ssim"]) <= 0.0005
+    assert_stored_set5_score(folder, data_root)
