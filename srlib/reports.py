@@ -29,6 +29,8 @@ from typing import Any, Callable, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from .runfolder import weights_fingerprint  # the one owner (re-exported: run and cache keys use it)
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 #: What a table shows instead of a number for a dataset that is not under the data root.
@@ -131,32 +133,6 @@ def file_sha256(path: Path | str, chunk: int = 1 << 20) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(chunk), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def weights_fingerprint(path: Path | str) -> str:
-    """Hex sha256 of what a checkpoint holds, for cache and run keys.
-
-    For a ``.safetensors`` file the JSON header is hashed canonically (keys sorted), then the
-    tensor bytes: the safetensors library writes a checkpoint's metadata in a varying order, so
-    two files with equal tensors and equal metadata can differ byte for byte (measured: the same
-    x2 stage trained twice gave identical weights but different files, and its x4 stage was then
-    not reused). Any other file: :func:`file_sha256` of its bytes."""
-    p = Path(path)
-    if p.suffix != ".safetensors":
-        return file_sha256(p)
-    size = p.stat().st_size
-    with open(p, "rb") as f:
-        n = int.from_bytes(f.read(8), "little")
-        if n <= 0 or n > size - 8:
-            raise ValueError(f"{p} is not a safetensors file (header length {n} for a {size}-byte file)")
-        try:
-            header = json.loads(f.read(n))
-        except ValueError as exc:
-            raise ValueError(f"{p} is not a safetensors file (unreadable header: {exc})") from None
-        h = hashlib.sha256(json.dumps(header, sort_keys=True).encode())
-        for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
 
