@@ -41,7 +41,7 @@ import torch
 
 from .data.fetch import file_sha256
 from .device import describe_device
-from .profiling import count_macs
+from .profiling import count_macs, model_input_channels
 from .runfolder import RunFolder, read_metadata
 from .training import TrainConfig, preset, train
 from .training import checkpoint as ck
@@ -78,7 +78,7 @@ def training_flops_per_step(config: TrainConfig) -> float:
 
     name, kwargs = config.model_spec()
     net = build_model(name, **kwargs).eval()
-    x = torch.zeros(1, 3, config.patch_size, config.patch_size)
+    x = torch.zeros(1, model_input_channels(net), config.patch_size, config.patch_size)
     with torch.no_grad(), count_macs(net) as macs:
         net(x)
     return 6.0 * macs[0] * config.batch_size

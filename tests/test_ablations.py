@@ -1,0 +1,103 @@
+"""The ablation result sets (srlib.ablations): which runs a table needs, the paired statistics and
+verdict rule, Figure 5's convergence measure, and that a stored record regenerates from the code."""
+from __future__ import annotations
+
+import json
+import math
+
+import pandas as pd
+import pytest
+
+from srlib import ablations as ab
+
+
+def test_units_share_stages_between_tables():
+    units = ab.units("quick", ("table2", "table3"))
+    full = [u for u in units if u.variant == "full"]
+    # Table II's Full (x4) and Table III's BP-U (x4, x8) are one curriculum per seed
+    assert len(full) == ab.BUDGETS["quick"].seeds
+    assert all(u.scales == (4, 8) for u in full)
+    assert {u.variant for u in units} == {"fsrcnn", "model1", "model2", "tu", "full"}
+    assert len(set(units)) == len(units)
+
+
+def test_table4_units_cover_the_paper_rows_and_the_extra_one():
+    from srlib.paper import load_paper_table
+
+    units = ab.units("quick", ("table4",))
+    notations = {u.notation for u in units}
+    assert notations == set(load_paper_table("table4").notation) | set(ab.TABLE4_EXTRA)
+    assert len(units) == len(notations) * ab.BUDGETS["quick"].table4_seeds
+
+
+def test_tagged_rows_get_their_overrides_and_own_record_names():
+    unit = next(u for u in ab.units("quick", ("losses",)) if u.tag)
+    assert ab._options(unit, "quick", ab.BUDGETS["quick"])["loss_schedule"] == "l1"
+    plain = ab.Unit("full", unit.seed, unit.scales)
+    assert unit.record_name(4) != plain.record_name(4)
+    with pytest.raises(ValueError, match="unknown ablation table"):
+        ab.units("quick", ("table9",))
+
+
+def test_mean_ci_is_students_t():
+    m, lo, hi = ab.mean_ci([1.0, 2.0, 3.0])
+    assert m == 2.0
+    assert hi - m == pytest.approx(4.302653 / math.sqrt(3), rel=1e-5)  # t(0.975, 2) * s / sqrt(n), s = 1
+    assert math.isnan(ab.mean_ci([1.0])[1])
+
+
+def _frame(rows):
+    return pd.DataFrame([{"row": r, "seed": s, "scale": 4, "dataset": "Set14", "psnr": p} for r, s, p in rows])
+
+
+def test_paired_differences_pair_by_seed():
+    # seed effects of +-1 dB cancel in the paired difference: A is always 0.1 dB above Full
+    df = _frame([("Full", 0, 28.0), ("A", 0, 28.1), ("Full", 1, 29.0), ("A", 1, 29.1), ("Full", 2, 27.0),
+                 ("A", 2, 27.1), ("B", 0, 20.0)])
+    out = ab.paired_differences(df, "Full").set_index("row")
+    assert out.loc["A", "difference"] == pytest.approx(0.1)
+    assert out.loc["A", "ci_high"] - out.loc["A", "ci_low"] == pytest.approx(0.0, abs=1e-9)
+    assert out.loc["A", "n"] == 3 and out.loc["B", "n"] == 1  # B has one paired seed only
+    assert out.loc["Full", "difference"] == 0.0
+
+
+@pytest.mark.parametrize("low, high, n, expected", [
+    (0.01, 0.2, 5, "held"), (-0.2, -0.01, 5, "not held"), (-0.1, 0.2, 5, "inconclusive at this budget"),
+    (0.01, 0.2, 2, "inconclusive at this budget"), (math.nan, math.nan, 5, "inconclusive at this budget")])
+def test_verdict_rule(low, high, n, expected):
+    assert ab.verdict(low, high, n) == expected
+
+
+def _record(variant, seed, curve, scale=4):
+    return {"variant": variant, "notation": "", "tag": "", "scale": scale, "seed": seed,
+            "stages": [{"scale": scale, "validation": curve}]}
+
+
+def test_convergence_threshold_is_reached_by_every_run():
+    records = [_record("full", 0, [[50, 10.0, 30.0], [100, 20.0, 31.3], [150, 30.0, 31.5]]),
+               _record("tu", 0, [[50, 12.0, 29.0], [100, 24.0, 30.5], [150, 36.0, 31.2]]),
+               _record("full", 0, [[50, 1.0, 99.0]], scale=8)]  # another scale: ignored
+    out = ab.convergence(records, ["full", "tu"], 4).set_index("variant")
+    assert (out.threshold == 31.2).all()
+    assert out.loc["full", "steps"] == 100 and out.loc["tu", "steps"] == 150
+    assert out.loc["tu", "cpu_seconds"] == 36.0
+
+
+def test_table_scores_name_rows_as_the_paper():
+    rec = {"variant": "tu", "notation": "", "tag": "", "scale": 8, "seed": 0, "parameters": 1,
+           "stages": [{"cpu_seconds": 1.0, "train_flops_per_step": 2.0, "steps": 3}],
+           "metrics": {"Set5": {"psnr": 25.0, "ssim": 0.7, "bicubic_psnr": 24.4}}}
+    assert ab.table_scores([rec], "table3").row.tolist() == ["T-U"]
+    assert ab.table_scores([rec], "table2").empty  # Table II is at x4 only
+    assert ab.scores([rec]).train_flops.iloc[0] == 6.0
+
+
+@pytest.mark.slow
+def test_smoke_unit_is_deterministic(tmp_path, data_root):
+    """The same unit trained twice from scratch gives bit-identical metrics (1 thread, CPU)."""
+    unit = ab.Unit("fsrcnn", 0, (4,))
+    a = ab.run_unit(unit, "smoke", results_dir=tmp_path / "a", runs_dir=tmp_path / "runs-a")
+    b = ab.run_unit(unit, "smoke", results_dir=tmp_path / "b", runs_dir=tmp_path / "runs-b")
+    ra, rb = (json.loads(p.read_text()) for p in (a[0], b[0]))
+    assert ra["metrics"] == rb["metrics"] and ra["weights_sha256"] == rb["weights_sha256"]
+    assert ra["stages"][0]["validation"] and ra["metrics"]["Set14"]["per_image"]
