@@ -20,6 +20,7 @@ _FILES = {
     "table5": "table5_benchmarks.csv",
     "table6": "table6_efficiency.csv",
     "figure10": "figure10_points.csv",
+    "text_facts": "text_facts.csv",
 }
 
 

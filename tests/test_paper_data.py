@@ -18,6 +18,7 @@ EXPECTED = {  # name -> (columns, row count)
     "table5": (["method", "scale", "dataset", "psnr", "ssim"], 29 * 5),
     "table6": (["method", "scale", "params_k", "gpu_mb", "time_ms"], 9 * 3),
     "figure10": (["method", "params_k", "set5_x8_psnr", "source"], 8),
+    "text_facts": (["key", "value", "unit", "section", "meaning", "phrase"], 5),
 }
 DATASETS = ["Set5", "Set14", "B100", "Urban100", "Manga109"]  # the paper's BSDS100 is B100 here
 
@@ -182,3 +183,15 @@ def test_figure10_agrees_with_tables_5_and_6():
     assert others.loc["EDSR", "params_k"] == 43000
     assert others.loc["EDSR", "set5_x8_psnr"] == t5.loc["EDSR", "psnr"]
     assert "EDSR" not in t6.index
+
+
+def test_text_facts_are_in_the_paper():
+    """Each number taken from the paper's prose sits in the phrase it was read from, and the
+    phrase is in the paper (numbers written as words are mapped)."""
+    text = " ".join(_paper_md().split())
+    words = {"half": 0.5, "four": 4.0}
+    for row in load_paper_table("text_facts").itertuples():
+        assert row.phrase in text, row.key
+        numbers = {float(t) for t in re.findall(r"\d+(?:\.\d+)?", row.phrase)}
+        numbers |= {v for w, v in words.items() if w in row.phrase.split()}
+        assert float(row.value) in numbers, (row.key, row.phrase)
