@@ -372,17 +372,27 @@ def verdict(low: float, high: float, n: int) -> str:
     return "inconclusive at this budget"
 
 
-def convergence(records: Sequence[dict[str, Any]], variants: Sequence[str], scale: int) -> pd.DataFrame:
-    """Figure 5's measure: per record of ``variants`` at ``scale``, the steps and CPU-seconds
-    (this stage's) its Set5 validation took to first reach the threshold: the highest PSNR every
-    one of these runs reaches (so each run has a value). Columns: variant, seed, threshold,
-    steps, cpu_seconds."""
+def convergence(records: Sequence[dict[str, Any]], variants: Sequence[str], scale: int, *, stage: int | None = None,
+                cumulative: bool = False) -> pd.DataFrame:
+    """Figure 5's measure: per record of ``variants`` at ``scale``, the steps and CPU-seconds its
+    Set5 validation during curriculum stage ``stage`` (default ``scale``) took to first reach the
+    threshold, the highest PSNR every one of these runs reaches (so each run has a value).
+    ``cumulative``: count the earlier stages' steps and CPU-seconds too (curriculum against
+    end-to-end training). Columns: variant, seed, threshold, steps, cpu_seconds."""
+    stage = stage or scale
     curves = {}
     for r in records:
-        if r["variant"] in variants and not r["notation"] and not r.get("tag") and r["scale"] == scale:
-            stage = next(s for s in r["stages"] if s["scale"] == scale)
-            if stage["validation"]:
-                curves[(r["variant"], r["seed"])] = np.asarray(stage["validation"], dtype=float)
+        if r["variant"] not in variants or r["notation"] or r.get("tag") or r["scale"] != scale:
+            continue
+        stages = sorted(r["stages"], key=lambda s: s["scale"])
+        hit = [i for i, s in enumerate(stages) if s["scale"] == stage]
+        if not hit or not stages[hit[0]]["validation"]:
+            continue
+        before = stages[:hit[0]] if cumulative else []
+        curve = np.asarray(stages[hit[0]]["validation"], dtype=float)
+        curve[:, 0] += sum(s["steps"] for s in before)
+        curve[:, 1] += sum(s["cpu_seconds"] for s in before)
+        curves[(r["variant"], r["seed"])] = curve
     if not curves:
         return pd.DataFrame(columns=["variant", "seed", "threshold", "steps", "cpu_seconds"])
     threshold = min(float(c[:, 2].max()) for c in curves.values())

@@ -101,3 +101,17 @@ def test_smoke_unit_is_deterministic(tmp_path, data_root):
     ra, rb = (json.loads(p.read_text()) for p in (a[0], b[0]))
     assert ra["metrics"] == rb["metrics"] and ra["weights_sha256"] == rb["weights_sha256"]
     assert ra["stages"][0]["validation"] and ra["metrics"]["Set14"]["per_image"]
+
+
+def test_convergence_of_an_earlier_stage_and_cumulative():
+    rec = {"variant": "full", "notation": "", "tag": "", "scale": 4, "seed": 0,
+           "stages": [{"scale": 2, "steps": 100, "cpu_seconds": 50.0, "validation": [[100, 50.0, 36.0]]},
+                      {"scale": 4, "steps": 40, "cpu_seconds": 30.0, "validation": [[20, 15.0, 29.0], [40, 30.0, 30.0]]}]}
+    e2e = {"variant": "model2", "notation": "", "tag": "", "scale": 4, "seed": 0,
+           "stages": [{"scale": 4, "steps": 140, "cpu_seconds": 90.0, "validation": [[70, 45.0, 29.5], [140, 90.0, 29.8]]}]}
+    x2 = ab.convergence([rec], ["full"], 4, stage=2)
+    assert x2.steps.tolist() == [100] and x2.threshold.tolist() == [36.0]
+    both = ab.convergence([rec, e2e], ["full", "model2"], 4, cumulative=True).set_index("variant")
+    assert both.threshold.iloc[0] == 29.8
+    assert both.loc["full", "steps"] == 140 and both.loc["full", "cpu_seconds"] == 80.0  # 100 + 40, 50 + 30
+    assert both.loc["model2", "cpu_seconds"] == 90.0

@@ -1,0 +1,249 @@
+"""The paper's testable claims, each with our measurement, its uncertainty and a verdict.
+
+Every number comes from a stored result (the ablation records of :mod:`srlib.ablations`, an
+efficiency measurement, the committed campaign) or from the paper's tables and prose
+(:mod:`srlib.paper`); nothing is typed here but the claims' wording and where the paper makes them.
+A comparison claim "A is better than B" is judged on the difference A - B paired by seed
+(:func:`srlib.ablations.verdict`); a ratio claim on the measured ratio
+(:data:`RATIO_TOLERANCE`); a claim the paper makes about itself is checked against its own tables.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Sequence
+
+import pandas as pd
+
+from . import ablations as ab
+from .paper import load_paper_table
+
+__all__ = ["CLAIM_COLUMNS", "RATIO_TOLERANCE", "comparison_claims", "convergence_claims", "ratio_claims",
+           "parameter_claims", "paper_consistency_claims", "untestable_claims", "format_ci"]
+
+CLAIM_COLUMNS = ["claim", "where", "paper", "ours", "n", "budget", "verdict"]
+#: A claimed ratio ("about twice") holds when the measured one is within this fraction of it.
+RATIO_TOLERANCE = 0.25
+
+
+def format_ci(mean: float, low: float, high: float, unit: str = "dB", decimals: int = 2) -> str:
+    """``'+0.12 dB [+0.03, +0.21]'`` (the mean and its 95% CI); without a CI just the mean."""
+    if math.isnan(mean):
+        return "not run yet"
+    if math.isnan(low):
+        return f"{mean:+.{decimals}f} {unit} (no CI: one seed)"
+    return f"{mean:+.{decimals}f} {unit} [{low:+.{decimals}f}, {high:+.{decimals}f}]"
+
+
+def _paper_value(table: str, **where) -> float:
+    df = load_paper_table(table)
+    for key, value in where.items():
+        if key != "column":
+            df = df[df[key] == value]
+    return float(df[where["column"]].iloc[0]) if len(df) else math.nan
+
+
+def _budget_text(records: Sequence[dict[str, Any]], specs: Sequence[tuple[str, str, str]], scale: int) -> str:
+    """``'x2 1500 + x4 600 steps, 2.1 CPU-min per run'`` for the records of ``specs``."""
+    picked = [r for r in records if (r["variant"], r.get("notation", ""), r.get("tag", "")) in specs
+              and r["scale"] == scale]
+    if not picked:
+        return "not run yet"
+    stages = " + ".join(f"x{s['scale']} {s['steps']}" for s in picked[0]["stages"])
+    cpu = sum(sum(s["cpu_seconds"] for s in r["stages"]) for r in picked) / len(picked)
+    return f"{stages} steps, {cpu / 60:.1f} CPU-min per run (profile {picked[0]['profile']})"
+
+
+#: (claim in our words, where the paper makes it, table, better row, worse row, scale, dataset,
+#: paper table for the paper's difference or None)
+COMPARISONS: list[tuple[str, str, str, str, str, int, str]] = [
+    ("BP-U blocks beat traditional U blocks (x4)", "Table III; Table II Model3", "table3", "BP-U", "T-U", 4, "Set14"),
+    ("BP-U blocks beat traditional U blocks (x4, Set5)", "Table III", "table3", "BP-U", "T-U", 4, "Set5"),
+    ("BP-U blocks beat traditional U blocks (x8)", "Table III", "table3", "BP-U", "T-U", 8, "Set14"),
+    ("BP-U blocks beat traditional U blocks (x8, Set5)", "Table III", "table3", "BP-U", "T-U", 8, "Set5"),
+    ("curriculum training beats end-to-end training", "Table II, Sec. IV-B", "table2", "Full", "Model2", 4, "Set14"),
+    ("the asymmetric cascade beats the symmetric one", "Table II", "table2", "Full", "Model1", 4, "Set14"),
+    ("the full model beats FSRCNN", "Table II", "table2", "Full", "FSRCNN", 4, "Set14"),
+    ("L1, then alternating L2 / L1 fine-tuning, beats L1 alone", "Sec. III-C", "losses",
+     "L1, then L2 / L1 alternating", "L1 only", 4, "Set14"),
+    ("a refined block beats a BP-U block in HR space (hybrid levels)", "Table IV, Sec. IV-D", "table4",
+     "U2TR1 U2TR1", "U2TU1 U2TU1", 4, "Set14"),
+    ("deeper is better: 4 U blocks per level beat 2 (no refined block)", "Table IV", "table4",
+     "U4TR0 U4TR0", "U2TR0 U2TR0", 4, "Set14"),
+    ("deeper is better: 4 U blocks per level beat 2 (two refined blocks)", "Table IV", "table4",
+     "U4TR2 U4TR2", "U2TR2 U2TR2", 4, "Set14"),
+    ("refined blocks help: two beat none (4 U blocks per level)", "Table IV", "table4",
+     "U4TR2 U4TR2", "U4TR0 U4TR0", 4, "Set14"),
+]
+
+
+def _paper_difference(table: str, better: str, worse: str, scale: int, dataset: str) -> float:
+    column = f"{dataset.lower()}_psnr"
+    if table == "table2":
+        return _paper_value("table2", model=better, column="set14_x4_psnr") - \
+            _paper_value("table2", model=worse, column="set14_x4_psnr")
+    if table == "table3":
+        return _paper_value("table3", block=better, scale=scale, column=column) - \
+            _paper_value("table3", block=worse, scale=scale, column=column)
+    if table == "table4":
+        return _paper_value("table4", notation=better, column=column) - \
+            _paper_value("table4", notation=worse, column=column)
+    return math.nan  # the loss claim has no number in the paper
+
+
+def _specs(table: str, rows: Sequence[str]) -> list[tuple[str, str, str]]:
+    if table == "table4":
+        return [("full", row, "") for row in rows]
+    out = []
+    for row in rows:
+        variant, _, tag = ab.TABLE_ROWS[table][row].partition(":")
+        out.append((variant, "", tag))
+    return out
+
+
+def comparison_claims(records: Sequence[dict[str, Any]]) -> pd.DataFrame:
+    """One row per comparison claim: the paper's difference and ours (mean, 95% CI over seeds)."""
+    rows = []
+    for claim, where, table, better, worse, scale, dataset in COMPARISONS:
+        df = ab.table_scores(records, table)
+        diff = ab.paired_differences(df, worse) if not df.empty else pd.DataFrame()
+        hit = diff[(diff.row == better) & (diff.scale == scale) & (diff.dataset == dataset)] if len(diff) else diff
+        mean, low, high, n = (float(hit.difference.iloc[0]), float(hit.ci_low.iloc[0]), float(hit.ci_high.iloc[0]),
+                              int(hit.n.iloc[0])) if len(hit) else (math.nan, math.nan, math.nan, 0)
+        paper = _paper_difference(table, better, worse, scale, dataset)
+        rows.append({"claim": claim, "where": where, "measure": f"{better} - {worse}, {dataset} x{scale} PSNR",
+                     "paper": "not given" if math.isnan(paper) else f"{paper:+.2f} dB",
+                     "ours": format_ci(mean, low, high), "n": n,
+                     "budget": _budget_text(records, _specs(table, [better, worse]), scale),
+                     "verdict": ab.verdict(low, high, n) if n else "not run yet",
+                     "difference": mean, "ci_low": low, "ci_high": high, "paper_difference": paper})
+    return pd.DataFrame(rows)
+
+
+def _paired_ci(values: pd.Series) -> tuple[float, float, float, int]:
+    m, lo, hi = ab.mean_ci(values.dropna().values)
+    return m, lo, hi, int(values.notna().sum())
+
+
+def convergence_claims(records: Sequence[dict[str, Any]]) -> pd.DataFrame:
+    """Figure 5 (BP-U converges faster than T-U) and Sec. IV-B (the curriculum reaches a given
+    accuracy with less training than end-to-end), both as CPU-seconds to a Set5 threshold that
+    every run reaches (:func:`srlib.ablations.convergence`), paired by seed: slower - faster."""
+    rows = []
+    for claim, where, fast, slow, scale, cumulative in [
+            ("BP-U blocks converge faster than traditional U blocks", "Figure 5", "full", "tu", 2, False),
+            ("the curriculum reaches a given accuracy with less training", "Sec. IV-B", "full", "model2", 4, True)]:
+        conv = ab.convergence(records, [fast, slow], 4, stage=scale, cumulative=cumulative)
+        wide = conv.pivot_table(index="seed", columns="variant", values="cpu_seconds") if len(conv) else pd.DataFrame()
+        if fast in wide and slow in wide:
+            mean, low, high, n = _paired_ci(wide[slow] - wide[fast])
+            threshold = float(conv.threshold.iloc[0])
+        else:
+            mean = low = high = threshold = math.nan
+            n = 0
+        what = "curriculum (x2 then x4) vs end to end" if cumulative else "the x2 stage, from scratch"
+        rows.append({"claim": claim, "where": where,
+                     "measure": f"CPU-seconds to {threshold:.2f} dB on Set5 x{scale}, {slow} - {fast} ({what})",
+                     "paper": "shown as curves, no number", "ours": format_ci(mean, low, high, unit="CPU-s", decimals=0),
+                     "n": n, "budget": _budget_text(records, [(fast, "", ""), (slow, "", "")], 4),
+                     "verdict": ab.verdict(low, high, n) if n else "not run yet",
+                     "difference": mean, "ci_low": low, "ci_high": high, "paper_difference": math.nan})
+    return pd.DataFrame(rows)
+
+
+def ratio_claims(efficiency: pd.DataFrame, symmetric: str = "CSRCNN symmetric", asymmetric: str = "CSRCNN",
+                 scale: int = 8) -> pd.DataFrame:
+    """Sec. IV-C: the symmetric 4-4-4 x8 cascade needs about twice the memory and the time of
+    the asymmetric 6-4-2 one. ``efficiency``: :func:`srlib.efficiency.efficiency_table` rows of
+    both (``method``, ``scale``, ``peak_mb``, ``time_ms``, ``gflops``)."""
+    facts = load_paper_table("text_facts").set_index("key").value
+    rows = []
+    for claim, column, key in [("the symmetric cascade needs about twice the memory", "peak_mb", "asymmetric_memory_ratio"),
+                               ("the symmetric cascade needs about twice the time", "time_ms", "asymmetric_time_ratio"),
+                               ("(for reference) forward FLOPs, symmetric / asymmetric", "gflops", "")]:
+        pick = efficiency[efficiency.scale == scale].set_index("method")
+        ratio = float(pick.loc[symmetric, column] / pick.loc[asymmetric, column]) \
+            if {symmetric, asymmetric} <= set(pick.index) else math.nan
+        claimed = 1.0 / float(facts[key]) if key else math.nan
+        if math.isnan(ratio) or math.isnan(claimed):
+            verdict = "measured, no claim" if not key else "not measured"
+        else:
+            verdict = "held" if abs(ratio / claimed - 1.0) <= RATIO_TOLERANCE else "not held"
+        device = str(pick["device"].iloc[0]) if "device" in pick and len(pick) else ""
+        rows.append({"claim": claim, "where": "Sec. IV-C", "measure": f"{column}, x{scale}, 48x48 LR input, {device}",
+                     "paper": f"{claimed:.1f}x" if key else "not given", "ours": f"{ratio:.2f}x", "n": 1,
+                     "budget": "no training (a forward pass)", "verdict": verdict,
+                     "difference": ratio, "ci_low": math.nan, "ci_high": math.nan, "paper_difference": claimed})
+    return pd.DataFrame(rows)
+
+
+def parameter_claims(efficiency: pd.DataFrame, scale: int = 8) -> pd.DataFrame:
+    """Table VI: CSRCNN has fewer parameters than D-DBPN and RRDB, in the paper's counts and in
+    the networks built here (exact counts, so no uncertainty)."""
+    paper = load_paper_table("table6")
+    paper = paper[paper.scale == scale].set_index("method").params_k
+    ours = efficiency[efficiency.scale == scale].set_index("method").params_k
+    rows = []
+    for other in ("D-DBPN", "RRDB"):
+        held = other in ours and "CSRCNN" in ours and ours["CSRCNN"] < ours[other]
+        rows.append({"claim": f"CSRCNN has fewer parameters than {other}", "where": "Table VI",
+                     "measure": f"parameters (K) at x{scale}, CSRCNN vs {other}",
+                     "paper": f"{paper['CSRCNN']:.0f} vs {paper[other]:.0f}",
+                     "ours": f"{ours.get('CSRCNN', math.nan):.0f} vs {ours.get(other, math.nan):.0f}", "n": 1,
+                     "budget": "no training (parameter count)", "verdict": "held" if held else "not held",
+                     "difference": math.nan, "ci_low": math.nan, "ci_high": math.nan, "paper_difference": math.nan})
+    return pd.DataFrame(rows)
+
+
+def paper_consistency_claims(manga109_images: int) -> pd.DataFrame:
+    """Places where the paper disagrees with itself, each from its own tables and prose:
+    the full CSRCNN's x4 / x8 scores in Tables II, III, IV and V; Manga109's size; the x8 ranking
+    of Table V against the claim of superiority at large factors. ``manga109_images``: the
+    dataset's real image count (``srlib.data`` registry)."""
+    t2, t3, t4, t5 = (load_paper_table(t) for t in ("table2", "table3", "table4", "table5"))
+    t6 = load_paper_table("table6")
+    facts = load_paper_table("text_facts").set_index("key").value
+    v = lambda scale, ds: float(t5[(t5.method == "CSRCNN") & (t5.scale == scale) & (t5.dataset == ds)].psnr.iloc[0])
+    rows = []
+
+    def add(claim, where, paper, ours, consistent):
+        rows.append({"claim": claim, "where": where, "measure": "the paper against itself", "paper": paper,
+                     "ours": ours, "n": 0, "budget": "none (the paper's numbers)",
+                     "verdict": "consistent" if consistent else "inconsistent",
+                     "difference": math.nan, "ci_low": math.nan, "ci_high": math.nan, "paper_difference": math.nan})
+
+    full2 = float(t2[t2.model == "Full"].set14_x4_psnr.iloc[0])
+    bpu4 = float(t3[(t3.block == "BP-U") & (t3.scale == 4)].set14_psnr.iloc[0])
+    add("the full model's x4 Set14 PSNR is one number", "Tables II, III, V",
+        f"Table II {full2:.2f}, Table III BP-U {bpu4:.2f}, Table V {v(4, 'Set14'):.2f}", "",
+        full2 == bpu4 == v(4, "Set14"))
+    bpu8 = float(t3[(t3.block == "BP-U") & (t3.scale == 8)].set5_psnr.iloc[0])
+    add("the full model's x8 Set5 PSNR is one number", "Tables III, V",
+        f"Table III BP-U {bpu8:.2f}, Table V {v(8, 'Set5'):.2f}", "", bpu8 == v(8, "Set5"))
+    u4r1 = t4[t4.notation == "U4TR1 U4TR1"].iloc[0]
+    csr4 = float(t6[(t6.method == "CSRCNN") & (t6.scale == 4)].params_k.iloc[0])
+    add("Table IV's U4TR1 row, which has CSRCNN x4's parameter count, has its scores", "Tables IV, V, VI",
+        f"{u4r1.params_k:.0f}K vs {csr4:.0f}K; Set5 {u4r1.set5_psnr:.2f} vs {v(4, 'Set5'):.2f}, "
+        f"Set14 {u4r1.set14_psnr:.2f} vs {v(4, 'Set14'):.2f}", "",
+        not (u4r1.params_k == csr4 and (u4r1.set5_psnr != v(4, "Set5") or u4r1.set14_psnr != v(4, "Set14"))))
+    add("Manga109 has the number of images the paper states", "Sec. IV-A",
+        f"{facts['manga109_images']:.0f} images", f"{manga109_images} images in the dataset",
+        int(facts["manga109_images"]) == manga109_images)
+    x8 = t5[(t5.scale == 8) & t5.method.ne("Bicubic")]
+    behind = [f"{ds} ({x8[x8.dataset == ds].sort_values('psnr').method.iloc[-1]} {x8[x8.dataset == ds].psnr.max():.2f} "
+              f"vs {v(8, ds):.2f})" for ds in sorted(x8.dataset.unique())
+              if x8[x8.dataset == ds].psnr.max() > v(8, ds)]
+    add("CSRCNN is the best method at x8 in the paper's own Table V", "Abstract, Sec. V; Table V",
+        "behind on " + ", ".join(behind) if behind else "best on every dataset", "", not behind)
+    return pd.DataFrame(rows)
+
+
+def untestable_claims() -> pd.DataFrame:
+    """Claims this project cannot test, and why."""
+    rows = [("the cascade is the best method at the large factor (x8)", "Table V, Sec. IV-E",
+             "needs the peers trained on the same data at the same budget; the book evaluates CSRCNN only "
+             "(Table V's peer rows are the paper's numbers)"),
+            ("average feature maps gain a clearer contour from stage to stage (curriculum)", "Figure 6, Sec. IV-B",
+             "a visual judgement with no measure in the paper; Figure 6's chapter shows the curriculum model's "
+             "maps beside the end-to-end model's for the reader to judge")]
+    return pd.DataFrame([{"claim": c, "where": w, "measure": "", "paper": "", "ours": "", "n": 0, "budget": "",
+                          "verdict": "not testable here", "why": why} for c, w, why in rows])
