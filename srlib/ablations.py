@@ -268,20 +268,24 @@ def missing_units(profile: str = "quick", tables: Sequence[str] = ALL_TABLES,
     return [u for u in units(profile, tables) if not all((out / u.record_name(s)).is_file() for s in u.scales)]
 
 
-def _worker(unit: Unit, profile: str, results_dir: str, runs_dir: str, data_root: str | None) -> tuple[str, list[str]]:
+def _worker(unit: Unit, profile: str, results_dir: str, runs_dir: str, data_root: str | None,
+            retrain: bool = False) -> tuple[str, list[str]]:
     os.environ["OMP_NUM_THREADS"] = "1"
     return unit.name, [str(p) for p in run_unit(unit, profile, results_dir=results_dir, runs_dir=runs_dir,
-                                                data_root=data_root)]
+                                                data_root=data_root, retrain=retrain)]
 
 
 def run_units(todo: Iterable[Unit], profile: str = "quick", *, jobs: int = 2, results_dir: Path | str = RESULTS_DIR,
-              runs_dir: Path | str = "runs/ablations", data_root: str | None = None) -> list[tuple[str, str]]:
+              runs_dir: Path | str = "runs/ablations", data_root: str | None = None, retrain: bool = False
+              ) -> list[tuple[str, str]]:
     """Train ``todo`` with ``jobs`` single-thread processes, the costliest first; returns the
-    failures as ``(unit, error)`` (the others' records are written as each finishes)."""
+    failures as ``(unit, error)`` (the others' records are written as each finishes).
+    ``retrain``: train every stage again (fresh run folders) and replace the records."""
     order = sorted(todo, key=lambda u: -unit_flops(u, profile))
     failures: list[tuple[str, str]] = []
     with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=get_context("spawn")) as pool:
-        futures = {pool.submit(_worker, u, profile, str(results_dir), str(runs_dir), data_root): u for u in order}
+        futures = {pool.submit(_worker, u, profile, str(results_dir), str(runs_dir), data_root, retrain): u
+                   for u in order}
         for fut in tqdm(as_completed(futures), total=len(futures), desc=f"ablation units ({profile})"):
             unit = futures[fut]
             try:
