@@ -138,7 +138,7 @@ for s, res in sorted(stages.items()):
 if rows:
     table = pd.DataFrame(rows).set_index(["scale", "dataset"])
     display(book.styled(table.round({"paper": 2, "ours": 2, "difference": 2, "bicubic": 2,
-                                        "share of the paper's gain": 2}),
+                                     "share of the paper's gain": 2}),
                            "Campaign CSRCNN: paper | ours | difference (PSNR, dB), with bicubic", "campaign-stages"))
     for s in stages:
         set5 = stages[s].metrics["results"].get("Set5")
@@ -204,8 +204,8 @@ if stages:
 if fits:
     fit_table = pd.DataFrame(fits).set_index("scale")
     display(book.styled(fit_table.round(3).astype(object).where(fit_table.notna(), book.MISSING),
-                           "Saturation fit of the campaign's Set5 curve (an extrapolation beyond the measured range)",
-                           "campaign-fit"))
+                        "Saturation fit of the campaign's Set5 curve (an extrapolation beyond the measured range)",
+                        "campaign-fit"))
     for r in fits:
         glue(f"campaign_{r['scale']}_ceiling", float(r["ceiling P_inf (dB)"]), display=False)
 else:

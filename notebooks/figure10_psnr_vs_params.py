@@ -59,7 +59,7 @@ sns.set_theme(style="whitegrid", context="notebook")
 root = data_root(data_dir or None)
 points = load_paper_table("figure10")
 run = book.curriculum_run(profile, 8, "full", runs_dir=runs_dir, device=device, progress=False,
-                             **({"data_root": str(data_dir)} if data_dir else {}))
+                          **({"data_root": str(data_dir)} if data_dir else {}))
 
 
 def set5_x8(record):
@@ -110,7 +110,7 @@ plt.show()
 paper_csr = points[points.method == "CSRCNN"].rename(columns={"set5_x8_psnr": "psnr"}).assign(method="CSRCNN")
 ours_row = ours.iloc[[0]].rename(columns={"set5_x8_psnr": "psnr"}).assign(method="CSRCNN")
 cmp = book.compare(paper_csr[["method", "params_k", "psnr"]], ours_row[["method", "params_k", "psnr"]],
-                      on=["method"], values=["params_k", "psnr"])
+                   on=["method"], values=["params_k", "psnr"])
 table = pd.concat([book.comparison_table(cmp, ["method"], "params_k", 0),
                    book.comparison_table(cmp, ["method"], "psnr", 2)], axis=1)
 book.styled(table, "Figure 10, CSRCNN point: paper | ours | difference", "figure10-csrcnn")

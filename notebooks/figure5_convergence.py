@@ -106,14 +106,14 @@ from srlib.paper import load_paper_table
 
 root = data_root(data_dir or None)
 end = book.evaluate_runs(((label.split(" ")[0], s, run) for (label, s), run in runs.items()), datasets=["Set5"],
-                            root=root, cache_dir=cache_dir, device=device)
+                         root=root, cache_dir=cache_dir, device=device)
 paper3 = load_paper_table("table3")
 paper_end = paper3.rename(columns={"block": "method", "set5_psnr": "psnr"}).assign(dataset="Set5")
 cmp = book.compare(paper_end[["method", "scale", "dataset", "psnr"]], end[["method", "scale", "dataset", "psnr"]],
-                      on=["method", "scale", "dataset"], values=["psnr"])
+                   on=["method", "scale", "dataset"], values=["psnr"])
 cmp = cmp[cmp.scale.isin(stages)]
 book.styled(book.comparison_table(cmp, ["scale", "method"], "psnr", 2),
-               "End of each curve, Set5 PSNR (dB): paper (Table III) | ours | difference", "figure5-end")
+            "End of each curve, Set5 PSNR (dB): paper (Table III) | ours | difference", "figure5-end")
 
 # %%
 for (label, s), run in runs.items():

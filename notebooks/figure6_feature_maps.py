@@ -57,7 +57,7 @@ from srlib.feature_maps import average_feature_maps
 scale = int(scale)
 root = data_root(data_dir or None)
 run = book.curriculum_run(profile, scale, "full", runs_dir=runs_dir, device=device, progress=False,
-                             **({"data_root": str(data_dir)} if data_dir else {}))
+                          **({"data_root": str(data_dir)} if data_dir else {}))
 path = next(p for p in dataset_paths(dataset, root) if p.stem == image)
 hr, lr = make_lr(load_image(path), scale)
 maps = average_feature_maps(run.weights, lr)

@@ -165,7 +165,7 @@ import pandas as pd
 
 score_table = pd.DataFrame(scores).set_index(["figure", "image", "method"])[["psnr", "ssim"]]
 book.styled(score_table, "Figures 7 and 8: PSNR (dB) / SSIM of each panel (whole image, paper's protocol)",
-               "figures7-8-scores", precision=4)
+            "figures7-8-scores", precision=4)
 
 # %% [markdown]
 # ## Figure 9: images that have no high-resolution original

@@ -104,7 +104,7 @@ else:
                        max_abs_diff=("max_abs_diff", "max")).reset_index())
     print(f"{int(lr_check.identical.sum())} of {len(lr_check)} MATLAB LR files reproduced bit for bit")
 book.styled(lr_summary, "srlib.imresize against MATLAB's LR files (max_abs_diff in grey levels)",
-               "protocol-matlab")
+            "protocol-matlab")
 
 # %% [markdown]
 # ## 3. The Bicubic rows of Table V
@@ -116,16 +116,16 @@ book.styled(lr_summary, "srlib.imresize against MATLAB's LR files (max_abs_diff 
 
 # %%
 bicubic = book.evaluate_grid(bicubic_upscaler, method="Bicubic", datasets=dataset_list, scales=scale_list,
-                                root=root, cache_dir=book.resolve(cache_dir), cache_key="bicubic-matlab-uint8")
+                             root=root, cache_dir=book.resolve(cache_dir), cache_key="bicubic-matlab-uint8")
 paper5 = load_paper_table("table5")
 paper_bic = paper5[(paper5.method == "Bicubic") & paper5.scale.isin(scale_list) & paper5.dataset.isin(dataset_list)]
 bic_cmp = book.compare(paper_bic, bicubic, on=["method", "scale", "dataset"], values=["psnr", "ssim"])
 book.styled(book.comparison_long(bic_cmp, ["scale"], "psnr", 2),
-               "Table V, Bicubic rows: PSNR (dB), paper | ours | difference", "table5-bicubic-psnr")
+            "Table V, Bicubic rows: PSNR (dB), paper | ours | difference", "table5-bicubic-psnr")
 
 # %%
 book.styled(book.comparison_long(bic_cmp, ["scale"], "ssim", 4),
-               "Table V, Bicubic rows: SSIM, paper | ours | difference", "table5-bicubic-ssim")
+            "Table V, Bicubic rows: SSIM, paper | ours | difference", "table5-bicubic-ssim")
 
 # %%
 ok = bic_cmp.dropna(subset=["psnr_ours"])
@@ -153,7 +153,7 @@ for s in scale_list:
 window_table = pd.DataFrame(rows).pivot(index="scale", columns="SSIM window", values="SSIM")
 window_table["difference"] = window_table["valid"] - window_table["matlab"]
 book.styled(window_table.round(4), "Set5 Bicubic SSIM: MATLAB window vs BasicSR's valid window",
-               "protocol-ssim-window", precision=4)
+            "protocol-ssim-window", precision=4)
 
 # %% [markdown]
 # (protocol-deviations)=
@@ -173,7 +173,7 @@ dev_table = deviations.pivot_table(index="description", columns="scale", values=
 dev_table.columns = [f"x{s} {'PSNR (dB)' if v == 'psnr_diff' else 'SSIM'}" for v, s in dev_table.columns]
 dev_table.index.name = "Set5 Bicubic, departure (alone)"
 book.styled(dev_table.drop(index=book.PROTOCOL_DEVIATIONS["protocol"]).round(4),
-               "Set5 Bicubic: departure minus protocol (PSNR in dB, SSIM)", "protocol-deviations", precision=4)
+            "Set5 Bicubic: departure minus protocol (PSNR in dB, SSIM)", "protocol-deviations", precision=4)
 
 # %%
 by = deviations.set_index(["deviation", "scale"])
@@ -188,8 +188,8 @@ for key in ("lr_pillow", "lr_float", "rgb", "ssim_valid"):
 from srlib.profiling import describe_device
 
 prov = book.Provenance("Bicubic rows (this page)", device=describe_device("cpu"),
-                          wall_s=time.perf_counter() - start,
-                          extra={"cached cells": int(bicubic.cached.sum())})
+                       wall_s=time.perf_counter() - start,
+                       extra={"cached cells": int(bicubic.cached.sum())})
 print(prov.line())
 
 # %%

@@ -81,13 +81,13 @@ print(f"steps per curriculum stage of every row: {book.describe_steps(steps, pro
 VARIANTS = {"FSRCNN": "fsrcnn", "Model1": "model1", "Model2": "model2", "Model3": "tu", "Full": "full"}
 runs = {row: book.ablation_run(profile, scale, variant, steps, **common) for row, variant in VARIANTS.items()}
 ours = book.evaluate_runs(((row, scale, run) for row, run in runs.items()), datasets=sets, root=root,
-                             cache_dir=cache_dir, device=device)
+                          cache_dir=cache_dir, device=device)
 
 # %%
 paper2 = load_paper_table("table2")
 paper_long = paper2.rename(columns={"model": "method", "set14_x4_psnr": "psnr"}).assign(scale=scale, dataset="Set14")
 cmp = book.compare(paper_long[["method", "scale", "dataset", "psnr"]], ours[ours.dataset == "Set14"],
-                      on=["method", "scale", "dataset"], values=["psnr"])
+                   on=["method", "scale", "dataset"], values=["psnr"])
 table = book.comparison_table(cmp, ["method"], "psnr", 2)
 flags = paper2.set_index("model")[["bpu_block", "curriculum", "asymmetric"]].replace({True: "✓", False: "×"})
 flags.columns = pd.MultiIndex.from_product([["design"], ["BP-U", "curriculum", "asymmetric"]])
@@ -130,7 +130,7 @@ seed_runs = {0: runs["Full"]} | {
     seed: book.curriculum_run(profile, scale, "full", stage_steps=steps, name=f"full-seed{seed}", seed=seed, **common)
     for seed in range(1, n_seeds + 1)}
 seed_scores = book.evaluate_runs(((f"Full, seed {seed}", scale, run) for seed, run in seed_runs.items()),
-                                    datasets=["Set14"], root=root, cache_dir=cache_dir, device=device)
+                                 datasets=["Set14"], root=root, cache_dir=cache_dir, device=device)
 spread = float(seed_scores.psnr.max() - seed_scores.psnr.min()) if len(seed_scores) > 1 else float("nan")
 noise = seed_scores.set_index("method")[["psnr", "ssim"]].round(3)
 if len(seed_scores) > 1:
@@ -144,13 +144,13 @@ for seed, run in seed_runs.items():
     if seed:
         print(run.provenance(f"Full, seed {seed}").line())
 book.styled(noise, f"Table II's Full row, trained from {len(seed_scores)} seeds: Set14 x{scale}", "table2-noise",
-               precision=3)
+            precision=3)
 
 # %%
 if "Set5" in sets:
     extra = ours[ours.dataset == "Set5"][["method", "psnr", "ssim"]].set_index("method").round(3)
     display(book.styled(extra, f"The same runs on Set5 x{scale} (not in the paper's Table II)", "table2-set5",
-                           precision=3))
+                        precision=3))
 for row, run in runs.items():
     print(run.provenance(f"{row}").line())
 glue("table2_full_minus_fsrcnn", float(psnr["Full"] - psnr["FSRCNN"]), display=False)

@@ -69,7 +69,7 @@ print(f"steps per curriculum stage of every row: {book.describe_steps(steps, pro
 BLOCKS = {"T-U": "tu", "BP-U": "full"}
 runs = {(block, s): book.ablation_run(profile, s, variant, steps, **common) for block, variant in BLOCKS.items() for s in scale_list}
 ours = book.evaluate_runs(((block, s, run) for (block, s), run in runs.items()), datasets=sets, root=root,
-                             cache_dir=cache_dir, device=device)
+                          cache_dir=cache_dir, device=device)
 
 # %%
 paper3 = load_paper_table("table3")
@@ -80,11 +80,11 @@ paper_long = pd.concat([
 paper_long = paper_long[paper_long.scale.isin(scale_list)]
 cmp = book.compare(paper_long, ours, on=["method", "scale", "dataset"], values=["psnr", "ssim"])
 book.styled(book.comparison_table(cmp, ["scale", "method"], "psnr", 2, columns="dataset"),
-               "Table III, PSNR (dB): paper | ours | difference", "table3-psnr")
+            "Table III, PSNR (dB): paper | ours | difference", "table3-psnr")
 
 # %%
 book.styled(book.comparison_table(cmp, ["scale", "method"], "ssim", 3, columns="dataset"),
-               "Table III, SSIM: paper | ours | difference", "table3-ssim")
+            "Table III, SSIM: paper | ours | difference", "table3-ssim")
 
 # %% [markdown]
 # The claim is the sign and size of **BP-U minus T-U**. Read it against the noise floor measured

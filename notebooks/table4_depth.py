@@ -81,24 +81,24 @@ print(f"steps per stage: {book.describe_steps(steps, profile, (2, 4))}; rows tra
 counts = pd.DataFrame({"method": paper4.notation,
                        "params_k": [config_parameters(CSRCNNConfig.from_notation(n)) / 1000 for n in paper4.notation]})
 cmp_params = book.compare(paper4.rename(columns={"notation": "method"})[["method", "params_k"]], counts,
-                             on=["method"], values=["params_k"])
+                          on=["method"], values=["params_k"])
 book.styled(book.comparison_table(cmp_params, ["method"], "params_k", 0),
-               "Table IV, parameters (K) at 64 channels: paper | ours | difference", "table4-params")
+            "Table IV, parameters (K) at 64 channels: paper | ours | difference", "table4-params")
 
 # %% [markdown]
 # ## PSNR at x4
 
 # %%
 runs = {notation: book.curriculum_run(profile, 4, "full", name=notation.replace(" ", "_"), notation=notation,
-                                         stage_steps=steps, **common)
+                                      stage_steps=steps, **common)
         for notation in chosen}
 ours = book.evaluate_runs(((notation, 4, run) for notation, run in runs.items()), datasets=sets, root=root,
-                             cache_dir=cache_dir, device=device)
+                          cache_dir=cache_dir, device=device)
 paper_long = pd.concat([paper4.rename(columns={"notation": "method", f"{d.lower()}_psnr": "psnr"})
                         [["method", "psnr"]].assign(dataset=d, scale=4) for d in sets], ignore_index=True)
 cmp = book.compare(paper_long, ours, on=["method", "scale", "dataset"], values=["psnr"])
 book.styled(book.comparison_table(cmp, ["method"], "psnr", 2, columns="dataset"),
-               f"Table IV, x4 PSNR (dB): paper | ours (profile {profile}) | difference", "table4-psnr")
+            f"Table IV, x4 PSNR (dB): paper | ours (profile {profile}) | difference", "table4-psnr")
 
 # %% [markdown]
 # The paper's reading of its table: deeper is better, and refined blocks beat an equal number of U
@@ -126,11 +126,11 @@ plt.show()
 n_seeds = int(noise_seeds) if str(noise_seeds).strip() else book.NOISE_SEEDS.get(profile, 0)
 anchor = "U4TR1 U4TR1" if "U4TR1 U4TR1" in runs else next(iter(runs))
 seed_runs = {seed: book.curriculum_run(profile, 4, "full", name=f"{anchor.replace(' ', '_')}-seed{seed}",
-                                          notation=anchor, stage_steps=steps, seed=seed, **common)
+                                       notation=anchor, stage_steps=steps, seed=seed, **common)
              for seed in range(1, n_seeds + 1)}
 seed_scores = pd.concat([ours[ours.method == anchor].assign(seed=0),
                          book.evaluate_runs(((anchor, 4, run) for run in seed_runs.values()), datasets=sets,
-                                               root=root, cache_dir=cache_dir, device=device)
+                                            root=root, cache_dir=cache_dir, device=device)
                          .assign(seed=[s for s in seed_runs for _ in sets])], ignore_index=True)
 noise_rows = []
 for ds in sets:

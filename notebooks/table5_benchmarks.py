@@ -78,7 +78,7 @@ paper5 = load_paper_table("table5")
 
 # %%
 runs = {s: book.curriculum_run(profile, s, "full", runs_dir=runs_dir, device=device, progress=False,
-                                  **({"data_root": str(data_dir)} if data_dir else {}))
+                               **({"data_root": str(data_dir)} if data_dir else {}))
         for s in scale_list}
 
 
@@ -101,11 +101,11 @@ cmp = book.compare(rows, ours, on=["method", "scale", "dataset"], values=["psnr"
 cmp["method"] = pd.Categorical(cmp.method, ["Bicubic", "CSRCNN"])
 cmp = cmp.sort_values(["scale", "method"])
 book.styled(book.comparison_long(cmp, ["scale", "method"], "psnr", 2),
-               "Table V, PSNR (dB): paper | ours | difference (ours - paper)", "table5-psnr")
+            "Table V, PSNR (dB): paper | ours | difference (ours - paper)", "table5-psnr")
 
 # %%
 book.styled(book.comparison_long(cmp, ["scale", "method"], "ssim", 3),
-               "Table V, SSIM: paper | ours | difference (ours - paper)", "table5-ssim")
+            "Table V, SSIM: paper | ours | difference (ours - paper)", "table5-ssim")
 
 # %% [markdown]
 # **Where the numbers come from.** Each CSRCNN row is the network of one curriculum stage:
@@ -137,7 +137,7 @@ summary = pd.DataFrame({
 }).loc[lambda d: d.index.get_level_values("scale").isin(scale_list)]
 summary["share of the paper's gain"] = summary["ours: CSRCNN - Bicubic"] / summary["paper: CSRCNN - Bicubic"]
 book.styled(summary.round(2).astype(object).where(summary.notna(), book.MISSING),
-               "PSNR gain over bicubic (dB), paper vs ours", "table5-gain")
+            "PSNR gain over bicubic (dB), paper vs ours", "table5-gain")
 
 # %%
 share = "share of the paper's gain"
@@ -167,12 +167,12 @@ for kind, refs in committed.items():
         continue
     ref = pd.concat([refs[s].scores() for s in scale_list if s in refs], ignore_index=True)
     ref_cmp = book.compare(paper5[(paper5.method == "CSRCNN") & paper5.scale.isin(sorted(refs))
-                                     & paper5.dataset.isin(dataset_list)], ref,
+                                  & paper5.dataset.isin(dataset_list)], ref,
                               on=["method", "scale", "dataset"], values=["psnr", "ssim"])
     display(book.styled(book.comparison_long(ref_cmp, ["scale"], "psnr", 2),
-                           f"{kind.capitalize()} CSRCNN, PSNR (dB): paper | {kind} | difference", f"table5-{kind}"))
+                        f"{kind.capitalize()} CSRCNN, PSNR (dB): paper | {kind} | difference", f"table5-{kind}"))
     display(book.styled(book.comparison_long(ref_cmp, ["scale"], "ssim", 3),
-                           f"{kind.capitalize()} CSRCNN, SSIM: paper | {kind} | difference", f"table5-{kind}-ssim"))
+                        f"{kind.capitalize()} CSRCNN, SSIM: paper | {kind} | difference", f"table5-{kind}-ssim"))
     for s in sorted(refs):
         print(refs[s].provenance(f"{kind} CSRCNN x{s}").line())
         for note in refs[s].record.get("notes", []):
@@ -194,7 +194,7 @@ others["PSNR / SSIM (cited)"] = others.apply(lambda r: f"{r.psnr:.2f} / {r.ssim:
 cited = others.pivot(index=["scale", "method"], columns="dataset", values="PSNR / SSIM (cited)")
 cited = cited[[d for d in ["Set5", "Set14", "B100", "Urban100", "Manga109"] if d in cited.columns]]
 book.styled(cited.fillna(book.NO_VALUE), "Table V, other methods: CITED from the paper, not reproduced here",
-               "table5-cited")
+            "table5-cited")
 
 # %%
 for s in scale_list:
@@ -211,7 +211,7 @@ intro_frames = {f"this build (profile {profile})": book.gain_share(paper5, ours_
                 "best committed weights": book.gain_share(paper5, committed, ours_bic)}
 intro_table = book.gain_share_display(intro_frames, scale_list, "Set5")
 glue("intro_gain_table", book.styled(intro_table, "CSRCNN on Set5, PSNR (dB): paper | ours | difference | "
-                                        "bicubic (ours) | share of the paper's gain over bicubic", "intro-gain"),
+                                     "bicubic (ours) | share of the paper's gain over bicubic", "intro-gain"),
      display=False)
 for s, ref in best.items():
     print(ref.provenance(f"best committed weights x{s}").line())

@@ -73,10 +73,10 @@ print(f"device: {describe_device(dev)}; LR input {size}x{size}; "
 
 # %%
 ours = efficiency_table(model_list, scale_list, size=int(size), device=str(dev), max_gflops=budget,
-                                repeats=int(repeats))
+                        repeats=int(repeats))
 paper6 = load_paper_table("table6")
 t6 = book.compare(paper6[paper6.scale.isin(scale_list)], ours.rename(columns={"peak_mb": "gpu_mb"}),
-                     on=["method", "scale"], values=["params_k", "gpu_mb", "time_ms"])
+                  on=["method", "scale"], values=["params_k", "gpu_mb", "time_ms"])
 # Models we measured that the paper's Table VI does not have (EDSR): ours only.
 extra_rows = ours[~ours.method.isin(paper6.method)]
 
@@ -89,7 +89,7 @@ t6["method"] = pd.Categorical(t6.method, order)
 t6 = t6.sort_values(["method", "scale"])
 # Parameters are counted for every cell, measured or not: no status note on them.
 book.styled(book.comparison_table(t6.assign(status="ok"), ["method"], "params_k", 0, columns="scale"),
-               "Table VI, parameters (K): paper | ours | difference", "table6-params")
+            "Table VI, parameters (K): paper | ours | difference", "table6-params")
 
 # %%
 rel = (t6.params_k_diff / t6.params_k_paper).abs()
@@ -113,12 +113,12 @@ print(f"CSRCNN: relative differences {', '.join(f'x{s} {v:+.1%}' for s, v in zip
 # %%
 
 book.styled(book.comparison_long(t6, ["method"], "gpu_mb", 1, by="scale"),
-               f"Table VI, memory (MB): paper (GTX 1080Ti, GPU) | ours ({dev.type}, forward-pass peak) | difference",
-               "table6-memory")
+            f"Table VI, memory (MB): paper (GTX 1080Ti, GPU) | ours ({dev.type}, forward-pass peak) | difference",
+            "table6-memory")
 
 # %%
 book.styled(book.comparison_long(t6, ["method"], "time_ms", 2, by="scale"),
-               f"Table VI, time (ms): paper (GTX 1080Ti) | ours ({dev.type}, median) | difference", "table6-time")
+            f"Table VI, time (ms): paper (GTX 1080Ti) | ours ({dev.type}, median) | difference", "table6-time")
 
 # %%
 if len(extra_rows):
@@ -150,8 +150,8 @@ skipped = ours[ours.status != "ok"]
 for _, r in skipped.iterrows():
     print(f"{r.method} x{r.scale}: {r.status}")
 prov = book.Provenance(f"Table VI ({len(ours) - len(skipped)} of {len(ours)} cells measured)",
-                          device=describe_device(dev), wall_s=time.perf_counter() - start,
-                          extra={"LR input": f"{size}x{size}", "repeats": repeats})
+                       device=describe_device(dev), wall_s=time.perf_counter() - start,
+                       extra={"LR input": f"{size}x{size}", "repeats": repeats})
 print(prov.line())
 glue("table6_spearman", float(rho), display=False)
 glue("table6_measured", int(len(ours) - len(skipped)), display=False)

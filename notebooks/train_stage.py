@@ -88,7 +88,7 @@ diff = {k: v for k, v in chosen.to_dict().items()
 config_table = pd.DataFrame({"this run": {k: json.dumps(v) for k, v in diff.items()},
                              "paper preset": {k: json.dumps(paper_cfg.to_dict().get(k)) for k in diff}})
 book.styled(config_table, f"Stage x{scale} ({variant}), profile {profile}: fields that differ from the paper preset",
-               f"train-x{scale}-config")
+            f"train-x{scale}-config")
 
 # %% [markdown]
 # ## Training
@@ -140,19 +140,19 @@ plt.show()
 weights_key = book.weights_fingerprint(run.weights)
 ours = pd.concat([
     book.evaluate_grid(run.upscaler(scale, device), method="CSRCNN", datasets=sets, scales=[scale], root=root,
-                          cache_dir=book.resolve(cache_dir), cache_key=weights_key),
+                       cache_dir=book.resolve(cache_dir), cache_key=weights_key),
     book.evaluate_grid(bicubic_upscaler, method="Bicubic", datasets=sets, scales=[scale], root=root,
-                          cache_dir=book.resolve(cache_dir), cache_key="bicubic-matlab-uint8"),
+                       cache_dir=book.resolve(cache_dir), cache_key="bicubic-matlab-uint8"),
 ])
 paper5 = load_paper_table("table5")
 paper_rows = paper5[paper5.method.isin(["CSRCNN", "Bicubic"]) & (paper5.scale == scale) & paper5.dataset.isin(sets)]
 cmp = book.compare(paper_rows, ours, on=["method", "scale", "dataset"], values=["psnr", "ssim"])
 book.styled(book.comparison_table(cmp, ["method"], "psnr", 2, columns="dataset"),
-               f"x{scale} stage: PSNR (dB), paper | ours | difference", f"train-x{scale}-psnr")
+            f"x{scale} stage: PSNR (dB), paper | ours | difference", f"train-x{scale}-psnr")
 
 # %%
 book.styled(book.comparison_table(cmp, ["method"], "ssim", 4, columns="dataset"),
-               f"x{scale} stage: SSIM, paper | ours | difference", f"train-x{scale}-ssim")
+            f"x{scale} stage: SSIM, paper | ours | difference", f"train-x{scale}-ssim")
 
 # %%
 csr = ours[ours.method == "CSRCNN"].set_index("dataset")

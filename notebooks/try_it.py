@@ -73,7 +73,7 @@ root = data_root(data_dir or None)
 path = Path(image) if image else next(p for p in dataset_paths("Set14", root) if p.stem == "comic")
 refs = book.committed_results(results_dir=results_dir)  # the best committed weights per scale
 run = refs.get(scale) or book.curriculum_run(profile, scale, "full", runs_dir=runs_dir, device=device,
-                                                progress=False, **({"data_root": str(data_dir)} if data_dir else {}))
+                                             progress=False, **({"data_root": str(data_dir)} if data_dir else {}))
 print(f"image: {path}")
 print(run.provenance(f"weights: CSRCNN x{scale}").line())
 

@@ -77,7 +77,7 @@ def test_format_number_and_duration():
 
 def test_provenance_line_names_every_field():
     p = book.Provenance("CSRCNN x4", profile="quick", steps=150, training_images=291, device="cpu",
-                           commit="abc123", wall_s=75.0)
+                        commit="abc123", wall_s=75.0)
     line = p.line()
     for part in ("CSRCNN x4", "profile quick", "150 steps", "291 training images", "device cpu", "commit abc123",
                  "wall time 1 min 15 s"):
@@ -94,29 +94,29 @@ def test_git_commit_is_a_string():
 def test_evaluate_grid_reports_missing_datasets_and_caches(tiny_root: Path, tmp_path: Path):
     cache = tmp_path / "cache"
     first = book.evaluate_grid(bicubic_upscaler, method="Bicubic", datasets=["Set5", "Manga109"], scales=[2],
-                                  root=tiny_root, cache_dir=cache, cache_key="bicubic")
+                               root=tiny_root, cache_dir=cache, cache_key="bicubic")
     set5 = first[first.dataset == "Set5"].iloc[0]
     assert set5.status == "ok" and set5.images == 5 and 20 < set5.psnr < 60 and not set5.cached
     manga = first[first.dataset == "Manga109"].iloc[0]
     assert manga.status.startswith(book.MISSING) and math.isnan(manga.psnr)
     again = book.evaluate_grid(bicubic_upscaler, method="Bicubic", datasets=["Set5"], scales=[2], root=tiny_root,
-                                  cache_dir=cache, cache_key="bicubic")
+                               cache_dir=cache, cache_key="bicubic")
     assert bool(again.cached.iloc[0]) and again.psnr.iloc[0] == pytest.approx(set5.psnr)
     other_key = book.evaluate_grid(bicubic_upscaler, method="Bicubic", datasets=["Set5"], scales=[2],
-                                      root=tiny_root, cache_dir=cache, cache_key="something else")
+                                   root=tiny_root, cache_dir=cache, cache_key="something else")
     assert not bool(other_key.cached.iloc[0])
 
 
 def test_evaluate_grid_limit_is_labelled(tiny_root: Path):
     df = book.evaluate_grid(bicubic_upscaler, method="Bicubic", datasets=["Set5"], scales=[2], root=tiny_root,
-                               limit=2)
+                            limit=2)
     assert df.status.iloc[0] == "first 2 of 5 images" and df.images.iloc[0] == 2
 
 
 def test_evaluate_grid_needs_a_cache_key_with_a_cache(tiny_root: Path, tmp_path: Path):
     with pytest.raises(ValueError, match="cache_key"):
         book.evaluate_grid(bicubic_upscaler, method="B", datasets=["Set5"], scales=[2], root=tiny_root,
-                              cache_dir=tmp_path)
+                           cache_dir=tmp_path)
 
 
 # ------------------------------------------------------------------------------ training configs
@@ -194,11 +194,11 @@ def test_find_or_train_trains_once_then_reuses(tiny_root: Path, tmp_path: Path):
     row = book.ablation_run("smoke", 2, "full", {2: 3}, **options, **fields)
     assert row.out_dir.name.startswith("full-ablation-x2-") and row.summary["steps"] == 3
     scores = book.evaluate_runs([("x4", 4, again), ("ablation x2", 2, row)], datasets=["Set5"], root=tiny_root,
-                                   cache_dir=tmp_path / "evalcache", device="cpu")
+                                cache_dir=tmp_path / "evalcache", device="cpu")
     assert list(scores.method) == ["x4", "ablation x2"] and list(scores.scale) == [4, 2]
     assert scores.psnr.notna().all() and not scores.cached.any()
     cached = book.evaluate_runs([("x4", 4, again)], datasets=["Set5"], root=tiny_root,
-                                   cache_dir=tmp_path / "evalcache", device="cpu")
+                                cache_dir=tmp_path / "evalcache", device="cpu")
     assert cached.cached.all() and cached.psnr.iloc[0] == scores.psnr.iloc[0]
 
 
@@ -254,7 +254,7 @@ def test_steps_parameter_and_run_options():
     from srlib.training import preset
 
     assert book.describe_steps(None, "quick", (2, 4)) == (f"x2 {preset('quick', 2).steps}, "
-                                                             f"x4 {preset('quick', 4).steps} (profile quick's own)")
+                                                          f"x4 {preset('quick', 4).steps} (profile quick's own)")
 
 
 def test_reference_runs_absent_is_empty(tmp_path: Path):
