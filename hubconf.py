@@ -34,14 +34,14 @@ def reference_weights(scale: int) -> Path:
 
 def committed_weights(scale: int, weights: str = "best") -> Path:
     """Path of the committed weights ``weights`` (``'best'``, ``'campaign'``, ``'reference'``)
-    for ``scale``; ``'best'`` is :func:`srlib.reports.committed_results`' pick (the higher stored
-    Set5 PSNR). Raises ``FileNotFoundError`` naming the missing file(s)."""
+    for ``scale``; ``'best'`` is :func:`srlib.book.committed.committed_results`' pick (the
+    higher stored Set5 PSNR). Raises ``FileNotFoundError`` naming the missing file(s)."""
     if weights not in _KINDS:
         raise ValueError(f"weights must be one of {_KINDS}, got {weights!r}")
-    from srlib import reports
+    from srlib.book import committed  # imported on use: torch.hub imports this file before checking `dependencies`
 
-    found = {"best": reports.committed_results, "campaign": reports.campaign_runs,
-             "reference": reports.reference_runs}[weights](scales=(int(scale),))
+    found = {"best": committed.committed_results, "campaign": committed.campaign_runs,
+             "reference": committed.reference_runs}[weights](scales=(int(scale),))
     if int(scale) not in found:
         kinds = ("campaign", "reference") if weights == "best" else (weights,)
         missing = " or ".join(_WEIGHTS.format(kind=k, scale=int(scale)) for k in kinds)

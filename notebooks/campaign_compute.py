@@ -55,10 +55,10 @@ import numpy as np
 import pandas as pd
 from myst_nb import glue
 
-from srlib import campaign, reports
+from srlib import book, campaign
 from srlib.paper import load_paper_table
 
-base = reports.resolve(campaign_dir)
+base = book.resolve(campaign_dir)
 paper5 = load_paper_table("table5")
 
 
@@ -96,7 +96,7 @@ else:
         "gain over bicubic (dB)": (pilots.set5_psnr - paper_psnr("Bicubic", 2)).round(2)})
     show.index = [p.split("_")[0] + (f" (seed {seed})" if seed else "")  # one column per pilot fits the page
                   for p, seed in zip(pilots.pilot, pilots.seed)]
-    display(reports.styled(show.T.astype(object), "Pilots at equal CPU time, Set5 x2 (ours)", "campaign-pilots"))
+    display(book.styled(show.T.astype(object), "Pilots at equal CPU time, Set5 x2 (ours)", "campaign-pilots"))
     best = pilots.loc[pilots.set5_psnr.idxmax()]
     glue("pilot_best", str(best.pilot), display=False)
     glue("pilot_best_psnr", float(best.set5_psnr), display=False)
@@ -111,7 +111,7 @@ else:
            title="Pilots: Set5 during each run (the end point counts)")
     ax.legend(fontsize=8)
     fig.tight_layout()
-    reports.save_figure(fig, "campaign_pilots")
+    book.save_figure(fig, "campaign_pilots")
 
 # %% [markdown]
 # ## 2. The campaign stages
@@ -122,7 +122,7 @@ else:
 # and labelled *incomplete*.
 
 # %%
-stages = reports.campaign_runs(base)
+stages = book.campaign_runs(base)
 rows = []
 for s, res in sorted(stages.items()):
     prov = res.record
@@ -137,8 +137,8 @@ for s, res in sorted(stages.items()):
             f"{len(prov.get('pieces', []))} piece(s), status {prov['status']}")
 if rows:
     table = pd.DataFrame(rows).set_index(["scale", "dataset"])
-    display(reports.styled(table.round({"paper": 2, "ours": 2, "difference": 2, "bicubic": 2,
-                                        "share of the paper's gain": 2}),
+    display(book.styled(table.round({"paper": 2, "ours": 2, "difference": 2, "bicubic": 2,
+                                     "share of the paper's gain": 2}),
                            "Campaign CSRCNN: paper | ours | difference (PSNR, dB), with bicubic", "campaign-stages"))
     for s in stages:
         set5 = stages[s].metrics["results"].get("Set5")
@@ -200,12 +200,12 @@ if stages:
                title=f"x{s}: Set5 PSNR against training compute")
         ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
-    reports.save_figure(fig, "campaign_compute_fidelity")
+    book.save_figure(fig, "campaign_compute_fidelity")
 if fits:
     fit_table = pd.DataFrame(fits).set_index("scale")
-    display(reports.styled(fit_table.round(3).astype(object).where(fit_table.notna(), reports.MISSING),
-                           "Saturation fit of the campaign's Set5 curve (an extrapolation beyond the measured range)",
-                           "campaign-fit"))
+    display(book.styled(fit_table.round(3).astype(object).where(fit_table.notna(), book.MISSING),
+                        "Saturation fit of the campaign's Set5 curve (an extrapolation beyond the measured range)",
+                        "campaign-fit"))
     for r in fits:
         glue(f"campaign_{r['scale']}_ceiling", float(r["ceiling P_inf (dB)"]), display=False)
 else:

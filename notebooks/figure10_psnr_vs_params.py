@@ -49,7 +49,7 @@ import pandas as pd
 import seaborn as sns
 from myst_nb import glue
 
-from srlib import reports
+from srlib import book
 from srlib.data import data_root
 from srlib.models import build_model
 from srlib.paper import load_paper_table
@@ -58,18 +58,18 @@ from srlib.profiling import count_parameters
 sns.set_theme(style="whitegrid", context="notebook")
 root = data_root(data_dir or None)
 points = load_paper_table("figure10")
-run = reports.curriculum_run(profile, 8, "full", runs_dir=runs_dir, device=device, progress=False,
-                             **({"data_root": str(data_dir)} if data_dir else {}))
+run = book.curriculum_run(profile, 8, "full", runs_dir=runs_dir, device=device, progress=False,
+                          **({"data_root": str(data_dir)} if data_dir else {}))
 
 
 def set5_x8(record):
-    r = reports.evaluate_runs([("CSRCNN", 8, record)], datasets=["Set5"], root=root, cache_dir=cache_dir, device=device)
+    r = book.evaluate_runs([("CSRCNN", 8, record)], datasets=["Set5"], root=root, cache_dir=cache_dir, device=device)
     return float(r.psnr.iloc[0])
 
 
 ours = [{"method": f"CSRCNN (ours, {profile})", "params_k": run.parameters() / 1000, "set5_x8_psnr": set5_x8(run),
          "provenance": run.provenance("CSRCNN x8").line()}]
-refs = reports.committed_results(results_dir=results_dir)  # the best committed weights per scale
+refs = book.committed_results(results_dir=results_dir)  # the best committed weights per scale
 if 8 in refs:
     stored = refs[8].scores().set_index("dataset")  # evaluated when the result was published
     if "Set5" in stored.index:
@@ -99,7 +99,7 @@ ax.set(xscale="log", xlabel="parameters (K, log scale)", ylabel="Set5 x8 PSNR (d
        title="Figure 10: PSNR against parameters, x8, Set5")
 ax.legend(fontsize=8, loc="lower right")
 fig.tight_layout()
-reports.save_figure(fig, "figure10_psnr_vs_params")
+book.save_figure(fig, "figure10_psnr_vs_params")
 plt.show()
 
 # %% [markdown]
@@ -109,11 +109,11 @@ plt.show()
 # %%
 paper_csr = points[points.method == "CSRCNN"].rename(columns={"set5_x8_psnr": "psnr"}).assign(method="CSRCNN")
 ours_row = ours.iloc[[0]].rename(columns={"set5_x8_psnr": "psnr"}).assign(method="CSRCNN")
-cmp = reports.compare(paper_csr[["method", "params_k", "psnr"]], ours_row[["method", "params_k", "psnr"]],
-                      on=["method"], values=["params_k", "psnr"])
-table = pd.concat([reports.comparison_table(cmp, ["method"], "params_k", 0),
-                   reports.comparison_table(cmp, ["method"], "psnr", 2)], axis=1)
-reports.styled(table, "Figure 10, CSRCNN point: paper | ours | difference", "figure10-csrcnn")
+cmp = book.compare(paper_csr[["method", "params_k", "psnr"]], ours_row[["method", "params_k", "psnr"]],
+                   on=["method"], values=["params_k", "psnr"])
+table = pd.concat([book.comparison_table(cmp, ["method"], "params_k", 0),
+                   book.comparison_table(cmp, ["method"], "psnr", 2)], axis=1)
+book.styled(table, "Figure 10, CSRCNN point: paper | ours | difference", "figure10-csrcnn")
 
 # %%
 for line in ours.provenance:

@@ -36,7 +36,7 @@ runs_dir = "runs"
 data_dir = ""
 scale = 4  # last stage shown
 cache_dir = "runs/cache/eval"
-ablation_steps = ""  # JSON such as {"2": 150, "4": 60}; empty: srlib.reports.ABLATION_STEPS (the profile's steps)
+ablation_steps = ""  # JSON such as {"2": 150, "4": 60}; empty: srlib.book.budgets.ABLATION_STEPS (the profile's steps)
 
 # %%
 import warnings
@@ -48,14 +48,14 @@ import pandas as pd
 import seaborn as sns
 from myst_nb import glue
 
-from srlib import reports
+from srlib import book
 
 sns.set_theme(style="whitegrid", context="notebook")
 scale = int(scale)
-common = reports.run_options(runs_dir, device, data_dir)
+common = book.run_options(runs_dir, device, data_dir)
 stages = [2 ** i for i in range(1, scale.bit_length())]
-steps = reports.steps_parameter(ablation_steps, reports.ABLATION_STEPS, profile)
-print(f"steps per curriculum stage of every row: {reports.describe_steps(steps, profile)}")
+steps = book.steps_parameter(ablation_steps, book.ABLATION_STEPS, profile)
+print(f"steps per curriculum stage of every row: {book.describe_steps(steps, profile)}")
 
 
 # %%
@@ -64,7 +64,7 @@ runs = {}
 for label, variant in {"BP-U (back-projection)": "full", "T-U (no back-projection)": "tu"}.items():
     offset = 0
     for s in stages:
-        run = reports.ablation_run(profile, s, variant, steps, **common)
+        run = book.ablation_run(profile, s, variant, steps, **common)
         runs[(label, s)] = run
         log = run.log().assign(block=label, stage=f"x{s}")
         log["curriculum step"] = log.step + offset
@@ -92,7 +92,7 @@ for ax in axes:
         ax.axvline(boundary, color="gray", ls=":", lw=1)
 fig.suptitle(f"Figure 5 (ours, profile {profile}): BP-U vs T-U along the curriculum")
 fig.tight_layout()
-reports.save_figure(fig, "figure5_convergence")
+book.save_figure(fig, "figure5_convergence")
 plt.show()
 
 # %% [markdown]
@@ -105,15 +105,15 @@ from srlib.data import data_root
 from srlib.paper import load_paper_table
 
 root = data_root(data_dir or None)
-end = reports.evaluate_runs(((label.split(" ")[0], s, run) for (label, s), run in runs.items()), datasets=["Set5"],
-                            root=root, cache_dir=cache_dir, device=device)
+end = book.evaluate_runs(((label.split(" ")[0], s, run) for (label, s), run in runs.items()), datasets=["Set5"],
+                         root=root, cache_dir=cache_dir, device=device)
 paper3 = load_paper_table("table3")
 paper_end = paper3.rename(columns={"block": "method", "set5_psnr": "psnr"}).assign(dataset="Set5")
-cmp = reports.compare(paper_end[["method", "scale", "dataset", "psnr"]], end[["method", "scale", "dataset", "psnr"]],
-                      on=["method", "scale", "dataset"], values=["psnr"])
+cmp = book.compare(paper_end[["method", "scale", "dataset", "psnr"]], end[["method", "scale", "dataset", "psnr"]],
+                   on=["method", "scale", "dataset"], values=["psnr"])
 cmp = cmp[cmp.scale.isin(stages)]
-reports.styled(reports.comparison_table(cmp, ["scale", "method"], "psnr", 2),
-               "End of each curve, Set5 PSNR (dB): paper (Table III) | ours | difference", "figure5-end")
+book.styled(book.comparison_table(cmp, ["scale", "method"], "psnr", 2),
+            "End of each curve, Set5 PSNR (dB): paper (Table III) | ours | difference", "figure5-end")
 
 # %%
 for (label, s), run in runs.items():

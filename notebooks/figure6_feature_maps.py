@@ -50,16 +50,17 @@ import matplotlib.pyplot as plt
 import numpy as np
 from myst_nb import glue
 
-from srlib import reports
+from srlib import book
 from srlib.data import data_root, dataset_paths, load_image, make_lr
+from srlib.feature_maps import average_feature_maps
 
 scale = int(scale)
 root = data_root(data_dir or None)
-run = reports.curriculum_run(profile, scale, "full", runs_dir=runs_dir, device=device, progress=False,
-                             **({"data_root": str(data_dir)} if data_dir else {}))
+run = book.curriculum_run(profile, scale, "full", runs_dir=runs_dir, device=device, progress=False,
+                          **({"data_root": str(data_dir)} if data_dir else {}))
 path = next(p for p in dataset_paths(dataset, root) if p.stem == image)
 hr, lr = make_lr(load_image(path), scale)
-maps = reports.average_feature_maps(run.weights, lr)
+maps = average_feature_maps(run.weights, lr)
 print(f"{path.name}: HR {hr.shape[1]}x{hr.shape[0]}, LR {lr.shape[1]}x{lr.shape[0]}; {len(maps)} feature maps")
 
 # %%
@@ -88,7 +89,7 @@ for ax in axes.ravel():
     ax.axis("off")
 fig.suptitle(f"Figure 6 (ours): average feature maps, {dataset} {image}, x{scale}, profile {profile}")
 fig.tight_layout()
-reports.save_figure(fig, "figure6_feature_maps")
+book.save_figure(fig, "figure6_feature_maps")
 plt.show()
 
 # %% [markdown]
@@ -111,7 +112,7 @@ for key, m in maps.items():
 import pandas as pd
 
 corr = pd.DataFrame(rows).set_index("map").round(3)
-reports.styled(corr, "Average feature map vs HR edge magnitude (Pearson r)", "figure6-edges", precision=3)
+book.styled(corr, "Average feature map vs HR edge magnitude (Pearson r)", "figure6-edges", precision=3)
 
 # %%
 print(run.provenance(f"CSRCNN x{scale}").line())

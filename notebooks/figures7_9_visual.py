@@ -24,7 +24,7 @@
 # with its profile. Peer methods are not re-run (see {doc}`../limitations`), so they have no panel.
 #
 # Each zoomed crop is taken at the same place in every panel: the window where bicubic is
-# furthest from HR (`srlib.reports.error_crop`), which is where a better method can show it.
+# furthest from HR (`srlib.book.figures.error_crop`), which is where a better method can show it.
 # PSNR / SSIM under each panel are the whole image's, with the paper's protocol (Y channel,
 # `scale` pixels shaved, MATLAB SSIM); bicubic and HR are exact, the CSRCNN panels are only as
 # good as their training (their provenance is printed under the figures).
@@ -57,15 +57,15 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Rectangle
 
-from srlib import reports
+from srlib import book
 from srlib.data import data_root, load_image, make_lr
 from srlib.evaluation import bicubic_upscaler
 from srlib.metrics import evaluate_pair
 
 root = data_root(data_dir or None)
 start = time.perf_counter()
-common = reports.run_options(runs_dir, device, data_dir)
-best = reports.best_committed_runs(results_dir, "Set5")
+common = book.run_options(runs_dir, device, data_dir)
+best = book.best_committed_runs(results_dir, "Set5")
 _profile_runs = {}
 scores = []  # one row per CSRCNN / bicubic panel of Figures 7 and 8
 
@@ -73,7 +73,7 @@ scores = []  # one row per CSRCNN / bicubic panel of Figures 7 and 8
 def profile_run(scale):
     """This profile's curriculum run at ``scale`` (found in runs/, or trained now), as in Table V."""
     if scale not in _profile_runs:
-        _profile_runs[scale] = reports.curriculum_run(profile, scale, "full", **common)
+        _profile_runs[scale] = book.curriculum_run(profile, scale, "full", **common)
     return _profile_runs[scale]
 
 
@@ -101,9 +101,9 @@ def compare_figure(items, scale, name):
     """One row of whole images and one row of crops per ``(dataset, image)`` in ``items``."""
     rows = []
     for dataset, image in items:
-        path = reports.benchmark_image(dataset, image, root)
+        path = book.benchmark_image(dataset, image, root)
         if path is None:
-            print(f"{dataset} '{image}': {reports.MISSING} under the data root {root}: no panel "
+            print(f"{dataset} '{image}': {book.MISSING} under the data root {root}: no panel "
                   "(the paper shows it; supply the dataset to see it here)")
             continue
         hr, lr = make_lr(load_image(path), scale)
@@ -119,7 +119,7 @@ def compare_figure(items, scale, name):
                              squeeze=False, gridspec_kw={"height_ratios": ratios})
     for r, (dataset, stem, hr, panels) in enumerate(rows):
         side = max(8, int(min(hr.shape[:2]) * float(crop_fraction)))
-        y0, x0 = reports.error_crop(hr, panels[1][1], side, border=scale)
+        y0, x0 = book.error_crop(hr, panels[1][1], side, border=scale)
         for c in range(ncol):
             top, bottom = axes[2 * r, c], axes[2 * r + 1, c]
             if c >= len(panels):
@@ -136,7 +136,7 @@ def compare_figure(items, scale, name):
                 scores.append({"figure": name, "image": f"{dataset} {stem}", "scale": scale, "method": title,
                                "psnr": score.psnr, "ssim": score.ssim})
     fig.tight_layout()
-    reports.save_figure(fig, name)
+    book.save_figure(fig, name)
     return fig
 
 
@@ -164,8 +164,8 @@ plt.show()
 import pandas as pd
 
 score_table = pd.DataFrame(scores).set_index(["figure", "image", "method"])[["psnr", "ssim"]]
-reports.styled(score_table, "Figures 7 and 8: PSNR (dB) / SSIM of each panel (whole image, paper's protocol)",
-               "figures7-8-scores", precision=4)
+book.styled(score_table, "Figures 7 and 8: PSNR (dB) / SSIM of each panel (whole image, paper's protocol)",
+            "figures7-8-scores", precision=4)
 
 # %% [markdown]
 # ## Figure 9: images that have no high-resolution original
@@ -176,7 +176,7 @@ reports.styled(score_table, "Figures 7 and 8: PSNR (dB) / SSIM of each panel (wh
 # motion, grey) at x4 and `astronaut` (a colour portrait) at x8. A region of
 # `native_side` x `native_side` pixels of each is enlarged *as it is*, with no downscaling first:
 # there is no ground truth and no PSNR, only what each method makes of real pixels. The region is
-# the one with the most detail (`srlib.reports.detail_crop`). The networks
+# the one with the most detail (`srlib.book.figures.detail_crop`). The networks
 # were trained on MATLAB-bicubic downscaled images, whose blur and noise these photographs do
 # not share.
 
@@ -190,7 +190,7 @@ fig, axes = plt.subplots(len(native), ncol, figsize=(3.3 * ncol, 3.6 * len(nativ
 for r, (label, photo, scale) in enumerate(native):
     photo = photo[..., None] if photo.ndim == 2 else photo
     side = min(int(native_side), *photo.shape[:2])
-    y0, x0 = reports.detail_crop(photo, side)
+    y0, x0 = book.detail_crop(photo, side)
     lr = np.ascontiguousarray(photo[y0:y0 + side, x0:x0 + side])
     panels = [(f"{label}\nrows {y0}-{y0 + side - 1}, columns {x0}-{x0 + side - 1}\ninput (nearest, x{scale})",
                np.kron(lr, np.ones((scale, scale, 1), lr.dtype))), (f"bicubic x{scale}", bicubic_upscaler(lr, scale))]
@@ -201,7 +201,7 @@ for r, (label, photo, scale) in enumerate(native):
         else:
             axes[r, c].axis("off")
 fig.tight_layout()
-reports.save_figure(fig, "figure9_native")
+book.save_figure(fig, "figure9_native")
 plt.show()
 
 # %% [markdown]
@@ -215,4 +215,4 @@ missing = [s for s in (4, 8) if s not in best]
 if missing:
     print(f"no committed weights for x{', x'.join(map(str, missing))} under {results_dir}/: those figures show only "
           f"this build's network (profile {profile})")
-print(f"this page: {reports.format_duration(time.perf_counter() - start)}")
+print(f"this page: {book.format_duration(time.perf_counter() - start)}")

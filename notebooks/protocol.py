@@ -54,7 +54,7 @@ warnings.filterwarnings("ignore", message="IProgress not found")
 
 import pandas as pd
 
-from srlib import reports
+from srlib import book
 from srlib.data import DATASETS, available_datasets, data_root
 from srlib.evaluation import bicubic_upscaler, evaluate
 from srlib.paper import load_paper_table
@@ -82,7 +82,7 @@ print(f"data root: {root.resolve()}")
 for s in DATASETS.values():
     if not status[s.name]:
         print(f"{s.name} is missing; where to get it: {s.source}")
-reports.styled(data_table.set_index("dataset"), "Datasets under the data root", "protocol-data")
+book.styled(data_table.set_index("dataset"), "Datasets under the data root", "protocol-data")
 
 # %% [markdown]
 # ## 2. Our bicubic is MATLAB's
@@ -94,7 +94,7 @@ reports.styled(data_table.set_index("dataset"), "Datasets under the data root", 
 # compared bit for bit.
 
 # %%
-lr_check = reports.matlab_lr_check(root)
+lr_check = book.matlab_lr_check(root)
 if lr_check.empty:
     print("No MATLAB LR files under the data root: the check is skipped.")
     lr_summary = lr_check
@@ -103,8 +103,8 @@ else:
                   .agg(files=("image", "count"), identical=("identical", "sum"),
                        max_abs_diff=("max_abs_diff", "max")).reset_index())
     print(f"{int(lr_check.identical.sum())} of {len(lr_check)} MATLAB LR files reproduced bit for bit")
-reports.styled(lr_summary, "srlib.imresize against MATLAB's LR files (max_abs_diff in grey levels)",
-               "protocol-matlab")
+book.styled(lr_summary, "srlib.imresize against MATLAB's LR files (max_abs_diff in grey levels)",
+            "protocol-matlab")
 
 # %% [markdown]
 # ## 3. The Bicubic rows of Table V
@@ -115,17 +115,17 @@ reports.styled(lr_summary, "srlib.imresize against MATLAB's LR files (max_abs_di
 # "difference" is ours minus paper.
 
 # %%
-bicubic = reports.evaluate_grid(bicubic_upscaler, method="Bicubic", datasets=dataset_list, scales=scale_list,
-                                root=root, cache_dir=reports.resolve(cache_dir), cache_key="bicubic-matlab-uint8")
+bicubic = book.evaluate_grid(bicubic_upscaler, method="Bicubic", datasets=dataset_list, scales=scale_list,
+                             root=root, cache_dir=book.resolve(cache_dir), cache_key="bicubic-matlab-uint8")
 paper5 = load_paper_table("table5")
 paper_bic = paper5[(paper5.method == "Bicubic") & paper5.scale.isin(scale_list) & paper5.dataset.isin(dataset_list)]
-bic_cmp = reports.compare(paper_bic, bicubic, on=["method", "scale", "dataset"], values=["psnr", "ssim"])
-reports.styled(reports.comparison_long(bic_cmp, ["scale"], "psnr", 2),
-               "Table V, Bicubic rows: PSNR (dB), paper | ours | difference", "table5-bicubic-psnr")
+bic_cmp = book.compare(paper_bic, bicubic, on=["method", "scale", "dataset"], values=["psnr", "ssim"])
+book.styled(book.comparison_long(bic_cmp, ["scale"], "psnr", 2),
+            "Table V, Bicubic rows: PSNR (dB), paper | ours | difference", "table5-bicubic-psnr")
 
 # %%
-reports.styled(reports.comparison_long(bic_cmp, ["scale"], "ssim", 4),
-               "Table V, Bicubic rows: SSIM, paper | ours | difference", "table5-bicubic-ssim")
+book.styled(book.comparison_long(bic_cmp, ["scale"], "ssim", 4),
+            "Table V, Bicubic rows: SSIM, paper | ours | difference", "table5-bicubic-ssim")
 
 # %%
 ok = bic_cmp.dropna(subset=["psnr_ours"])
@@ -152,8 +152,8 @@ for s in scale_list:
         rows.append({"scale": s, "SSIM window": window, "PSNR": round(r.psnr, 3), "SSIM": round(r.ssim, 4)})
 window_table = pd.DataFrame(rows).pivot(index="scale", columns="SSIM window", values="SSIM")
 window_table["difference"] = window_table["valid"] - window_table["matlab"]
-reports.styled(window_table.round(4), "Set5 Bicubic SSIM: MATLAB window vs BasicSR's valid window",
-               "protocol-ssim-window", precision=4)
+book.styled(window_table.round(4), "Set5 Bicubic SSIM: MATLAB window vs BasicSR's valid window",
+            "protocol-ssim-window", precision=4)
 
 # %% [markdown]
 # (protocol-deviations)=
@@ -161,19 +161,19 @@ reports.styled(window_table.round(4), "Set5 Bicubic SSIM: MATLAB window vs Basic
 #
 # The usual reasons why a retrained network "does not reach the paper" are departures from this
 # protocol: the LR images made by another resizer, PSNR computed on RGB instead of Y, BasicSR's
-# "valid" SSIM. Each is applied here alone to the Bicubic baseline on Set5 (`srlib.reports.
-# protocol_deviations`); "difference" is the departure minus the protocol. A departure that moves
+# "valid" SSIM. Each is applied here alone to the Bicubic baseline on Set5 (`srlib.book.
+# protocol_checks.protocol_deviations`); "difference" is the departure minus the protocol. A departure that moves
 # Bicubic moves every method's score in the same direction, so it must be ruled out before two
 # tables are compared.
 
 # %%
-deviations = reports.protocol_deviations("Set5", scale_list, root=root)
+deviations = book.protocol_deviations("Set5", scale_list, root=root)
 dev_table = deviations.pivot_table(index="description", columns="scale", values=["psnr_diff", "ssim_diff"],
                                    sort=False)
 dev_table.columns = [f"x{s} {'PSNR (dB)' if v == 'psnr_diff' else 'SSIM'}" for v, s in dev_table.columns]
 dev_table.index.name = "Set5 Bicubic, departure (alone)"
-reports.styled(dev_table.drop(index=reports.PROTOCOL_DEVIATIONS["protocol"]).round(4),
-               "Set5 Bicubic: departure minus protocol (PSNR in dB, SSIM)", "protocol-deviations", precision=4)
+book.styled(dev_table.drop(index=book.PROTOCOL_DEVIATIONS["protocol"]).round(4),
+            "Set5 Bicubic: departure minus protocol (PSNR in dB, SSIM)", "protocol-deviations", precision=4)
 
 # %%
 by = deviations.set_index(["deviation", "scale"])
@@ -181,15 +181,15 @@ top = max(scale_list)
 largest_resizer = float(by.loc[["lr_pillow", "lr_float"], "psnr_diff"].abs().max())
 for key in ("lr_pillow", "lr_float", "rgb", "ssim_valid"):
     d = by.loc[key]
-    print(f"{reports.PROTOCOL_DEVIATIONS[key]}: PSNR {d.psnr_diff.min():+.4f} to {d.psnr_diff.max():+.4f} dB, "
+    print(f"{book.PROTOCOL_DEVIATIONS[key]}: PSNR {d.psnr_diff.min():+.4f} to {d.psnr_diff.max():+.4f} dB, "
           f"SSIM {d.ssim_diff.min():+.4f} to {d.ssim_diff.max():+.4f} over x{', x'.join(map(str, scale_list))}")
 
 # %%
 from srlib.profiling import describe_device
 
-prov = reports.Provenance("Bicubic rows (this page)", device=describe_device("cpu"),
-                          wall_s=time.perf_counter() - start,
-                          extra={"cached cells": int(bicubic.cached.sum())})
+prov = book.Provenance("Bicubic rows (this page)", device=describe_device("cpu"),
+                       wall_s=time.perf_counter() - start,
+                       extra={"cached cells": int(bicubic.cached.sum())})
 print(prov.line())
 
 # %%

@@ -49,8 +49,8 @@ data_dir = ""
 scale = 4
 datasets = "Set14,Set5"  # the paper's column first
 cache_dir = "runs/cache/eval"
-ablation_steps = ""  # JSON such as {"2": 150, "4": 60}; empty: srlib.reports.ABLATION_STEPS (the profile's steps)
-noise_seeds = ""  # extra seeds of the Full row (the noise floor); empty: srlib.reports.NOISE_SEEDS for the profile
+ablation_steps = ""  # JSON such as {"2": 150, "4": 60}; empty: srlib.book.budgets.ABLATION_STEPS (the profile's steps)
+noise_seeds = ""  # extra seeds of the Full row (the noise floor); empty: srlib.book.budgets.NOISE_SEEDS for the profile
 
 # %%
 import time
@@ -63,7 +63,7 @@ import pandas as pd
 import seaborn as sns
 from myst_nb import glue
 
-from srlib import reports
+from srlib import book
 from srlib.data import data_root
 from srlib.paper import load_paper_table
 
@@ -71,29 +71,29 @@ sns.set_theme(style="whitegrid", context="notebook")
 root = data_root(data_dir or None)
 scale = int(scale)
 sets = [d.strip() for d in datasets.split(",") if d.strip()]
-common = reports.run_options(runs_dir, device, data_dir)
+common = book.run_options(runs_dir, device, data_dir)
 start = time.perf_counter()
-steps = reports.steps_parameter(ablation_steps, reports.ABLATION_STEPS, profile)
-print(f"steps per curriculum stage of every row: {reports.describe_steps(steps, profile)}")
+steps = book.steps_parameter(ablation_steps, book.ABLATION_STEPS, profile)
+print(f"steps per curriculum stage of every row: {book.describe_steps(steps, profile)}")
 
 
 # %%
 VARIANTS = {"FSRCNN": "fsrcnn", "Model1": "model1", "Model2": "model2", "Model3": "tu", "Full": "full"}
-runs = {row: reports.ablation_run(profile, scale, variant, steps, **common) for row, variant in VARIANTS.items()}
-ours = reports.evaluate_runs(((row, scale, run) for row, run in runs.items()), datasets=sets, root=root,
-                             cache_dir=cache_dir, device=device)
+runs = {row: book.ablation_run(profile, scale, variant, steps, **common) for row, variant in VARIANTS.items()}
+ours = book.evaluate_runs(((row, scale, run) for row, run in runs.items()), datasets=sets, root=root,
+                          cache_dir=cache_dir, device=device)
 
 # %%
 paper2 = load_paper_table("table2")
 paper_long = paper2.rename(columns={"model": "method", "set14_x4_psnr": "psnr"}).assign(scale=scale, dataset="Set14")
-cmp = reports.compare(paper_long[["method", "scale", "dataset", "psnr"]], ours[ours.dataset == "Set14"],
-                      on=["method", "scale", "dataset"], values=["psnr"])
-table = reports.comparison_table(cmp, ["method"], "psnr", 2)
+cmp = book.compare(paper_long[["method", "scale", "dataset", "psnr"]], ours[ours.dataset == "Set14"],
+                   on=["method", "scale", "dataset"], values=["psnr"])
+table = book.comparison_table(cmp, ["method"], "psnr", 2)
 flags = paper2.set_index("model")[["bpu_block", "curriculum", "asymmetric"]].replace({True: "✓", False: "×"})
 flags.columns = pd.MultiIndex.from_product([["design"], ["BP-U", "curriculum", "asymmetric"]])
 table = flags.join(table.set_axis(pd.MultiIndex.from_product([["Set14 x4 PSNR (dB)"], ["paper", "ours", "difference"]]),
                                   axis=1))
-reports.styled(table, "Table II: ablation, Set14 x4 PSNR, paper | ours | difference", "table2")
+book.styled(table, "Table II: ablation, Set14 x4 PSNR, paper | ours | difference", "table2")
 
 # %% [markdown]
 # The paper's claim is about **differences between rows**: each idea adds a little, and all three
@@ -104,7 +104,7 @@ psnr = ours[ours.dataset == "Set14"].set_index("method").psnr
 paper_psnr = paper_long.set_index("method").psnr
 deltas = pd.DataFrame({"paper: Full - row": paper_psnr["Full"] - paper_psnr,
                        "ours: Full - row": psnr["Full"] - psnr}).drop("Full").round(2)
-reports.styled(deltas, "What each removed idea costs (dB), paper vs ours", "table2-deltas")
+book.styled(deltas, "What each removed idea costs (dB), paper vs ours", "table2-deltas")
 
 # %%
 fig, ax = plt.subplots(figsize=(7, 3.6))
@@ -113,7 +113,7 @@ sns.barplot(data=plot, x="row", y="dB", hue="source", ax=ax)
 ax.axhline(0, color="black", lw=0.8)
 ax.set(xlabel="", ylabel="PSNR lost vs Full (dB)", title=f"Table II: cost of removing each idea (Set14 x{scale})")
 fig.tight_layout()
-reports.save_figure(fig, "table2_deltas")
+book.save_figure(fig, "table2_deltas")
 plt.show()
 
 # %% [markdown]
@@ -125,12 +125,12 @@ plt.show()
 # Full that is smaller than the spread says nothing about the idea it removes.
 
 # %%
-n_seeds = int(noise_seeds) if str(noise_seeds).strip() else reports.NOISE_SEEDS.get(profile, 0)
+n_seeds = int(noise_seeds) if str(noise_seeds).strip() else book.NOISE_SEEDS.get(profile, 0)
 seed_runs = {0: runs["Full"]} | {
-    seed: reports.curriculum_run(profile, scale, "full", stage_steps=steps, name=f"full-seed{seed}", seed=seed, **common)
+    seed: book.curriculum_run(profile, scale, "full", stage_steps=steps, name=f"full-seed{seed}", seed=seed, **common)
     for seed in range(1, n_seeds + 1)}
-seed_scores = reports.evaluate_runs(((f"Full, seed {seed}", scale, run) for seed, run in seed_runs.items()),
-                                    datasets=["Set14"], root=root, cache_dir=cache_dir, device=device)
+seed_scores = book.evaluate_runs(((f"Full, seed {seed}", scale, run) for seed, run in seed_runs.items()),
+                                 datasets=["Set14"], root=root, cache_dir=cache_dir, device=device)
 spread = float(seed_scores.psnr.max() - seed_scores.psnr.min()) if len(seed_scores) > 1 else float("nan")
 noise = seed_scores.set_index("method")[["psnr", "ssim"]].round(3)
 if len(seed_scores) > 1:
@@ -143,17 +143,17 @@ else:
 for seed, run in seed_runs.items():
     if seed:
         print(run.provenance(f"Full, seed {seed}").line())
-reports.styled(noise, f"Table II's Full row, trained from {len(seed_scores)} seeds: Set14 x{scale}", "table2-noise",
-               precision=3)
+book.styled(noise, f"Table II's Full row, trained from {len(seed_scores)} seeds: Set14 x{scale}", "table2-noise",
+            precision=3)
 
 # %%
 if "Set5" in sets:
     extra = ours[ours.dataset == "Set5"][["method", "psnr", "ssim"]].set_index("method").round(3)
-    display(reports.styled(extra, f"The same runs on Set5 x{scale} (not in the paper's Table II)", "table2-set5",
-                           precision=3))
+    display(book.styled(extra, f"The same runs on Set5 x{scale} (not in the paper's Table II)", "table2-set5",
+                        precision=3))
 for row, run in runs.items():
     print(run.provenance(f"{row}").line())
 glue("table2_full_minus_fsrcnn", float(psnr["Full"] - psnr["FSRCNN"]), display=False)
 glue("table2_full", float(psnr["Full"]), display=False)
 glue("table2_seed_spread", spread, display=False)
-print(f"this page: {reports.format_duration(time.perf_counter() - start)}")
+print(f"this page: {book.format_duration(time.perf_counter() - start)}")

@@ -41,7 +41,7 @@ data_dir = ""
 scales = "4,8"
 datasets = "Set5,Set14"
 cache_dir = "runs/cache/eval"
-ablation_steps = ""  # JSON such as {"2": 150, "4": 60}; empty: srlib.reports.ABLATION_STEPS (the profile's steps)
+ablation_steps = ""  # JSON such as {"2": 150, "4": 60}; empty: srlib.book.budgets.ABLATION_STEPS (the profile's steps)
 
 # %%
 import time
@@ -52,24 +52,24 @@ warnings.filterwarnings("ignore", message="IProgress not found")
 import pandas as pd
 from myst_nb import glue
 
-from srlib import reports
+from srlib import book
 from srlib.data import data_root
 from srlib.paper import load_paper_table
 
 root = data_root(data_dir or None)
 scale_list = [int(s) for s in str(scales).split(",")]
 sets = [d.strip() for d in datasets.split(",") if d.strip()]
-common = reports.run_options(runs_dir, device, data_dir)
+common = book.run_options(runs_dir, device, data_dir)
 start = time.perf_counter()
-steps = reports.steps_parameter(ablation_steps, reports.ABLATION_STEPS, profile)
-print(f"steps per curriculum stage of every row: {reports.describe_steps(steps, profile)}")
+steps = book.steps_parameter(ablation_steps, book.ABLATION_STEPS, profile)
+print(f"steps per curriculum stage of every row: {book.describe_steps(steps, profile)}")
 
 
 # %%
 BLOCKS = {"T-U": "tu", "BP-U": "full"}
-runs = {(block, s): reports.ablation_run(profile, s, variant, steps, **common) for block, variant in BLOCKS.items() for s in scale_list}
-ours = reports.evaluate_runs(((block, s, run) for (block, s), run in runs.items()), datasets=sets, root=root,
-                             cache_dir=cache_dir, device=device)
+runs = {(block, s): book.ablation_run(profile, s, variant, steps, **common) for block, variant in BLOCKS.items() for s in scale_list}
+ours = book.evaluate_runs(((block, s, run) for (block, s), run in runs.items()), datasets=sets, root=root,
+                          cache_dir=cache_dir, device=device)
 
 # %%
 paper3 = load_paper_table("table3")
@@ -78,13 +78,13 @@ paper_long = pd.concat([
     .rename(columns={"block": "method", f"{d.lower()}_psnr": "psnr", f"{d.lower()}_ssim": "ssim"}).assign(dataset=d)
     for d in sets], ignore_index=True)
 paper_long = paper_long[paper_long.scale.isin(scale_list)]
-cmp = reports.compare(paper_long, ours, on=["method", "scale", "dataset"], values=["psnr", "ssim"])
-reports.styled(reports.comparison_table(cmp, ["scale", "method"], "psnr", 2, columns="dataset"),
-               "Table III, PSNR (dB): paper | ours | difference", "table3-psnr")
+cmp = book.compare(paper_long, ours, on=["method", "scale", "dataset"], values=["psnr", "ssim"])
+book.styled(book.comparison_table(cmp, ["scale", "method"], "psnr", 2, columns="dataset"),
+            "Table III, PSNR (dB): paper | ours | difference", "table3-psnr")
 
 # %%
-reports.styled(reports.comparison_table(cmp, ["scale", "method"], "ssim", 3, columns="dataset"),
-               "Table III, SSIM: paper | ours | difference", "table3-ssim")
+book.styled(book.comparison_table(cmp, ["scale", "method"], "ssim", 3, columns="dataset"),
+            "Table III, SSIM: paper | ours | difference", "table3-ssim")
 
 # %% [markdown]
 # The claim is the sign and size of **BP-U minus T-U**. Read it against the noise floor measured
@@ -99,11 +99,11 @@ for s in scale_list:
         gap.append({"scale": s, "dataset": d, "paper: BP-U - T-U (dB)": p[("BP-U", s, d)] - p[("T-U", s, d)],
                     "ours: BP-U - T-U (dB)": o[("BP-U", s, d)] - o[("T-U", s, d)]})
 gap = pd.DataFrame(gap).set_index(["scale", "dataset"]).round(3)
-reports.styled(gap, "Back-projection's gain, paper vs ours", "table3-gain", precision=3)
+book.styled(gap, "Back-projection's gain, paper vs ours", "table3-gain", precision=3)
 
 # %%
 params = {key: run.parameters() for key, run in runs.items()}
 for (block, s), run in runs.items():
     print(run.provenance(f"{block} x{s} ({params[(block, s)]:,} parameters)").line())
 glue("table3_gain_x4_set5", float(gap.loc[(scale_list[0], sets[0]), "ours: BP-U - T-U (dB)"]), display=False)
-print(f"this page: {reports.format_duration(time.perf_counter() - start)}")
+print(f"this page: {book.format_duration(time.perf_counter() - start)}")

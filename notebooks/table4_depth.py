@@ -42,10 +42,10 @@ device = "auto"
 runs_dir = "runs"
 data_dir = ""
 datasets = "Set5,Set14"
-grid_steps = ""  # JSON such as {"2": 60, "4": 40}; empty: srlib.reports.TABLE4_STEPS for the profile
-rows = ""  # comma-separated notations to train; empty: srlib.reports.TABLE4_ROWS for the profile (None: all nine)
+grid_steps = ""  # JSON such as {"2": 60, "4": 40}; empty: srlib.book.budgets.TABLE4_STEPS for the profile
+rows = ""  # comma-separated notations to train; empty: srlib.book.budgets.TABLE4_ROWS for the profile (None: all nine)
 cache_dir = "runs/cache/eval"
-noise_seeds = ""  # extra seeds of one row (the noise floor); empty: srlib.reports.NOISE_SEEDS for the profile
+noise_seeds = ""  # extra seeds of one row (the noise floor); empty: srlib.book.budgets.NOISE_SEEDS for the profile
 
 # %%
 import time
@@ -58,7 +58,7 @@ import pandas as pd
 import seaborn as sns
 from myst_nb import glue
 
-from srlib import reports
+from srlib import book
 from srlib.data import data_root
 from srlib.models.csrcnn import CSRCNNConfig
 from srlib.paper import load_paper_table
@@ -67,12 +67,12 @@ from srlib.param_counts import config_parameters
 sns.set_theme(style="whitegrid", context="notebook")
 root = data_root(data_dir or None)
 sets = [d.strip() for d in datasets.split(",") if d.strip()]
-steps = reports.steps_parameter(grid_steps, reports.TABLE4_STEPS, profile)
-common = reports.run_options(runs_dir, device, data_dir)
+steps = book.steps_parameter(grid_steps, book.TABLE4_STEPS, profile)
+common = book.run_options(runs_dir, device, data_dir)
 paper4 = load_paper_table("table4")
-chosen = [r.strip() for r in rows.split(",") if r.strip()] or reports.TABLE4_ROWS.get(profile) or list(paper4.notation)
+chosen = [r.strip() for r in rows.split(",") if r.strip()] or book.TABLE4_ROWS.get(profile) or list(paper4.notation)
 start = time.perf_counter()
-print(f"steps per stage: {reports.describe_steps(steps, profile, (2, 4))}; rows trained: {len(chosen)} of {len(paper4)}")
+print(f"steps per stage: {book.describe_steps(steps, profile, (2, 4))}; rows trained: {len(chosen)} of {len(paper4)}")
 
 # %% [markdown]
 # ## Parameters: the paper's full-width (64 channels) counts against our networks at 64 channels
@@ -80,25 +80,25 @@ print(f"steps per stage: {reports.describe_steps(steps, profile, (2, 4))}; rows 
 # %%
 counts = pd.DataFrame({"method": paper4.notation,
                        "params_k": [config_parameters(CSRCNNConfig.from_notation(n)) / 1000 for n in paper4.notation]})
-cmp_params = reports.compare(paper4.rename(columns={"notation": "method"})[["method", "params_k"]], counts,
-                             on=["method"], values=["params_k"])
-reports.styled(reports.comparison_table(cmp_params, ["method"], "params_k", 0),
-               "Table IV, parameters (K) at 64 channels: paper | ours | difference", "table4-params")
+cmp_params = book.compare(paper4.rename(columns={"notation": "method"})[["method", "params_k"]], counts,
+                          on=["method"], values=["params_k"])
+book.styled(book.comparison_table(cmp_params, ["method"], "params_k", 0),
+            "Table IV, parameters (K) at 64 channels: paper | ours | difference", "table4-params")
 
 # %% [markdown]
 # ## PSNR at x4
 
 # %%
-runs = {notation: reports.curriculum_run(profile, 4, "full", name=notation.replace(" ", "_"), notation=notation,
-                                         stage_steps=steps, **common)
+runs = {notation: book.curriculum_run(profile, 4, "full", name=notation.replace(" ", "_"), notation=notation,
+                                      stage_steps=steps, **common)
         for notation in chosen}
-ours = reports.evaluate_runs(((notation, 4, run) for notation, run in runs.items()), datasets=sets, root=root,
-                             cache_dir=cache_dir, device=device)
+ours = book.evaluate_runs(((notation, 4, run) for notation, run in runs.items()), datasets=sets, root=root,
+                          cache_dir=cache_dir, device=device)
 paper_long = pd.concat([paper4.rename(columns={"notation": "method", f"{d.lower()}_psnr": "psnr"})
                         [["method", "psnr"]].assign(dataset=d, scale=4) for d in sets], ignore_index=True)
-cmp = reports.compare(paper_long, ours, on=["method", "scale", "dataset"], values=["psnr"])
-reports.styled(reports.comparison_table(cmp, ["method"], "psnr", 2, columns="dataset"),
-               f"Table IV, x4 PSNR (dB): paper | ours (profile {profile}) | difference", "table4-psnr")
+cmp = book.compare(paper_long, ours, on=["method", "scale", "dataset"], values=["psnr"])
+book.styled(book.comparison_table(cmp, ["method"], "psnr", 2, columns="dataset"),
+            f"Table IV, x4 PSNR (dB): paper | ours (profile {profile}) | difference", "table4-psnr")
 
 # %% [markdown]
 # The paper's reading of its table: deeper is better, and refined blocks beat an equal number of U
@@ -112,7 +112,7 @@ for ax, (source, col) in zip(axes, [("paper", "psnr_paper"), (f"ours ({profile})
     ax.set(xlabel="parameters at 64 channels (K, ours)", ylabel="x4 PSNR (dB)", title=source)
 axes[1].legend(bbox_to_anchor=(1.02, 1), loc="upper left", fontsize=8)
 fig.tight_layout()
-reports.save_figure(fig, "table4_psnr_vs_params")
+book.save_figure(fig, "table4_psnr_vs_params")
 plt.show()
 
 # %% [markdown]
@@ -123,14 +123,14 @@ plt.show()
 # are not larger than that spread cannot be ranked by this build.
 
 # %%
-n_seeds = int(noise_seeds) if str(noise_seeds).strip() else reports.NOISE_SEEDS.get(profile, 0)
+n_seeds = int(noise_seeds) if str(noise_seeds).strip() else book.NOISE_SEEDS.get(profile, 0)
 anchor = "U4TR1 U4TR1" if "U4TR1 U4TR1" in runs else next(iter(runs))
-seed_runs = {seed: reports.curriculum_run(profile, 4, "full", name=f"{anchor.replace(' ', '_')}-seed{seed}",
-                                          notation=anchor, stage_steps=steps, seed=seed, **common)
+seed_runs = {seed: book.curriculum_run(profile, 4, "full", name=f"{anchor.replace(' ', '_')}-seed{seed}",
+                                       notation=anchor, stage_steps=steps, seed=seed, **common)
              for seed in range(1, n_seeds + 1)}
 seed_scores = pd.concat([ours[ours.method == anchor].assign(seed=0),
-                         reports.evaluate_runs(((anchor, 4, run) for run in seed_runs.values()), datasets=sets,
-                                               root=root, cache_dir=cache_dir, device=device)
+                         book.evaluate_runs(((anchor, 4, run) for run in seed_runs.values()), datasets=sets,
+                                            root=root, cache_dir=cache_dir, device=device)
                          .assign(seed=[s for s in seed_runs for _ in sets])], ignore_index=True)
 noise_rows = []
 for ds in sets:
@@ -141,7 +141,7 @@ for ds in sets:
                        f"{anchor} over {len(seed_psnr)} seeds: max - min (dB)":
                            float(seed_psnr.max() - seed_psnr.min()) if len(seed_psnr) > 1 else float("nan")})
 noise_table = pd.DataFrame(noise_rows).set_index("dataset")
-reports.styled(noise_table, f"Table IV rows against the seed spread of {anchor} (profile {profile})", "table4-noise")
+book.styled(noise_table, f"Table IV rows against the seed spread of {anchor} (profile {profile})", "table4-noise")
 
 # %%
 spread_col = noise_table.columns[-1]
@@ -161,4 +161,4 @@ for notation, run in runs.items():
 for seed, run in seed_runs.items():
     print(run.provenance(f"{anchor}, seed {seed}").line())
 glue("table4_rows_trained", len(runs), display=False)
-print(f"this page: {reports.format_duration(time.perf_counter() - start)}")
+print(f"this page: {book.format_duration(time.perf_counter() - start)}")

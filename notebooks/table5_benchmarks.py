@@ -38,7 +38,7 @@ data_dir = ""
 scales = "2,4,8"
 datasets = "Set5,Set14,B100,Urban100,Manga109"
 # Datasets evaluated on their first N images only: JSON {"Urban100": 20}; "" -> the profile's
-# budget (srlib.reports.TABLE5_PARTIAL); "{}" -> every image. A partial mean is labelled so, and
+# budget (srlib.book.budgets.TABLE5_PARTIAL); "{}" -> every image. A partial mean is labelled so, and
 # Bicubic is evaluated on the same images.
 partial = ""
 cache_dir = "runs/cache/eval"
@@ -55,7 +55,7 @@ warnings.filterwarnings("ignore", message="IProgress not found")
 import pandas as pd
 from myst_nb import glue
 
-from srlib import reports
+from srlib import book
 from srlib.data import data_root
 from srlib.evaluation import bicubic_upscaler
 from srlib.paper import load_paper_table
@@ -63,7 +63,7 @@ from srlib.paper import load_paper_table
 root = data_root(data_dir or None)
 scale_list = [int(s) for s in str(scales).split(",")]
 dataset_list = [d.strip() for d in datasets.split(",") if d.strip()]
-limits = (json.loads(partial) if partial else reports.TABLE5_PARTIAL.get(profile) or {}) if isinstance(partial, str) \
+limits = (json.loads(partial) if partial else book.TABLE5_PARTIAL.get(profile) or {}) if isinstance(partial, str) \
     else dict(partial)
 print(f"partial evaluation in this profile: {limits or 'none (every image)'}")
 start = time.perf_counter()
@@ -77,8 +77,8 @@ paper5 = load_paper_table("table5")
 # has no number.
 
 # %%
-runs = {s: reports.curriculum_run(profile, s, "full", runs_dir=runs_dir, device=device, progress=False,
-                                  **({"data_root": str(data_dir)} if data_dir else {}))
+runs = {s: book.curriculum_run(profile, s, "full", runs_dir=runs_dir, device=device, progress=False,
+                               **({"data_root": str(data_dir)} if data_dir else {}))
         for s in scale_list}
 
 
@@ -86,26 +86,26 @@ def evaluate_all(method, upscaler_for_scale, key_for_scale):
     frames = []
     for s in scale_list:
         for ds in dataset_list:
-            frames.append(reports.evaluate_grid(
+            frames.append(book.evaluate_grid(
                 upscaler_for_scale(s), method=method, datasets=[ds], scales=[s], root=root,
-                cache_dir=reports.resolve(cache_dir), cache_key=key_for_scale(s), limit=limits.get(ds) or None))
+                cache_dir=book.resolve(cache_dir), cache_key=key_for_scale(s), limit=limits.get(ds) or None))
     return pd.concat(frames, ignore_index=True)
 
 
-ours_csr = evaluate_all("CSRCNN", lambda s: runs[s].upscaler(s, device), lambda s: reports.weights_fingerprint(runs[s].weights))
+ours_csr = evaluate_all("CSRCNN", lambda s: runs[s].upscaler(s, device), lambda s: book.weights_fingerprint(runs[s].weights))
 ours_bic = evaluate_all("Bicubic", lambda s: bicubic_upscaler, lambda s: "bicubic-matlab-uint8")
 ours = pd.concat([ours_csr, ours_bic], ignore_index=True)
 rows = paper5[paper5.method.isin(["CSRCNN", "Bicubic"]) & paper5.scale.isin(scale_list)
               & paper5.dataset.isin(dataset_list)]
-cmp = reports.compare(rows, ours, on=["method", "scale", "dataset"], values=["psnr", "ssim"])
+cmp = book.compare(rows, ours, on=["method", "scale", "dataset"], values=["psnr", "ssim"])
 cmp["method"] = pd.Categorical(cmp.method, ["Bicubic", "CSRCNN"])
 cmp = cmp.sort_values(["scale", "method"])
-reports.styled(reports.comparison_long(cmp, ["scale", "method"], "psnr", 2),
-               "Table V, PSNR (dB): paper | ours | difference (ours - paper)", "table5-psnr")
+book.styled(book.comparison_long(cmp, ["scale", "method"], "psnr", 2),
+            "Table V, PSNR (dB): paper | ours | difference (ours - paper)", "table5-psnr")
 
 # %%
-reports.styled(reports.comparison_long(cmp, ["scale", "method"], "ssim", 3),
-               "Table V, SSIM: paper | ours | difference (ours - paper)", "table5-ssim")
+book.styled(book.comparison_long(cmp, ["scale", "method"], "ssim", 3),
+            "Table V, SSIM: paper | ours | difference (ours - paper)", "table5-ssim")
 
 # %% [markdown]
 # **Where the numbers come from.** Each CSRCNN row is the network of one curriculum stage:
@@ -113,12 +113,12 @@ reports.styled(reports.comparison_long(cmp, ["scale", "method"], "ssim", 3),
 # %%
 for s in scale_list:
     print(runs[s].provenance(f"CSRCNN x{s}").line())
-print(reports.Provenance("Bicubic", device="cpu").line())
+print(book.Provenance("Bicubic", device="cpu").line())
 partial_rows = ours[ours.status.str.startswith("first")]
 for _, r in partial_rows.iterrows():
     print(f"note: {r.method} x{r.scale} {r.dataset}: {r.status} (this profile's budget)")
 for ds in sorted(set(ours.loc[ours.psnr.isna(), "dataset"])):
-    print(f"note: {ds}: {reports.MISSING} under the data root {root}; its column shows no number")
+    print(f"note: {ds}: {book.MISSING} under the data root {root}; its column shows no number")
 
 # %% [markdown]
 # ## What the gap is made of
@@ -136,8 +136,8 @@ summary = pd.DataFrame({
     "ours: CSRCNN - Bicubic": (gain.CSRCNN - gain.Bicubic),
 }).loc[lambda d: d.index.get_level_values("scale").isin(scale_list)]
 summary["share of the paper's gain"] = summary["ours: CSRCNN - Bicubic"] / summary["paper: CSRCNN - Bicubic"]
-reports.styled(summary.round(2).astype(object).where(summary.notna(), reports.MISSING),
-               "PSNR gain over bicubic (dB), paper vs ours", "table5-gain")
+book.styled(summary.round(2).astype(object).where(summary.notna(), book.MISSING),
+            "PSNR gain over bicubic (dB), paper vs ours", "table5-gain")
 
 # %%
 share = "share of the paper's gain"
@@ -160,19 +160,19 @@ for s, block in summary.dropna().groupby(level="scale"):
 # not evaluate shows "not run".
 
 # %%
-committed = {"campaign": reports.campaign_runs(campaign_dir), "reference": reports.reference_runs(reference_dir)}
+committed = {"campaign": book.campaign_runs(campaign_dir), "reference": book.reference_runs(reference_dir)}
 for kind, refs in committed.items():
     if not refs:
         print(f"No {kind} results under {campaign_dir if kind == 'campaign' else reference_dir}/ yet.")
         continue
     ref = pd.concat([refs[s].scores() for s in scale_list if s in refs], ignore_index=True)
-    ref_cmp = reports.compare(paper5[(paper5.method == "CSRCNN") & paper5.scale.isin(sorted(refs))
-                                     & paper5.dataset.isin(dataset_list)], ref,
+    ref_cmp = book.compare(paper5[(paper5.method == "CSRCNN") & paper5.scale.isin(sorted(refs))
+                                  & paper5.dataset.isin(dataset_list)], ref,
                               on=["method", "scale", "dataset"], values=["psnr", "ssim"])
-    display(reports.styled(reports.comparison_long(ref_cmp, ["scale"], "psnr", 2),
-                           f"{kind.capitalize()} CSRCNN, PSNR (dB): paper | {kind} | difference", f"table5-{kind}"))
-    display(reports.styled(reports.comparison_long(ref_cmp, ["scale"], "ssim", 3),
-                           f"{kind.capitalize()} CSRCNN, SSIM: paper | {kind} | difference", f"table5-{kind}-ssim"))
+    display(book.styled(book.comparison_long(ref_cmp, ["scale"], "psnr", 2),
+                        f"{kind.capitalize()} CSRCNN, PSNR (dB): paper | {kind} | difference", f"table5-{kind}"))
+    display(book.styled(book.comparison_long(ref_cmp, ["scale"], "ssim", 3),
+                        f"{kind.capitalize()} CSRCNN, SSIM: paper | {kind} | difference", f"table5-{kind}-ssim"))
     for s in sorted(refs):
         print(refs[s].provenance(f"{kind} CSRCNN x{s}").line())
         for note in refs[s].record.get("notes", []):
@@ -193,8 +193,8 @@ others = paper5[~paper5.method.isin(["CSRCNN", "Bicubic"]) & paper5.scale.isin(s
 others["PSNR / SSIM (cited)"] = others.apply(lambda r: f"{r.psnr:.2f} / {r.ssim:.3f}", axis=1)
 cited = others.pivot(index=["scale", "method"], columns="dataset", values="PSNR / SSIM (cited)")
 cited = cited[[d for d in ["Set5", "Set14", "B100", "Urban100", "Manga109"] if d in cited.columns]]
-reports.styled(cited.fillna(reports.NO_VALUE), "Table V, other methods: CITED from the paper, not reproduced here",
-               "table5-cited")
+book.styled(cited.fillna(book.NO_VALUE), "Table V, other methods: CITED from the paper, not reproduced here",
+            "table5-cited")
 
 # %%
 for s in scale_list:
@@ -204,20 +204,20 @@ for s in scale_list:
             glue(f"csrcnn_x{s}_{ds}", float(row.psnr.iloc[0]), display=False)
         glue(f"paper_csrcnn_x{s}_{ds}", float(rows[(rows.method == "CSRCNN") & (rows.scale == s)
                                                     & (rows.dataset == ds)].psnr.iloc[0]), display=False)
-best = reports.best_committed_runs("results", "Set5", scale_list)
+best = book.best_committed_runs("results", "Set5", scale_list)
 committed = (pd.concat([best[s].scores() for s in best], ignore_index=True) if best
-             else pd.DataFrame(columns=reports.EVAL_COLUMNS))
-intro_frames = {f"this build (profile {profile})": reports.gain_share(paper5, ours_csr, ours_bic),
-                "best committed weights": reports.gain_share(paper5, committed, ours_bic)}
-intro_table = reports.gain_share_display(intro_frames, scale_list, "Set5")
-glue("intro_gain_table", reports.styled(intro_table, "CSRCNN on Set5, PSNR (dB): paper | ours | difference | "
-                                        "bicubic (ours) | share of the paper's gain over bicubic", "intro-gain"),
+             else pd.DataFrame(columns=book.EVAL_COLUMNS))
+intro_frames = {f"this build (profile {profile})": book.gain_share(paper5, ours_csr, ours_bic),
+                "best committed weights": book.gain_share(paper5, committed, ours_bic)}
+intro_table = book.gain_share_display(intro_frames, scale_list, "Set5")
+glue("intro_gain_table", book.styled(intro_table, "CSRCNN on Set5, PSNR (dB): paper | ours | difference | "
+                                     "bicubic (ours) | share of the paper's gain over bicubic", "intro-gain"),
      display=False)
 for s, ref in best.items():
     print(ref.provenance(f"best committed weights x{s}").line())
-every_committed = [ref for runs_ in reports.committed_runs("results", scale_list).values() for ref in runs_.values()]
-committed_text = "; ".join(reports.describe_committed(ref) for ref in every_committed) or "none"
+every_committed = [ref for runs_ in book.committed_runs("results", scale_list).values() for ref in runs_.values()]
+committed_text = "; ".join(book.describe_committed(ref) for ref in every_committed) or "none"
 print(f"committed results: {committed_text}")
 glue("committed_summary", committed_text, display=False)
-glue("table5_wall", reports.format_duration(time.perf_counter() - start), display=False)
-print(f"this page: {reports.format_duration(time.perf_counter() - start)}")
+glue("table5_wall", book.format_duration(time.perf_counter() - start), display=False)
+print(f"this page: {book.format_duration(time.perf_counter() - start)}")

@@ -42,7 +42,7 @@ device = "auto"
 scales = "2,4,8"
 models = "srcnn,drrn,drcn,fsrcnn,vdsr,lapsrn,rrdb,dbpn,csrcnn,edsr"
 size = 48
-max_gflops = -1.0  # -1: the profile's budget (srlib.reports.TABLE6_GFLOP_BUDGET); 0: measure everything
+max_gflops = -1.0  # -1: the profile's budget (srlib.efficiency.TABLE6_GFLOP_BUDGET); 0: measure everything
 repeats = 3
 
 # %%
@@ -57,25 +57,26 @@ import pandas as pd
 import seaborn as sns
 from myst_nb import glue
 
-from srlib import reports
+from srlib import book
+from srlib.efficiency import TABLE6_GFLOP_BUDGET, efficiency_table
 from srlib.paper import load_paper_table
 from srlib.profiling import describe_device, resolve_device
 
 sns.set_theme(style="whitegrid", context="notebook")
 scale_list = [int(s) for s in str(scales).split(",")]
 model_list = [m.strip() for m in models.split(",") if m.strip()]
-budget = reports.TABLE6_GFLOP_BUDGET.get(profile, 0.0) if float(max_gflops) < 0 else float(max_gflops)
+budget = TABLE6_GFLOP_BUDGET.get(profile, 0.0) if float(max_gflops) < 0 else float(max_gflops)
 start = time.perf_counter()
 dev = resolve_device(device)
 print(f"device: {describe_device(dev)}; LR input {size}x{size}; "
       + (f"forward passes above {budget:.0f} GFLOP are not run in profile {profile!r}" if budget else "every cell measured"))
 
 # %%
-ours = reports.efficiency_table(model_list, scale_list, size=int(size), device=str(dev), max_gflops=budget,
-                                repeats=int(repeats))
+ours = efficiency_table(model_list, scale_list, size=int(size), device=str(dev), max_gflops=budget,
+                        repeats=int(repeats))
 paper6 = load_paper_table("table6")
-t6 = reports.compare(paper6[paper6.scale.isin(scale_list)], ours.rename(columns={"peak_mb": "gpu_mb"}),
-                     on=["method", "scale"], values=["params_k", "gpu_mb", "time_ms"])
+t6 = book.compare(paper6[paper6.scale.isin(scale_list)], ours.rename(columns={"peak_mb": "gpu_mb"}),
+                  on=["method", "scale"], values=["params_k", "gpu_mb", "time_ms"])
 # Models we measured that the paper's Table VI does not have (EDSR): ours only.
 extra_rows = ours[~ours.method.isin(paper6.method)]
 
@@ -87,8 +88,8 @@ order = list(dict.fromkeys(paper6.method))
 t6["method"] = pd.Categorical(t6.method, order)
 t6 = t6.sort_values(["method", "scale"])
 # Parameters are counted for every cell, measured or not: no status note on them.
-reports.styled(reports.comparison_table(t6.assign(status="ok"), ["method"], "params_k", 0, columns="scale"),
-               "Table VI, parameters (K): paper | ours | difference", "table6-params")
+book.styled(book.comparison_table(t6.assign(status="ok"), ["method"], "params_k", 0, columns="scale"),
+            "Table VI, parameters (K): paper | ours | difference", "table6-params")
 
 # %%
 rel = (t6.params_k_diff / t6.params_k_paper).abs()
@@ -111,18 +112,18 @@ print(f"CSRCNN: relative differences {', '.join(f'x{s} {v:+.1%}' for s, v in zip
 
 # %%
 
-reports.styled(reports.comparison_long(t6, ["method"], "gpu_mb", 1, by="scale"),
-               f"Table VI, memory (MB): paper (GTX 1080Ti, GPU) | ours ({dev.type}, forward-pass peak) | difference",
-               "table6-memory")
+book.styled(book.comparison_long(t6, ["method"], "gpu_mb", 1, by="scale"),
+            f"Table VI, memory (MB): paper (GTX 1080Ti, GPU) | ours ({dev.type}, forward-pass peak) | difference",
+            "table6-memory")
 
 # %%
-reports.styled(reports.comparison_long(t6, ["method"], "time_ms", 2, by="scale"),
-               f"Table VI, time (ms): paper (GTX 1080Ti) | ours ({dev.type}, median) | difference", "table6-time")
+book.styled(book.comparison_long(t6, ["method"], "time_ms", 2, by="scale"),
+            f"Table VI, time (ms): paper (GTX 1080Ti) | ours ({dev.type}, median) | difference", "table6-time")
 
 # %%
 if len(extra_rows):
     view = extra_rows[["method", "scale", "params_k", "gflops", "peak_mb", "time_ms", "status"]].copy()
-    display(reports.styled(view, "Measured here but not in the paper's Table VI", "table6-extra"))
+    display(book.styled(view, "Measured here but not in the paper's Table VI", "table6-extra"))
 
 # %% [markdown]
 # ## Does the ordering survive the change of device?
@@ -139,7 +140,7 @@ ax.set(xscale="log", yscale="log", xlabel="paper: time on GTX 1080Ti (ms)", ylab
        title="Table VI time, paper vs this device")
 ax.legend(bbox_to_anchor=(1.02, 1), loc="upper left", fontsize=8)
 fig.tight_layout()
-reports.save_figure(fig, "table6_time_paper_vs_ours")
+book.save_figure(fig, "table6_time_paper_vs_ours")
 plt.show()
 rho = both[["time_ms_paper", "time_ms_ours"]].corr(method="spearman").iloc[0, 1] if len(both) > 2 else float("nan")
 print(f"Spearman rank correlation of the times over {len(both)} measured cells: {rho:.2f}")
@@ -148,9 +149,9 @@ print(f"Spearman rank correlation of the times over {len(both)} measured cells: 
 skipped = ours[ours.status != "ok"]
 for _, r in skipped.iterrows():
     print(f"{r.method} x{r.scale}: {r.status}")
-prov = reports.Provenance(f"Table VI ({len(ours) - len(skipped)} of {len(ours)} cells measured)",
-                          device=describe_device(dev), wall_s=time.perf_counter() - start,
-                          extra={"LR input": f"{size}x{size}", "repeats": repeats})
+prov = book.Provenance(f"Table VI ({len(ours) - len(skipped)} of {len(ours)} cells measured)",
+                       device=describe_device(dev), wall_s=time.perf_counter() - start,
+                       extra={"LR input": f"{size}x{size}", "repeats": repeats})
 print(prov.line())
 glue("table6_spearman", float(rho), display=False)
 glue("table6_measured", int(len(ours) - len(skipped)), display=False)

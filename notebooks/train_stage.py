@@ -35,7 +35,7 @@
 # %% tags=["parameters"]
 profile = "quick"  # smoke | quick | reference | paper (srlib.training.PRESETS)
 scale = 2  # this stage: 2, 4 or 8
-variant = "full"  # full | model1 | model3 | tu (see srlib.reports.stage_config)
+variant = "full"  # full | model1 | model3 | tu (see srlib.book.runs.stage_config)
 init = ""  # empty: from scratch (x2); previous: the previous stage, found or trained; or a checkpoint path
 device = "auto"  # auto | cpu | cuda
 runs_dir = "runs"  # where runs live (git-ignored)
@@ -56,7 +56,7 @@ import pandas as pd
 import seaborn as sns
 from myst_nb import glue
 
-from srlib import reports
+from srlib import book
 from srlib.data import data_root
 from srlib.evaluation import bicubic_upscaler
 from srlib.paper import load_paper_table
@@ -80,30 +80,30 @@ start = time.perf_counter()
 # engine). Only the fields where the two differ are listed.
 
 # %%
-chosen = reports.stage_config(profile, scale, variant, **{k: v for k, v in extra.items() if k != "init"})
+chosen = book.stage_config(profile, scale, variant, **{k: v for k, v in extra.items() if k != "init"})
 paper_cfg = preset("paper", scale)
 diff = {k: v for k, v in chosen.to_dict().items()
         if json.dumps(v) != json.dumps(paper_cfg.to_dict().get(k))
         and k not in ("profile", "device", "progress", "data_root", "init", "variant", "final_scale")}
 config_table = pd.DataFrame({"this run": {k: json.dumps(v) for k, v in diff.items()},
                              "paper preset": {k: json.dumps(paper_cfg.to_dict().get(k)) for k in diff}})
-reports.styled(config_table, f"Stage x{scale} ({variant}), profile {profile}: fields that differ from the paper preset",
-               f"train-x{scale}-config")
+book.styled(config_table, f"Stage x{scale} ({variant}), profile {profile}: fields that differ from the paper preset",
+            f"train-x{scale}-config")
 
 # %% [markdown]
 # ## Training
 #
-# `srlib.reports.curriculum_run` finds (or trains) the previous stages first, then this one.
+# `srlib.book.runs.curriculum_run` finds (or trains) the previous stages first, then this one.
 
 # %%
 if init in ("", "previous") or scale == 2:
-    run = reports.curriculum_run(profile, scale, variant, runs_dir=runs_dir, **extra)
+    run = book.curriculum_run(profile, scale, variant, runs_dir=runs_dir, **extra)
 else:
-    cfg = reports.stage_config(profile, scale, variant, init=str(reports.resolve(init)), **extra)
-    run = reports.find_or_train(cfg, label=f"{variant}-x{scale}", runs_dir=runs_dir)
+    cfg = book.stage_config(profile, scale, variant, init=str(book.resolve(init)), **extra)
+    run = book.find_or_train(cfg, label=f"{variant}-x{scale}", runs_dir=runs_dir)
 print(run.provenance(f"CSRCNN x{scale} ({variant})").line())
 start_from = run.info.get("init") or {}
-print("initialised from:", f"{reports.display_path(start_from['path'])} (step {start_from.get('step')}, "
+print("initialised from:", f"{book.display_path(start_from['path'])} (step {start_from.get('step')}, "
       f"x{start_from.get('scale')})" if start_from.get("path") else "scratch (random weights)")
 print(f"parameters: {run.parameters():,}")
 
@@ -127,7 +127,7 @@ if "alpha" in log and log.alpha.lt(1).any():
     ax2.plot(log.step, log.alpha, color="tab:orange")
     ax2.set_ylabel("fade-in weight of the new level", color="tab:orange")
 fig.tight_layout()
-reports.save_figure(fig, f"train_x{scale}_{variant}_log")
+book.save_figure(fig, f"train_x{scale}_{variant}_log")
 plt.show()
 
 # %% [markdown]
@@ -137,22 +137,22 @@ plt.show()
 # paper's CSRCNN and Bicubic rows of Table V.
 
 # %%
-weights_key = reports.weights_fingerprint(run.weights)
+weights_key = book.weights_fingerprint(run.weights)
 ours = pd.concat([
-    reports.evaluate_grid(run.upscaler(scale, device), method="CSRCNN", datasets=sets, scales=[scale], root=root,
-                          cache_dir=reports.resolve(cache_dir), cache_key=weights_key),
-    reports.evaluate_grid(bicubic_upscaler, method="Bicubic", datasets=sets, scales=[scale], root=root,
-                          cache_dir=reports.resolve(cache_dir), cache_key="bicubic-matlab-uint8"),
+    book.evaluate_grid(run.upscaler(scale, device), method="CSRCNN", datasets=sets, scales=[scale], root=root,
+                       cache_dir=book.resolve(cache_dir), cache_key=weights_key),
+    book.evaluate_grid(bicubic_upscaler, method="Bicubic", datasets=sets, scales=[scale], root=root,
+                       cache_dir=book.resolve(cache_dir), cache_key="bicubic-matlab-uint8"),
 ])
 paper5 = load_paper_table("table5")
 paper_rows = paper5[paper5.method.isin(["CSRCNN", "Bicubic"]) & (paper5.scale == scale) & paper5.dataset.isin(sets)]
-cmp = reports.compare(paper_rows, ours, on=["method", "scale", "dataset"], values=["psnr", "ssim"])
-reports.styled(reports.comparison_table(cmp, ["method"], "psnr", 2, columns="dataset"),
-               f"x{scale} stage: PSNR (dB), paper | ours | difference", f"train-x{scale}-psnr")
+cmp = book.compare(paper_rows, ours, on=["method", "scale", "dataset"], values=["psnr", "ssim"])
+book.styled(book.comparison_table(cmp, ["method"], "psnr", 2, columns="dataset"),
+            f"x{scale} stage: PSNR (dB), paper | ours | difference", f"train-x{scale}-psnr")
 
 # %%
-reports.styled(reports.comparison_table(cmp, ["method"], "ssim", 4, columns="dataset"),
-               f"x{scale} stage: SSIM, paper | ours | difference", f"train-x{scale}-ssim")
+book.styled(book.comparison_table(cmp, ["method"], "ssim", 4, columns="dataset"),
+            f"x{scale} stage: SSIM, paper | ours | difference", f"train-x{scale}-ssim")
 
 # %%
 csr = ours[ours.method == "CSRCNN"].set_index("dataset")
@@ -165,4 +165,4 @@ print(run.provenance(f"CSRCNN x{scale} ({variant})").line())
 glue(f"x{scale}_psnr_{first}", float(csr.loc[first, "psnr"]), display=False)
 glue(f"x{scale}_gain_{first}", gain, display=False)
 glue(f"x{scale}_steps", int(run.summary["steps"]), display=False)
-glue(f"x{scale}_wall", reports.format_duration(run.summary["wall_time"]), display=False)
+glue(f"x{scale}_wall", book.format_duration(run.summary["wall_time"]), display=False)

@@ -63,7 +63,7 @@ warnings.filterwarnings("ignore", message="IProgress not found")
 import matplotlib.pyplot as plt
 import numpy as np
 
-from srlib import reports
+from srlib import book
 from srlib.data import data_root, dataset_paths, load_image, make_lr, save_image
 from srlib.evaluation import bicubic_upscaler
 from srlib.metrics import evaluate_pair
@@ -71,9 +71,9 @@ from srlib.metrics import evaluate_pair
 scale = int(scale)
 root = data_root(data_dir or None)
 path = Path(image) if image else next(p for p in dataset_paths("Set14", root) if p.stem == "comic")
-refs = reports.committed_results(results_dir=results_dir)  # the best committed weights per scale
-run = refs.get(scale) or reports.curriculum_run(profile, scale, "full", runs_dir=runs_dir, device=device,
-                                                progress=False, **({"data_root": str(data_dir)} if data_dir else {}))
+refs = book.committed_results(results_dir=results_dir)  # the best committed weights per scale
+run = refs.get(scale) or book.curriculum_run(profile, scale, "full", runs_dir=runs_dir, device=device,
+                                             progress=False, **({"data_root": str(data_dir)} if data_dir else {}))
 print(f"image: {path}")
 print(run.provenance(f"weights: CSRCNN x{scale}").line())
 
@@ -87,7 +87,7 @@ t0 = time.perf_counter()
 sr = run.upscaler(scale, device)(lr, scale)
 t_sr = time.perf_counter() - t0
 bic = bicubic_upscaler(lr, scale)
-out_dir = reports.resolve("book/notebooks/figures")
+out_dir = book.resolve("book/notebooks/figures")
 out_dir.mkdir(parents=True, exist_ok=True)
 save_image(out_dir / f"try_it_x{scale}_csrcnn.png", sr)
 print(f"LR {lr.shape[1]}x{lr.shape[0]} -> {sr.shape[1]}x{sr.shape[0]} in {t_sr:.2f} s")
@@ -108,7 +108,7 @@ for j, (title, im) in enumerate(panels):
 for ax in axes.ravel():
     ax.axis("off")
 fig.tight_layout()
-reports.save_figure(fig, f"try_it_x{scale}")
+book.save_figure(fig, f"try_it_x{scale}")
 plt.show()
 
 # %%

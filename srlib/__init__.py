@@ -1,7 +1,10 @@
 """srlib: the library behind the CSRCNN paper companion.
 
-Layers (dependencies point one way): ``cli`` -> ``training`` / ``evaluation`` / ``profiling``
--> ``models``, ``data``, ``metrics``, ``matlab`` (MATLAB-compatible imresize and colour).
+Layers (dependencies point down only; the README's "Layout and layering", enforced by
+``tests/test_layering.py``): ``cli`` -> ``campaign`` / ``book`` (the notebooks' helpers) ->
+``training`` -> ``evaluation`` / ``inference`` / ``profiling`` / ``efficiency`` / ``feature_maps``
+-> ``models``, ``data``, ``metrics``, ``runfolder`` -> ``matlab`` (MATLAB-compatible imresize),
+``colour``, ``device``, ``errors``, ``paper``, ``repository``.
 """
 from __future__ import annotations
 

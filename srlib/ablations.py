@@ -2,7 +2,7 @@
 seeds at one budget, stored once under ``results/ablations/``, read by the notebooks.
 
 A *unit* is one variant's curriculum for one seed (x2, then x4 from x2, then x8 from x4), trained
-through :func:`srlib.reports.curriculum_run` (so a stage shared by two tables is trained once).
+through :func:`srlib.book.runs.curriculum_run` (so a stage shared by two tables is trained once).
 Each stage a table reads gives one *record*, a small JSON file::
 
     results/ablations/<profile>/<variant>[-<notation>]-x<scale>-seed<k>.json
@@ -34,8 +34,18 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
+import torch
 from scipy import stats
 from tqdm.auto import tqdm
+
+from .book.runs import RunRecord, curriculum_run, run_key, stage_config
+from .campaign import training_flops_per_step
+from .data.fetch import file_sha256
+from .evaluation import bicubic_upscaler, evaluate
+from .paper import load_paper_table
+from .repository import display_path, resolve
+from .training import TrainConfig
+from .training.checkpoint import atomic_write
 
 __all__ = ["Budget", "BUDGETS", "Unit", "TABLE_ROWS", "RESULTS_DIR", "units", "run_unit", "run_units", "load_records",
            "scores", "paired_differences", "convergence", "verdict", "VERDICT_RULE", "missing_units"]
@@ -67,7 +77,7 @@ BUDGETS: dict[str, Budget] = {
     "smoke": Budget(steps={2: 10, 4: 10, 8: 10}, seeds=2, table4_steps={2: 6, 4: 6}, table4_seeds=2, val_every=5),
 }
 
-#: Table rows and what builds each: a variant of ``srlib.reports.stage_config``, optionally with a
+#: Table rows and what builds each: a variant of ``srlib.book.runs.stage_config``, optionally with a
 #: tag of :data:`TAGS` (``"full:l1only"``). ``losses`` is no table of the paper: it tests Sec. III-C's
 #: claim that fine-tuning with alternating L2 / L1 after L1 helps. Table IV's rows are the paper's
 #: notations (``srlib.paper``) plus :data:`TABLE4_EXTRA`.
@@ -110,7 +120,6 @@ class Unit:
 
 
 def _table4_notations() -> list[str]:
-    from .paper import load_paper_table
 
     return [*load_paper_table("table4").notation, *TABLE4_EXTRA]
 
@@ -149,8 +158,6 @@ def _options(unit: Unit, profile: str, budget: Budget) -> dict[str, Any]:
 
 def unit_flops(unit: Unit, profile: str = "quick") -> float:
     """Training FLOPs of ``unit`` (forward + backward, :func:`srlib.campaign.training_flops_per_step`)."""
-    from .campaign import training_flops_per_step
-    from .reports import stage_config
 
     budget = BUDGETS[profile]
     steps = _unit_steps(unit, budget)
@@ -174,7 +181,6 @@ def _now() -> str:
 
 def _stage_chain(run) -> list:
     """The run and the earlier curriculum stages it started from, first stage first."""
-    from .reports import RunRecord, resolve
 
     chain = [run]
     while True:
@@ -184,7 +190,6 @@ def _stage_chain(run) -> list:
         folder = resolve(init).parent
         if not (folder / "summary.json").is_file():
             break
-        from .training import TrainConfig
 
         config = TrainConfig.from_dict(json.loads((folder / "config.json").read_text())["train_config"])
         chain.insert(0, RunRecord(folder.name, folder, config, reused=True))
@@ -192,8 +197,6 @@ def _stage_chain(run) -> list:
 
 
 def _stage_entry(run) -> dict[str, Any]:
-    from .campaign import training_flops_per_step
-    from .reports import display_path, run_key
 
     summary, log = run.summary, run.log()
     val = log[log.psnr.notna()] if "psnr" in log else log.iloc[0:0]
@@ -208,10 +211,7 @@ def _stage_entry(run) -> dict[str, Any]:
 
 
 def _record(unit: Unit, scale: int, run, profile: str, budget: Budget, data_root: str | None) -> dict[str, Any]:
-    import torch
 
-    from .evaluation import bicubic_upscaler, evaluate
-    from .reports import file_sha256
 
     up = run.upscaler(scale, "cpu")
     metrics = {}
@@ -229,7 +229,6 @@ def _record(unit: Unit, scale: int, run, profile: str, budget: Budget, data_root
 
 
 def _write_json(path: Path, data: dict) -> None:
-    from .training.checkpoint import atomic_write
 
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(path, (json.dumps(data, indent=1) + "\n").encode())
@@ -239,9 +238,7 @@ def run_unit(unit: Unit, profile: str = "quick", *, results_dir: Path | str = RE
              runs_dir: Path | str = "runs/ablations", data_root: str | None = None, retrain: bool = False
              ) -> list[Path]:
     """Train ``unit`` (finding finished stages) and write its missing records; returns their paths."""
-    import torch
 
-    from .reports import curriculum_run, resolve
 
     torch.set_num_threads(1)
     budget = BUDGETS[profile]
@@ -262,7 +259,6 @@ def run_unit(unit: Unit, profile: str = "quick", *, results_dir: Path | str = RE
 
 def missing_units(profile: str = "quick", tables: Sequence[str] = ALL_TABLES,
                   results_dir: Path | str = RESULTS_DIR) -> list[Unit]:
-    from .reports import resolve
 
     out = resolve(results_dir) / profile
     return [u for u in units(profile, tables) if not all((out / u.record_name(s)).is_file() for s in u.scales)]
@@ -298,7 +294,6 @@ def run_units(todo: Iterable[Unit], profile: str = "quick", *, jobs: int = 2, re
 # ------------------------------------------------------------------------------ reading
 def load_records(profile: str = "quick", results_dir: Path | str = RESULTS_DIR) -> list[dict[str, Any]]:
     """Every stored record of ``profile`` (``[]`` when none)."""
-    from .reports import resolve
 
     folder = resolve(results_dir) / profile
     return [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))] if folder.is_dir() else []

@@ -10,7 +10,7 @@ piece ends with is committed to the repository and the next piece resumes from i
         step_N.state.pt              optimiser moments, RNG states, step, config (weights_only)
         latest.json, config.json, log.csv, pieces.json (one entry per working period)
     results/campaign/<name>/         the published stage, read by the book (same files as
-        weights_fp16.safetensors     results/reference/x<s>/: see srlib.reports.ReferenceResult)
+        weights_fp16.safetensors     results/reference/x<s>/: see srlib.book.committed.ReferenceResult)
         metrics.json, log.csv, provenance.json
 
 The optimiser state is kept (Adam's two moments: twice the weights) because dropping it would
@@ -41,7 +41,9 @@ import torch
 
 from .data.fetch import file_sha256
 from .device import describe_device
-from .profiling import count_macs, model_input_channels
+from .models.parameters import model_input_channels
+from .profiling import count_macs
+from .repository import git_commit
 from .runfolder import RunFolder, read_metadata
 from .training import TrainConfig, preset, train
 from .training import checkpoint as ck
@@ -56,12 +58,6 @@ _STATE_FILES = ("latest.json", "config.json", "log.csv")
 
 def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _git_commit() -> str:
-    from .reports import git_commit  # the one owner of "which commit is this" (for now)
-
-    return git_commit()
 
 
 def campaign_config(scale: int, init: str = "", **overrides) -> TrainConfig:
@@ -185,7 +181,7 @@ def run(name: str, config: TrainConfig | None = None, *, results: Path = RESULTS
                          "(the CLI: --scale, and --init for a stage after x2)")
     pieces = _read_pieces(live, _state_dir(name, results))
     pieces.append({"piece": len(pieces) + 1, "started_utc": _now(), "start_step": latest[0] if latest else 0,
-                   "restored_from_commit": restored is not None, "commit": _git_commit(),
+                   "restored_from_commit": restored is not None, "commit": git_commit(),
                    "device": describe_device("cpu"), "threads": threads, "host": platform.node()})
     live.mkdir(parents=True, exist_ok=True)
     (live / "pieces.json").write_text(json.dumps(pieces, indent=2))
@@ -267,8 +263,8 @@ def publish(name: str, datasets: tuple[str, ...] = ("Set5", "Set14", "B100", "Ur
             "train_seconds": round(float(state.get("train_seconds", 0.0)), 1),
             "cpu_seconds": round(float(state.get("cpu_seconds", 0.0)), 1),
             "train_flops_per_step": flops, "train_flops": flops * step,
-            "pieces": pieces, "git_commit": pieces[0]["commit"] if pieces else _git_commit(),
-            "published_commit": _git_commit(), "published_utc": _now(),
+            "pieces": pieces, "git_commit": pieces[0]["commit"] if pieces else git_commit(),
+            "published_commit": git_commit(), "published_utc": _now(),
             "weights_source": weights.name, "weights_sha256": file_sha256(dest / "weights_fp16.safetensors"),
             "weights_dtype": "float16 (trained in float32; loads into the float32 model)",
             "training_images": {"sets": list(config.train_sets), "aug_scales": list(config.aug_scales),
@@ -292,7 +288,7 @@ def publish_pilot(run_dir: Path, dest: Path, note: str = "", planned_s_per_step:
     shutil.copy2(run_dir / "log.csv", dest / "log.csv")
     summary.update(parameters=info.get("parameters"), train_flops_per_step=training_flops_per_step(config),
                    note=note, planned_s_per_step=planned_s_per_step, published_utc=_now(),
-                   published_commit=_git_commit())
+                   published_commit=git_commit())
     (dest / "summary.json").write_text(json.dumps(summary, indent=2))
     return dest
 

@@ -36,22 +36,11 @@ from .colour import rgb_to_ycbcr, ycbcr_to_rgb
 from .device import resolve_device
 from .errors import CheckpointFormatError, InvalidValueError, OutputExistsError, check_writable
 from .matlab import imresize, quantize
+from .models.parameters import model_input_channels
 from .runfolder import CHECKPOINT_ADVICE, RunFolder, decode_metadata, read_safetensors
 
 __all__ = ["LoadedModel", "decode_metadata", "read_safetensors", "load_checkpoint", "load_upscaler", "model_upscaler", "upscale_image", "run_tiled", "run_tiled_uint8",
-           "FadeBlend", "model_in_channels", "resolve_device", "rgb_to_ycbcr", "ycbcr_to_rgb", "add_cli_command"]
-
-def model_in_channels(model: nn.Module) -> int:
-    """Input image channels of a model (3 for RGB models, 1 for Y-channel ones)."""
-    model = getattr(model, "model", model)
-    if hasattr(model, "config") and hasattr(model.config, "in_channels"):
-        return int(model.config.in_channels)
-    if hasattr(model, "in_channels"):
-        return int(model.in_channels)
-    for m in model.modules():
-        if isinstance(m, nn.Conv2d):
-            return int(m.in_channels)
-    return 3
+           "FadeBlend", "resolve_device", "rgb_to_ycbcr", "ycbcr_to_rgb", "add_cli_command"]
 
 
 class FadeBlend(nn.Module):
@@ -215,7 +204,7 @@ def model_upscaler(model: nn.Module, model_scales: tuple[int, ...], *, device: s
     """An upscaler ``(lr uint8 H x W x C, scale) -> sr uint8`` from a model returning a list of
     images (one per factor in ``model_scales``; e.g. a :class:`FadeBlend`)."""
     dev = next(model.parameters()).device if device is None else torch.device(device)
-    in_ch = model_in_channels(model)
+    in_ch = model_input_channels(model, default=3)
     width = getattr(getattr(getattr(model, "model", model), "config", None), "channels", 64)
 
     def upscaler(lr: np.ndarray, scale: int) -> np.ndarray:

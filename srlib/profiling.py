@@ -73,7 +73,7 @@ import torch
 import torch.nn as nn
 
 from .device import describe_device, resolve_device
-from .models.parameters import count_parameters
+from .models.parameters import count_parameters, model_input_channels
 
 #: The methods of Table VI in the paper's order, then EDSR (Figure 10); registry names.
 TABLE6_MODELS = ("srcnn", "drrn", "drcn", "fsrcnn", "vdsr", "lapsrn", "rrdb", "dbpn", "csrcnn", "edsr")
@@ -96,19 +96,6 @@ def resolve_model_name(name: str) -> str:
     """Registry name for ``name`` (case-insensitive; the paper's spellings such as 'D-DBPN' work)."""
     key = name.lower()
     return _ALIASES.get(key, key)
-
-
-def model_input_channels(model: nn.Module) -> int:
-    """Image channels a model expects: ``model.in_channels``, ``model.config.in_channels``, or
-    the first convolution's input channels."""
-    for owner in (model, getattr(model, "config", None)):
-        value = getattr(owner, "in_channels", None)
-        if isinstance(value, int):
-            return value
-    for module in model.modules():
-        if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)):
-            return module.in_channels
-    raise ValueError(f"cannot infer the input channels of {type(model).__name__}; pass in_channels")
 
 
 def _final_output(out: Any) -> torch.Tensor:

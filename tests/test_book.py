@@ -19,7 +19,7 @@ NOTEBOOKS = ["protocol", "train_stage", "table2_ablation", "table3_ublock", "fig
              "figures7_9_visual", "campaign_compute"]
 
 # Built page (book/notebooks/<page>.html) -> the tables (data-srlib ids) and figures (saved PNG
-# names) it must show. The ids are set by srlib.reports.styled / save_figure in the notebooks.
+# names) it must show. The ids are set by srlib.book.styled / save_figure in the notebooks.
 PAGES = {
     "protocol": (["protocol-data", "protocol-matlab", "table5-bicubic-psnr", "table5-bicubic-ssim",
                   "protocol-ssim-window", "protocol-deviations"], []),
@@ -150,9 +150,9 @@ def test_built_book_has_every_chapter_and_no_missing_dataset_number():
 
 @pytest.mark.parametrize("kind", ["reference", "campaign"])
 def test_built_table5_shows_the_committed_results(kind):
-    from srlib import reports
+    from srlib import book
 
-    refs = reports.reference_runs(f"results/{kind}")
+    refs = book.reference_runs(f"results/{kind}")
     if not refs:
         pytest.skip(f"no result committed under results/{kind}/")
     html_dir = _html_dir()
@@ -168,9 +168,9 @@ def test_built_table5_shows_the_committed_results(kind):
 
 
 def test_built_campaign_chapter_shows_every_published_stage():
-    from srlib import reports
+    from srlib import book
 
-    stages = reports.campaign_runs()
+    stages = book.campaign_runs()
     if not stages:
         pytest.skip("no campaign stage published under results/campaign/")
     page = (_html_dir() / "book" / "notebooks" / "campaign_compute.html").read_text(encoding="utf-8")
@@ -186,13 +186,13 @@ def test_built_intro_shows_the_gain_table_and_glued_prose():
     body = _table(intro, "intro-gain")
     for column in ("paper", "ours", "difference", "bicubic", "share of the paper"):
         assert f">{column}" in body, f"the intro's gain table has no '{column}' column"
-    from srlib import reports
+    from srlib import book
 
-    committed = [ref for runs in reports.committed_runs().values() for ref in runs.values()]
+    committed = [ref for runs in book.committed_runs().values() for ref in runs.values()]
     for page in ("limitations", "reproduce"):
         text = (html_dir / "book" / f"{page}.html").read_text(encoding="utf-8")
         for ref in committed:
-            assert reports.display_path(ref.folder) in text and f"status {ref.record.get('status')}" in text, \
+            assert book.display_path(ref.folder) in text and f"status {ref.record.get('status')}" in text, \
                 f"{page}: the description of {ref.folder} is missing"
     times = (html_dir / "book" / "reproduce.html").read_text(encoding="utf-8")
     assert "chapter (notebook)" in times, "reproduce.html has no per-chapter time table"

@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from conftest import REPO_ROOT
-from srlib import reports
+from srlib import book
+from srlib.efficiency import TABLE6_GFLOP_BUDGET
 from srlib.param_counts import csrcnn_parameter_table, paper_consistency
 from srlib.training import config_diff, preset
 
@@ -79,10 +80,10 @@ def test_intro_table_has_the_share_of_the_papers_gain():
                           "psnr": [32.0, 28.0]})
     ours = pd.DataFrame({"method": ["CSRCNN"], "scale": [4], "dataset": ["Set5"], "psnr": [29.0]})
     bic = pd.DataFrame({"scale": [4], "dataset": ["Set5"], "psnr": [28.5]})
-    row = reports.gain_share(paper, ours, bic).iloc[0]
+    row = book.gain_share(paper, ours, bic).iloc[0]
     assert row.difference == pytest.approx(-3.0) and row.share == pytest.approx(0.125)
-    shown = reports.gain_share_display({"this build": reports.gain_share(paper, ours, bic),
-                                        "committed": reports.gain_share(paper, ours.iloc[:0], bic)}, [4])
+    shown = book.gain_share_display({"this build": book.gain_share(paper, ours, bic),
+                                     "committed": book.gain_share(paper, ours.iloc[:0], bic)}, [4])
     assert list(shown.columns) == ["paper", "ours", "difference", "bicubic", "share of the paper's gain"]
     assert shown.loc[("this build", "x4")].tolist() == ["32.00", "29.00", "-3.00", "28.50", "12%"]
     assert shown.loc[("committed", "x4"), "ours"] == "none committed"
@@ -121,12 +122,12 @@ def test_limitations_quote_the_profiles_values_and_the_measurements():
     assert " / ".join(str(quick[s].steps) for s in (2, 4, 8)) + " per stage" in text
     ref_steps = " / ".join(f"{preset('reference', s).steps:,}".replace(",", " ") for s in (2, 4, 8))
     assert ref_steps in text
-    t4 = reports.TABLE4_STEPS["quick"]
-    assert f"{len(reports.TABLE4_ROWS['quick'])} of its nine rows" in text.replace("three", "3")
+    t4 = book.TABLE4_STEPS["quick"]
+    assert f"{len(book.TABLE4_ROWS['quick'])} of its nine rows" in text.replace("three", "3")
     assert f"{t4[2]} / {t4[4]} steps" in text
-    part = reports.TABLE5_PARTIAL["quick"]
+    part = book.TABLE5_PARTIAL["quick"]
     assert f"first {part['B100']} and {part['Urban100']} images" in text
-    assert f"at most {reports.TABLE6_GFLOP_BUDGET['quick']:.0f} GFLOP" in text
+    assert f"at most {TABLE6_GFLOP_BUDGET['quick']:.0f} GFLOP" in text
     # every measured number quoted in the deviations comes from docs/training.md
     docs = (REPO_ROOT / "docs" / "training.md").read_text()
     deviations = text[text.index("Deviations from the paper"):text.index("Not re-run at all")]
@@ -135,9 +136,9 @@ def test_limitations_quote_the_profiles_values_and_the_measurements():
 
 
 def test_committed_weights_are_described_by_their_provenance():
-    best = reports.best_committed_runs()
+    best = book.best_committed_runs()
     for scale, ref in best.items():
-        line = reports.describe_committed(ref)
+        line = book.describe_committed(ref)
         rec = ref.record
         assert f"{rec['steps']} " in line and f"status {rec['status']}" in line
     for page in ("intro", "reproduce", "limitations"):

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from srlib import campaign
-from srlib.reports import ReferenceResult
+from srlib.book.committed import ReferenceResult
 from srlib.training import TrainingSet, train
 from srlib.training.checkpoint import load_weights
 

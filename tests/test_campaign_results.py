@@ -89,9 +89,9 @@ def test_committed_state_is_complete_and_small(name):
 def test_hub_returns_the_best_committed_weights():
     from safetensors.torch import load_file
 
-    from srlib import reports
+    from srlib import book
 
-    best = reports.committed_results()
+    best = book.committed_results()
     for scale, res in best.items():
         net = torch.hub.load(str(REPO_ROOT), "csrcnn", source="local", scale=scale)
         stored = load_file(str(res.weights))

@@ -52,13 +52,13 @@ def test_every_exercise_is_listed_with_a_time_and_has_a_folded_expected_outcome(
 
 
 @pytest.fixture
-def smoke_reports(tmp_path):
-    """srlib.reports whose curriculum_run trains into a temporary folder on the CPU."""
-    from srlib import reports
+def smoke_book(tmp_path):
+    """srlib.book whose curriculum_run trains into a temporary folder on the CPU."""
+    from srlib import book
 
-    proxy = types.ModuleType("reports_for_exercises")
-    proxy.__dict__.update(reports.__dict__)
-    proxy.curriculum_run = functools.partial(reports.curriculum_run, runs_dir=tmp_path / "runs", device="cpu",
+    proxy = types.ModuleType("book_for_exercises")
+    proxy.__dict__.update(book.__dict__)
+    proxy.curriculum_run = functools.partial(book.curriculum_run, runs_dir=tmp_path / "runs", device="cpu",
                                              progress=False, threads=1)
     return proxy
 
@@ -66,7 +66,7 @@ def smoke_reports(tmp_path):
 @pytest.mark.slow
 @pytest.mark.data
 @pytest.mark.parametrize("number", sorted(SMOKE))
-def test_exercise_code_runs_at_smoke_size(number, data_root, smoke_reports, monkeypatch, capsys):
+def test_exercise_code_runs_at_smoke_size(number, data_root, smoke_book, monkeypatch, capsys):
     monkeypatch.setenv("SRLIB_DATA_DIR", str(data_root))
     from srlib.models.blocks import U_BLOCKS
 
@@ -79,7 +79,7 @@ def test_exercise_code_runs_at_smoke_size(number, data_root, smoke_reports, monk
         source = re.sub(pattern, f"{name} = {value}", source, flags=re.M)
     namespace: dict = {}
     exec(compile(common[0], "exercises.md (imports)", "exec"), namespace)
-    namespace["reports"] = smoke_reports
+    namespace["book"] = smoke_book
     blocks = dict(U_BLOCKS)
     try:
         exec(compile(source, f"exercises.md, exercise {number}", "exec"), namespace)

@@ -66,12 +66,12 @@ def test_fingerprint_ignores_the_header_order_but_not_the_content(tmp_path):
 
 
 def test_fingerprint_equals_the_book_layers(tmp_path):
-    # reports.py keeps its own copy for now: the two must give the same cache keys.
-    from srlib import reports
+    # srlib.book re-exports runfolder's: run and cache keys must use this one function.
+    from srlib import book
 
     path = tmp_path / "w.safetensors"
     _weights(path, 0.5, scale=2)
-    assert weights_fingerprint(path) == reports.weights_fingerprint(path)
+    assert weights_fingerprint(path) == book.weights_fingerprint(path)
 
 
 def test_metadata_reader_refuses_a_truncated_file(tmp_path):

@@ -34,8 +34,9 @@ from tqdm.auto import tqdm
 
 from ..colour import rgb_to_y_tensor
 from ..evaluation import evaluate
-from ..inference import FadeBlend, model_in_channels, model_upscaler
+from ..inference import FadeBlend, model_upscaler
 from ..models import build_model
+from ..models.parameters import model_input_channels
 from ..runfolder import RunFolder
 from . import checkpoint as ck
 from .config import RUNTIME_FIELDS, TrainConfig, config_diff
@@ -215,7 +216,7 @@ class StageTrainer:
         self.blend = FadeBlend(net, fade=self.fading, alpha=fade_alpha_at(config, 0, self.fading)).to(self.device)
         if self.channels_last:
             self.blend = self.blend.to(memory_format=torch.channels_last)
-        self.in_channels = model_in_channels(net)
+        self.in_channels = model_input_channels(net, default=3)
         self.runner: nn.Module = self.blend
         if self.world > 1:
             self.runner = nn.parallel.DistributedDataParallel(

@@ -1,4 +1,4 @@
-"""The book helpers of issue 14 in srlib.reports: committed results, the share of the paper's gain,
+"""The book helpers of issue 14 in srlib.book: committed results, the share of the paper's gain,
 the protocol's sensitivity, and the crops of Figures 7-9."""
 from __future__ import annotations
 
@@ -8,37 +8,37 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from srlib import reports
+from srlib import book
 
 
 def test_error_crop_finds_the_window_where_the_images_differ():
     hr = np.zeros((50, 60, 3), np.uint8)
     sr = hr.copy()
     sr[30:40, 41:51] = 200
-    assert reports.error_crop(hr, sr, 10) == (30, 41)
-    y, x = reports.error_crop(hr, sr, 10, border=12)  # the window must stay 12 px from every edge
+    assert book.error_crop(hr, sr, 10) == (30, 41)
+    y, x = book.error_crop(hr, sr, 10, border=12)  # the window must stay 12 px from every edge
     assert 12 <= y <= 50 - 10 - 12 and 12 <= x <= 60 - 10 - 12
-    assert reports.error_crop(hr, sr, 10, border=12) == (28, 38)
+    assert book.error_crop(hr, sr, 10, border=12) == (28, 38)
 
 
 def test_detail_crop_finds_the_textured_window():
     img = np.full((64, 80, 3), 128, np.uint8)
     rng = np.random.default_rng(0)
     img[5:21, 50:66] = rng.integers(0, 255, (16, 16, 3), dtype=np.uint8)
-    assert reports.detail_crop(img, 16) == (5, 50)
+    assert book.detail_crop(img, 16) == (5, 50)
     grey = img[..., :1]
-    assert reports.detail_crop(grey, 16) == (5, 50)
+    assert book.detail_crop(grey, 16) == (5, 50)
 
 
 def test_benchmark_image_is_none_for_a_missing_dataset(tmp_path):
-    assert reports.benchmark_image("Manga109", "Hamlet", tmp_path) is None
+    assert book.benchmark_image("Manga109", "Hamlet", tmp_path) is None
 
 
 def test_benchmark_image_finds_the_papers_figure_images(data_root):
     for dataset, name in (("Set5", "woman"), ("Set14", "monarch"), ("Urban100", "img043"), ("B100", "108005")):
-        path = reports.benchmark_image(dataset, name, data_root)
+        path = book.benchmark_image(dataset, name, data_root)
         assert path is not None and path.stem == name, (dataset, name)
-    assert reports.benchmark_image("Set5", "no-such-image", data_root) is None
+    assert book.benchmark_image("Set5", "no-such-image", data_root) is None
 
 
 def _committed(folder, scale, psnr, steps, status="complete"):
@@ -54,22 +54,22 @@ def test_best_committed_runs_picks_the_highest_stored_psnr_per_scale(tmp_path):
     _committed(tmp_path / "campaign" / "x2", 2, 35.5, 200)
     _committed(tmp_path / "campaign" / "x4", 4, 29.0, 200)
     (tmp_path / "empty").mkdir()
-    found = reports.committed_runs(tmp_path)
+    found = book.committed_runs(tmp_path)
     assert sorted(found) == ["campaign", "reference"] and sorted(found["campaign"]) == [2, 4]
-    best = reports.best_committed_runs(tmp_path)
+    best = book.best_committed_runs(tmp_path)
     assert best[2].folder == tmp_path / "campaign" / "x2" and best[4].folder == tmp_path / "campaign" / "x4"
-    assert reports.best_committed_runs(tmp_path / "nothing") == {}
-    line = reports.describe_committed(found["reference"][2])
+    assert book.best_committed_runs(tmp_path / "nothing") == {}
+    line = book.describe_committed(found["reference"][2])
     assert "125 of 200 steps of batch 32" in line and "status incomplete" in line and "device CPU" in line
     assert "reference profile's own x2 schedule is 20000 steps" in line
 
 
 def test_the_committed_reference_is_described_as_its_provenance_says():
-    refs = reports.reference_runs()
+    refs = book.reference_runs()
     if 2 not in refs:
         pytest.skip("no committed results/reference/x2")
     rec = refs[2].record
-    line = reports.describe_committed(refs[2])
+    line = book.describe_committed(refs[2])
     assert f"{rec['steps']} of {rec['config']['steps']} steps" in line and f"status {rec['status']}" in line
 
 
@@ -79,7 +79,7 @@ def test_gain_share_against_hand_computed_values():
     ours = pd.DataFrame({"method": ["CSRCNN", "CSRCNN"], "scale": [2, 8], "dataset": ["Set5", "Set5"],
                          "psnr": [34.24, 24.00]})
     bic = pd.DataFrame({"scale": [2, 8], "dataset": ["Set5", "Set5"], "psnr": [33.67, 24.40]})
-    out = reports.gain_share(paper, ours, bic).set_index("scale")
+    out = book.gain_share(paper, ours, bic).set_index("scale")
     assert out.loc[2, "share"] == pytest.approx((34.24 - 33.67) / (37.89 - 33.69))
     assert out.loc[8, "share"] < 0  # below bicubic: a negative share, not hidden
     assert out.loc[8, "difference"] == pytest.approx(24.00 - 27.22)
@@ -87,12 +87,12 @@ def test_gain_share_against_hand_computed_values():
 
 @pytest.mark.data
 def test_protocol_deviations_on_one_image(data_root):
-    dev = reports.protocol_deviations("Set5", (4,), root=data_root, limit=1).set_index("deviation")
+    dev = book.protocol_deviations("Set5", (4,), root=data_root, limit=1).set_index("deviation")
     assert dev.loc["protocol", "psnr_diff"] == 0 and dev.loc["protocol", "ssim_diff"] == 0
     assert dev.loc["ssim_valid", "psnr_diff"] == 0  # only SSIM changes with the window
     assert dev.loc["rgb", "psnr_diff"] < -0.5  # RGB is a different number, not a rounding
     assert abs(dev.loc["lr_float", "psnr_diff"]) < 0.05
-    assert set(dev.index) == set(reports.PROTOCOL_DEVIATIONS)
+    assert set(dev.index) == set(book.PROTOCOL_DEVIATIONS)
 
 
 def test_comparison_long_is_narrow_and_keeps_every_cell():
@@ -105,12 +105,12 @@ def test_comparison_long_is_narrow_and_keeps_every_cell():
                          "psnr": [35.1, 33.67, math.nan, math.nan],
                          "status": ["first 3 of 5 images", "ok", "not available: Manga109 is not under the data root",
                                     "not available: Manga109 is not under the data root"]})
-    cmp = reports.compare(paper, ours, on=["method", "scale", "dataset"], values=["psnr"])
-    long = reports.comparison_long(cmp, ["scale", "method"], "psnr")
+    cmp = book.compare(paper, ours, on=["method", "scale", "dataset"], values=["psnr"])
+    long = book.comparison_long(cmp, ["scale", "method"], "psnr")
     assert list(long.columns) == ["paper", "ours", "difference", "note"]
     assert list(long.index.get_level_values("dataset")) == ["Set5", "Set5", "Manga109", "Manga109"]
     row = long.loc[("Set5", 2, "CSRCNN")]
     assert row.tolist() == ["37.89", "35.10", "-2.79", "first 3 of 5 images"]
     missing = long.loc[("Manga109", 2, "CSRCNN")]
-    assert missing.ours == reports.MISSING and missing.difference == reports.NO_VALUE
+    assert missing.ours == book.MISSING and missing.difference == book.NO_VALUE
     assert "not under the data root" in missing.note

@@ -1,5 +1,6 @@
-"""srlib.reports: the book's helpers (provenance, paper | ours | difference tables, cached
-evaluations, find-or-train, Table VI budget), on synthetic data: no real dataset needed."""
+"""srlib.book: the book's helpers (provenance, paper | ours | difference tables, cached
+evaluations, find-or-train) and Table VI's budget (srlib.efficiency), on synthetic data: no real
+dataset needed."""
 from __future__ import annotations
 
 import json
@@ -10,9 +11,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from srlib import reports
+from srlib import book
 from srlib.data import save_image
+from srlib.data.fetch import file_sha256
+from srlib.efficiency import efficiency_table, forward_flops
 from srlib.evaluation import bicubic_upscaler
+from srlib.feature_maps import average_feature_maps
 
 
 def _smooth(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
@@ -42,77 +46,77 @@ def test_compare_and_comparison_table_show_missing_datasets_as_text():
                           "psnr": [32.26, 30.61]})
     ours = pd.DataFrame({"method": ["CSRCNN"] * 2, "scale": [4, 4], "dataset": ["Set5", "Manga109"],
                          "psnr": [30.0, math.nan],
-                         "status": ["ok", f"{reports.MISSING}: Manga109 is not under the data root"]})
-    cmp = reports.compare(paper, ours, on=["method", "scale", "dataset"], values=["psnr"])
+                         "status": ["ok", f"{book.MISSING}: Manga109 is not under the data root"]})
+    cmp = book.compare(paper, ours, on=["method", "scale", "dataset"], values=["psnr"])
     assert cmp.loc[cmp.dataset == "Set5", "psnr_diff"].item() == pytest.approx(30.0 - 32.26)
-    table = reports.comparison_table(cmp, ["method"], "psnr", 2, columns="dataset")
+    table = book.comparison_table(cmp, ["method"], "psnr", 2, columns="dataset")
     assert list(table.columns.get_level_values(0).unique()) == ["Set5", "Manga109"]
     row = table.loc["CSRCNN"]
     assert row[("Set5", "paper")] == "32.26" and row[("Set5", "ours")] == "30.00"
     assert row[("Set5", "difference")] == "-2.26"
-    assert row[("Manga109", "ours")] == reports.MISSING
-    assert row[("Manga109", "difference")] == reports.NO_VALUE
+    assert row[("Manga109", "ours")] == book.MISSING
+    assert row[("Manga109", "difference")] == book.NO_VALUE
 
 
 def test_compare_marks_rows_we_did_not_run():
     paper = pd.DataFrame({"method": ["A", "B"], "psnr": [1.0, 2.0]})
     ours = pd.DataFrame({"method": ["A"], "psnr": [1.5]})
-    cmp = reports.compare(paper, ours, on=["method"], values=["psnr"])
-    table = reports.comparison_table(cmp, ["method"], "psnr", 1)
+    cmp = book.compare(paper, ours, on=["method"], values=["psnr"])
+    table = book.comparison_table(cmp, ["method"], "psnr", 1)
     assert table.loc["B", ("psnr", "ours")] == "not run"
     assert table.loc["A", ("psnr", "difference")] == "+0.5"
 
 
 def test_format_number_and_duration():
-    assert reports.format_number(float("nan"), 2) == reports.NO_VALUE
-    assert reports.format_number(0.123, 2, signed=True) == "+0.12"
-    assert reports.format_duration(42.25) == "42.2 s" or reports.format_duration(42.25) == "42.3 s"
-    assert reports.format_duration(192) == "3 min 12 s"
-    assert reports.format_duration(3900) == "1 h 05 min"
+    assert book.format_number(float("nan"), 2) == book.NO_VALUE
+    assert book.format_number(0.123, 2, signed=True) == "+0.12"
+    assert book.format_duration(42.25) == "42.2 s" or book.format_duration(42.25) == "42.3 s"
+    assert book.format_duration(192) == "3 min 12 s"
+    assert book.format_duration(3900) == "1 h 05 min"
 
 
 def test_provenance_line_names_every_field():
-    p = reports.Provenance("CSRCNN x4", profile="quick", steps=150, training_images=291, device="cpu",
-                           commit="abc123", wall_s=75.0)
+    p = book.Provenance("CSRCNN x4", profile="quick", steps=150, training_images=291, device="cpu",
+                        commit="abc123", wall_s=75.0)
     line = p.line()
     for part in ("CSRCNN x4", "profile quick", "150 steps", "291 training images", "device cpu", "commit abc123",
                  "wall time 1 min 15 s"):
         assert part in line
-    assert "no training" in reports.Provenance("Bicubic", commit="x").line()
+    assert "no training" in book.Provenance("Bicubic", commit="x").line()
 
 
 def test_git_commit_is_a_string():
-    commit = reports.git_commit()
+    commit = book.git_commit()
     assert isinstance(commit, str) and commit
 
 
 # ------------------------------------------------------------------------------ evaluation
 def test_evaluate_grid_reports_missing_datasets_and_caches(tiny_root: Path, tmp_path: Path):
     cache = tmp_path / "cache"
-    first = reports.evaluate_grid(bicubic_upscaler, method="Bicubic", datasets=["Set5", "Manga109"], scales=[2],
-                                  root=tiny_root, cache_dir=cache, cache_key="bicubic")
+    first = book.evaluate_grid(bicubic_upscaler, method="Bicubic", datasets=["Set5", "Manga109"], scales=[2],
+                               root=tiny_root, cache_dir=cache, cache_key="bicubic")
     set5 = first[first.dataset == "Set5"].iloc[0]
     assert set5.status == "ok" and set5.images == 5 and 20 < set5.psnr < 60 and not set5.cached
     manga = first[first.dataset == "Manga109"].iloc[0]
-    assert manga.status.startswith(reports.MISSING) and math.isnan(manga.psnr)
-    again = reports.evaluate_grid(bicubic_upscaler, method="Bicubic", datasets=["Set5"], scales=[2], root=tiny_root,
-                                  cache_dir=cache, cache_key="bicubic")
+    assert manga.status.startswith(book.MISSING) and math.isnan(manga.psnr)
+    again = book.evaluate_grid(bicubic_upscaler, method="Bicubic", datasets=["Set5"], scales=[2], root=tiny_root,
+                               cache_dir=cache, cache_key="bicubic")
     assert bool(again.cached.iloc[0]) and again.psnr.iloc[0] == pytest.approx(set5.psnr)
-    other_key = reports.evaluate_grid(bicubic_upscaler, method="Bicubic", datasets=["Set5"], scales=[2],
-                                      root=tiny_root, cache_dir=cache, cache_key="something else")
+    other_key = book.evaluate_grid(bicubic_upscaler, method="Bicubic", datasets=["Set5"], scales=[2],
+                                   root=tiny_root, cache_dir=cache, cache_key="something else")
     assert not bool(other_key.cached.iloc[0])
 
 
 def test_evaluate_grid_limit_is_labelled(tiny_root: Path):
-    df = reports.evaluate_grid(bicubic_upscaler, method="Bicubic", datasets=["Set5"], scales=[2], root=tiny_root,
-                               limit=2)
+    df = book.evaluate_grid(bicubic_upscaler, method="Bicubic", datasets=["Set5"], scales=[2], root=tiny_root,
+                            limit=2)
     assert df.status.iloc[0] == "first 2 of 5 images" and df.images.iloc[0] == 2
 
 
 def test_evaluate_grid_needs_a_cache_key_with_a_cache(tiny_root: Path, tmp_path: Path):
     with pytest.raises(ValueError, match="cache_key"):
-        reports.evaluate_grid(bicubic_upscaler, method="B", datasets=["Set5"], scales=[2], root=tiny_root,
-                              cache_dir=tmp_path)
+        book.evaluate_grid(bicubic_upscaler, method="B", datasets=["Set5"], scales=[2], root=tiny_root,
+                           cache_dir=tmp_path)
 
 
 # ------------------------------------------------------------------------------ training configs
@@ -120,34 +124,34 @@ def test_run_key_ignores_runtime_fields_and_follows_the_init_content(tmp_path: P
     import torch
     from safetensors.torch import save_file
 
-    base = reports.stage_config("smoke", 2)
-    assert reports.run_key(base) == reports.run_key(base.replace(device="cpu", progress=False, val_every=7))
-    assert reports.run_key(base) != reports.run_key(base.replace(steps=base.steps + 1))
+    base = book.stage_config("smoke", 2)
+    assert book.run_key(base) == book.run_key(base.replace(device="cpu", progress=False, val_every=7))
+    assert book.run_key(base) != book.run_key(base.replace(steps=base.steps + 1))
     a, b, c = tmp_path / "a.safetensors", tmp_path / "b.safetensors", tmp_path / "c.safetensors"
     save_file({"w": torch.zeros(3)}, str(a), metadata={"scale": "2", "step": "20"})
     save_file({"w": torch.ones(3)}, str(b), metadata={"scale": "2", "step": "20"})
-    x4 = reports.stage_config("smoke", 4, init=str(a))
-    assert reports.run_key(x4) != reports.run_key(x4.replace(init=str(b)))
+    x4 = book.stage_config("smoke", 4, init=str(a))
+    assert book.run_key(x4) != book.run_key(x4.replace(init=str(b)))
     _reordered_safetensors(a, c)  # equal content, other bytes: the same training
-    assert reports.run_key(x4) == reports.run_key(x4.replace(init=str(c)))
+    assert book.run_key(x4) == book.run_key(x4.replace(init=str(c)))
     other = tmp_path / "x.bin"
     other.write_bytes(b"one")
-    assert reports.run_key(x4.replace(init=str(other))) != reports.run_key(x4)
+    assert book.run_key(x4.replace(init=str(other))) != book.run_key(x4)
 
 
 def test_stage_config_variants():
     from srlib.training import preset
 
-    full = reports.stage_config("quick", 4, "full")
+    full = book.stage_config("quick", 4, "full")
     assert full.variant == "full" and full.curriculum == "progressive" and full.val_every > 0
-    model2 = reports.stage_config("quick", 4, "model2")
+    model2 = book.stage_config("quick", 4, "model2")
     assert model2.curriculum == "none" and model2.steps == preset("quick", 2).steps + preset("quick", 4).steps
-    fsrcnn = reports.stage_config("quick", 4, "fsrcnn")
+    fsrcnn = book.stage_config("quick", 4, "fsrcnn")
     assert fsrcnn.model == "fsrcnn" and fsrcnn.steps == model2.steps
-    model1 = reports.stage_config("quick", 2, "model1", final_scale=4)
+    model1 = book.stage_config("quick", 2, "model1", final_scale=4)
     assert model1.final_scale == 4
     with pytest.raises(ValueError, match="unknown variant"):
-        reports.stage_config("quick", 4, "nope")
+        book.stage_config("quick", 4, "nope")
 
 
 def x2_run_steps(runs: Path) -> int:
@@ -160,12 +164,12 @@ def test_find_or_train_trains_once_then_reuses(tiny_root: Path, tmp_path: Path):
                   cache_dir=str(tmp_path / "datacache"), threads=1, progress=False, steps=4, log_every=2,
                   ckpt_every=2, val_limit=2, device="cpu")
     runs = tmp_path / "runs"
-    first = reports.curriculum_run("smoke", 4, "full", runs_dir=runs, **common)
+    first = book.curriculum_run("smoke", 4, "full", runs_dir=runs, **common)
     assert not first.reused and first.weights.is_file()
     assert first.out_dir.parent == runs / "smoke" and first.out_dir.name.startswith("full-x4-")
     x2 = [p for p in (runs / "smoke").iterdir() if p.name.startswith("full-x2-")]
     assert len(x2) == 1, "the x4 stage must train its x2 stage first"
-    again = reports.curriculum_run("smoke", 4, "full", runs_dir=runs, **common)
+    again = book.curriculum_run("smoke", 4, "full", runs_dir=runs, **common)
     assert again.reused and again.out_dir == first.out_dir
     log = again.log()
     assert {"step", "loss", "lr", "psnr", "wall_time"} <= set(log.columns)
@@ -173,28 +177,28 @@ def test_find_or_train_trains_once_then_reuses(tiny_root: Path, tmp_path: Path):
     prov = again.provenance("x4").line()
     assert "profile smoke" in prov and "4 steps" in prov and "4 training images" in prov and "reused yes" in prov
     assert again.curriculum_steps() == 8 and "curriculum steps 8 (with the earlier stages)" in prov
-    assert x2_run_steps(runs) == 4 and "curriculum steps" not in reports.RunRecord(
+    assert x2_run_steps(runs) == 4 and "curriculum steps" not in book.RunRecord(
         "x2", x2[0], first.config, reused=False).provenance().line()
-    book = json.loads((again.out_dir / "book_run.json").read_text())
-    assert book["commit"] and book["device"]
+    book_run = json.loads((again.out_dir / "book_run.json").read_text())
+    assert book_run["commit"] and book_run["device"]
     up = again.upscaler(4, device="cpu")
     lr = np.zeros((10, 12, 3), np.uint8)
     assert up(lr, 4).shape == (40, 48, 3) and up(lr, 2).shape == (20, 24, 3)
-    maps = reports.average_feature_maps(again.weights, lr)
+    maps = average_feature_maps(again.weights, lr)
     assert list(maps) == ["level1/u", "level1/up", "level1/hr", "level2/u", "level2/up", "level2/hr"]
     assert maps["level2/hr"].shape == (40, 48)
     # the notebooks' shared helpers: an ablation row with its own budget gets its own folder,
     # and evaluate_runs scores several runs at their scales (cached by their weights)
-    options = reports.run_options(runs, "cpu", tiny_root)
+    options = book.run_options(runs, "cpu", tiny_root)
     fields = {k: v for k, v in common.items() if k not in options and k != "steps"}
-    row = reports.ablation_run("smoke", 2, "full", {2: 3}, **options, **fields)
+    row = book.ablation_run("smoke", 2, "full", {2: 3}, **options, **fields)
     assert row.out_dir.name.startswith("full-ablation-x2-") and row.summary["steps"] == 3
-    scores = reports.evaluate_runs([("x4", 4, again), ("ablation x2", 2, row)], datasets=["Set5"], root=tiny_root,
-                                   cache_dir=tmp_path / "evalcache", device="cpu")
+    scores = book.evaluate_runs([("x4", 4, again), ("ablation x2", 2, row)], datasets=["Set5"], root=tiny_root,
+                                cache_dir=tmp_path / "evalcache", device="cpu")
     assert list(scores.method) == ["x4", "ablation x2"] and list(scores.scale) == [4, 2]
     assert scores.psnr.notna().all() and not scores.cached.any()
-    cached = reports.evaluate_runs([("x4", 4, again)], datasets=["Set5"], root=tiny_root,
-                                   cache_dir=tmp_path / "evalcache", device="cpu")
+    cached = book.evaluate_runs([("x4", 4, again)], datasets=["Set5"], root=tiny_root,
+                                cache_dir=tmp_path / "evalcache", device="cpu")
     assert cached.cached.all() and cached.psnr.iloc[0] == scores.psnr.iloc[0]
 
 
@@ -219,61 +223,61 @@ def test_weights_fingerprint_ignores_metadata_order_only(tmp_path: Path):
     a, b, c = tmp_path / "a.safetensors", tmp_path / "b.safetensors", tmp_path / "c.safetensors"
     save_file(tensors, str(a), metadata={"scale": "2", "model": "csrcnn", "step": "500"})
     _reordered_safetensors(a, b)
-    assert reports.file_sha256(a) != reports.file_sha256(b), "the reordered copy must differ byte for byte"
+    assert file_sha256(a) != file_sha256(b), "the reordered copy must differ byte for byte"
     assert all(torch.equal(load_file(str(b))[k], v) for k, v in tensors.items())
-    assert reports.weights_fingerprint(a) == reports.weights_fingerprint(b)
+    assert book.weights_fingerprint(a) == book.weights_fingerprint(b)
     save_file({**tensors, "b": torch.ones(3) * 2}, str(c), metadata={"scale": "2", "model": "csrcnn", "step": "500"})
-    assert reports.weights_fingerprint(c) != reports.weights_fingerprint(a)
+    assert book.weights_fingerprint(c) != book.weights_fingerprint(a)
     save_file(tensors, str(c), metadata={"scale": "4", "model": "csrcnn", "step": "500"})
-    assert reports.weights_fingerprint(c) != reports.weights_fingerprint(a), "metadata values still count"
+    assert book.weights_fingerprint(c) != book.weights_fingerprint(a), "metadata values still count"
     other = tmp_path / "w.pt"
     other.write_bytes(b"not safetensors")
-    assert reports.weights_fingerprint(other) == reports.file_sha256(other)
+    assert book.weights_fingerprint(other) == file_sha256(other)
     bad = tmp_path / "bad.safetensors"
     bad.write_bytes(b"\xff" * 16)
     with pytest.raises(ValueError, match="not a safetensors file"):
-        reports.weights_fingerprint(bad)
+        book.weights_fingerprint(bad)
 
 
 def test_steps_parameter_and_run_options():
     defaults = {"quick": {2: 10, 4: 5}, "paper": None}
-    assert reports.steps_parameter("", defaults, "quick") == {2: 10, 4: 5}
-    assert reports.steps_parameter("", defaults, "paper") is None
-    assert reports.steps_parameter('{"2": 7, "4": 3}', defaults, "quick") == {2: 7, 4: 3}
-    assert reports.steps_parameter({"8": "4"}, defaults, "quick") == {8: 4}
+    assert book.steps_parameter("", defaults, "quick") == {2: 10, 4: 5}
+    assert book.steps_parameter("", defaults, "paper") is None
+    assert book.steps_parameter('{"2": 7, "4": 3}', defaults, "quick") == {2: 7, 4: 3}
+    assert book.steps_parameter({"8": "4"}, defaults, "quick") == {8: 4}
     with pytest.raises(ValueError, match="JSON object"):
-        reports.steps_parameter("[1, 2]", defaults, "quick")
-    assert reports.run_options("r", "cpu") == {"runs_dir": "r", "device": "cpu", "progress": False}
-    assert reports.run_options("r", "cpu", "/data")["data_root"] == "/data"
-    assert reports.evaluate_runs([], datasets=["Set5"]).empty
-    assert reports.describe_steps({4: 3, 2: 5}, "quick") == "x2 5, x4 3 (set by this notebook)"
+        book.steps_parameter("[1, 2]", defaults, "quick")
+    assert book.run_options("r", "cpu") == {"runs_dir": "r", "device": "cpu", "progress": False}
+    assert book.run_options("r", "cpu", "/data")["data_root"] == "/data"
+    assert book.evaluate_runs([], datasets=["Set5"]).empty
+    assert book.describe_steps({4: 3, 2: 5}, "quick") == "x2 5, x4 3 (set by this notebook)"
     from srlib.training import preset
 
-    assert reports.describe_steps(None, "quick", (2, 4)) == (f"x2 {preset('quick', 2).steps}, "
-                                                             f"x4 {preset('quick', 4).steps} (profile quick's own)")
+    assert book.describe_steps(None, "quick", (2, 4)) == (f"x2 {preset('quick', 2).steps}, "
+                                                          f"x4 {preset('quick', 4).steps} (profile quick's own)")
 
 
 def test_reference_runs_absent_is_empty(tmp_path: Path):
-    assert reports.reference_runs(tmp_path / "nothing") == {}
+    assert book.reference_runs(tmp_path / "nothing") == {}
 
 
 def test_reference_runs_need_all_three_files(tmp_path: Path):
     import shutil
 
-    src = reports.REPO_ROOT / "results" / "reference" / "x2"
+    src = book.REPO_ROOT / "results" / "reference" / "x2"
     folder = tmp_path / "x2"
     folder.mkdir()
-    for name in reports.REFERENCE_FILES[1:]:  # no weights
+    for name in book.REFERENCE_FILES[1:]:  # no weights
         shutil.copy(src / name, folder / name)
-    assert reports.reference_runs(tmp_path) == {}
+    assert book.reference_runs(tmp_path) == {}
 
 
 def test_committed_reference_reads_like_a_run():
-    refs = reports.reference_runs()
+    refs = book.reference_runs()
     assert 2 in refs, "results/reference/x2 is committed"
     ref = refs[2]
     scores = ref.scores()
-    assert list(scores.columns) == reports.EVAL_COLUMNS
+    assert list(scores.columns) == book.EVAL_COLUMNS
     stored = ref.metrics["results"]
     assert set(scores.dataset) == set(stored)
     set5 = scores.set_index("dataset").loc["Set5"]
@@ -292,32 +296,32 @@ def test_committed_reference_reads_like_a_run():
 
 # ------------------------------------------------------------------------------ Table VI helpers
 def test_forward_flops_grows_with_scale_for_pre_upsampling_models():
-    small, large = reports.forward_flops("srcnn", 2, 16), reports.forward_flops("srcnn", 4, 16)
+    small, large = forward_flops("srcnn", 2, 16), forward_flops("srcnn", 4, 16)
     assert large == pytest.approx(4 * small, rel=0.01)
-    assert reports.forward_flops("fsrcnn", 2, 16) > 0
+    assert forward_flops("fsrcnn", 2, 16) > 0
 
 
 def test_efficiency_table_skips_cells_over_the_budget():
-    df = reports.efficiency_table(["fsrcnn", "srcnn"], [2], size=16, device="cpu", max_gflops=0.05, repeats=1)
+    df = efficiency_table(["fsrcnn", "srcnn"], [2], size=16, device="cpu", max_gflops=0.05, repeats=1)
     fsr, src = df.set_index("model").loc["fsrcnn"], df.set_index("model").loc["srcnn"]
     assert fsr.status == "ok" and fsr.time_ms > 0 and fsr.params_k == pytest.approx(12.809, abs=0.5)
     assert src.status.startswith("not measured") and math.isnan(src.time_ms) and src.params_k > 50
 
 
 def test_matlab_lr_check_without_files_is_empty(tmp_path: Path):
-    assert reports.matlab_lr_check(tmp_path).empty
+    assert book.matlab_lr_check(tmp_path).empty
 
 
 def test_architecture_signature_follows_the_built_network():
-    base = reports.stage_config("smoke", 2)
-    sig = reports.architecture_signature(base)
-    assert sig == reports.architecture_signature(base.replace(device="cpu"))
-    assert sig != reports.architecture_signature(base.replace(channels=base.channels * 2))
-    assert sig != reports.architecture_signature(base.replace(model_options={"fusion": "conv1x1"})) or \
+    base = book.stage_config("smoke", 2)
+    sig = book.architecture_signature(base)
+    assert sig == book.architecture_signature(base.replace(device="cpu"))
+    assert sig != book.architecture_signature(base.replace(channels=base.channels * 2))
+    assert sig != book.architecture_signature(base.replace(model_options={"fusion": "conv1x1"})) or \
         base.model_spec()[1].get("fusion") == "conv1x1"
 
 
 def test_stage_steps_set_the_budget_of_stages_and_end_to_end_runs():
-    assert reports.stage_config("quick", 4, "full", stage_steps={2: 10, 4: 5}).steps == 5
-    assert reports.stage_config("quick", 4, "model2", stage_steps={2: 10, 4: 5}).steps == 15
-    assert reports.stage_config("quick", 4, "fsrcnn", stage_steps={"2": 10, "4": 5}).steps == 15
+    assert book.stage_config("quick", 4, "full", stage_steps={2: 10, 4: 5}).steps == 5
+    assert book.stage_config("quick", 4, "model2", stage_steps={2: 10, 4: 5}).steps == 15
+    assert book.stage_config("quick", 4, "fsrcnn", stage_steps={"2": 10, "4": 5}).steps == 15

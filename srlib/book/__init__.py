@@ -1,0 +1,66 @@
+"""What the book's notebooks share: the run behind every reproduced number, paper | ours |
+difference tables, cached benchmark evaluations and "find or run the training for this config".
+
+The notebooks (``notebooks/*.py``) hold narrative and plots only; everything they compute goes
+through :mod:`srlib`, so a reader can re-run any number from Python. A notebook writes
+``from srlib import book`` and calls ``book.curriculum_run(...)``, ``book.styled(...)``; each name
+below is defined in exactly one module of this package (or of a lower layer) and only re-exported
+here:
+
+* :mod:`.provenance`: :class:`Provenance`, the one line printed under each table.
+* :mod:`.grid`: :func:`evaluate_grid`, PSNR / SSIM on datasets x scales, cached on disk.
+* :mod:`.tables`: :func:`compare`, :func:`comparison_table`, :func:`comparison_long`,
+  :func:`gain_share`, :func:`styled`: the paper's values beside ours.
+* :mod:`.runs`: :func:`stage_config`, :func:`find_or_train`, :func:`curriculum_run`,
+  :class:`RunRecord`, :func:`evaluate_runs`: the book's trainings.
+* :mod:`.budgets`: what each profile can afford per notebook (steps, rows, seeds, images).
+* :mod:`.committed`: :class:`ReferenceResult` and the results committed under ``results/``.
+* :mod:`.protocol_checks`: :func:`matlab_lr_check`, :func:`protocol_deviations`.
+* :mod:`.figures`: :func:`benchmark_image`, :func:`error_crop`, :func:`detail_crop`,
+  :func:`save_figure`.
+* from lower layers: :func:`srlib.repository.git_commit`, :func:`~srlib.repository.resolve`,
+  :func:`~srlib.repository.display_path`, :func:`srlib.runfolder.weights_fingerprint`.
+
+Table VI's helpers are :mod:`srlib.efficiency` (next to :mod:`srlib.profiling`) and Figure 6's
+:mod:`srlib.feature_maps` (next to :mod:`srlib.inference`). Nothing else in :mod:`srlib` imports
+this package (see the README's "Layout and layering").
+"""
+from __future__ import annotations
+
+from ..repository import REPO_ROOT, display_path, git_commit, resolve
+from ..runfolder import weights_fingerprint
+from .budgets import ABLATION_STEPS, NOISE_SEEDS, TABLE4_ROWS, TABLE4_STEPS, TABLE5_PARTIAL
+from .committed import (REFERENCE_FILES, ReferenceResult, best_committed_runs, campaign_runs, committed_results,
+                        committed_runs, describe_committed, reference_runs)
+from .figures import benchmark_image, detail_crop, error_crop, save_figure
+from .grid import EVAL_COLUMNS, MISSING, code_fingerprint, dataset_fingerprint, evaluate_grid
+from .protocol_checks import PROTOCOL_DEVIATIONS, matlab_lr_check, protocol_deviations
+from .provenance import Provenance, format_duration
+from .runs import (BOOK_VAL_LIMIT, STAGE_VARIANTS, RunRecord, ablation_run, architecture_signature, curriculum_run,
+                   describe_steps, evaluate_runs, find_or_train, run_key, run_options, stage_config, steps_parameter)
+from .tables import (NO_VALUE, compare, comparison_long, comparison_table, format_number, gain_share,
+                     gain_share_display, styled)
+
+__all__ = [
+    # repository and run folders (lower layers)
+    "REPO_ROOT", "display_path", "git_commit", "resolve", "weights_fingerprint",
+    # budgets
+    "ABLATION_STEPS", "NOISE_SEEDS", "TABLE4_ROWS", "TABLE4_STEPS", "TABLE5_PARTIAL",
+    # committed results
+    "REFERENCE_FILES", "ReferenceResult", "best_committed_runs", "campaign_runs", "committed_results",
+    "committed_runs", "describe_committed", "reference_runs",
+    # figures
+    "benchmark_image", "detail_crop", "error_crop", "save_figure",
+    # cached evaluations
+    "EVAL_COLUMNS", "MISSING", "code_fingerprint", "dataset_fingerprint", "evaluate_grid",
+    # the protocol's checks
+    "PROTOCOL_DEVIATIONS", "matlab_lr_check", "protocol_deviations",
+    # provenance
+    "Provenance", "format_duration",
+    # trainings
+    "BOOK_VAL_LIMIT", "STAGE_VARIANTS", "RunRecord", "ablation_run", "architecture_signature", "curriculum_run",
+    "describe_steps", "evaluate_runs", "find_or_train", "run_key", "run_options", "stage_config", "steps_parameter",
+    # paper | ours | difference
+    "NO_VALUE", "compare", "comparison_long", "comparison_table", "format_number", "gain_share",
+    "gain_share_display", "styled",
+]

@@ -1,0 +1,299 @@
+"""Trainings of the book: find the finished run of a configuration or train it now.
+
+* :func:`stage_config`: the training config of one run of the book (a curriculum stage of the
+  paper's model or of an ablation variant, or an end-to-end baseline).
+* :func:`find_or_train`: reuse a finished training with the same :func:`run_key`, or run it (the
+  training engine lives in :mod:`srlib.training`); :func:`curriculum_run` does so for every stage
+  of a curriculum in order, :func:`ablation_run` for one row of an ablation table.
+* :class:`RunRecord`: a finished run (weights, log, provenance, upscaler).
+* :func:`evaluate_runs`: cached benchmark scores of several runs.
+* :func:`run_options`, :func:`steps_parameter`, :func:`describe_steps`: a notebook's parameters.
+
+The per-profile budgets the notebooks pass in are in :mod:`srlib.book.budgets`.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import pandas as pd
+import torch
+
+from ..device import describe_device, resolve_device
+from ..inference import load_upscaler
+from ..models import build_model
+from ..repository import display_path, git_commit, resolve
+from ..runfolder import weights_fingerprint
+from ..training import RUNTIME_FIELDS, preset, train
+from ..training.config import VARIANTS
+from .grid import EVAL_COLUMNS, evaluate_grid, slug
+from .provenance import Provenance
+
+__all__ = ["STAGE_VARIANTS", "BOOK_VAL_LIMIT", "run_key", "architecture_signature", "RunRecord", "find_or_train",
+           "stage_config", "curriculum_run", "run_options", "steps_parameter", "describe_steps", "ablation_run",
+           "evaluate_runs"]
+
+#: Variants of the curriculum notebooks and ablation tables (see :func:`stage_config`): CSRCNN's
+#: (:data:`srlib.training.VARIANTS`) and Table II's FSRCNN baseline.
+STAGE_VARIANTS = (*VARIANTS, "fsrcnn")
+
+
+def run_key(config) -> str:
+    """sha256 of what a training computes: every :class:`~srlib.training.TrainConfig` field except
+    the runtime ones (device, paths, logging, ...), plus the *content* of the ``init``
+    checkpoint (:func:`srlib.runfolder.weights_fingerprint`). Two configs with the same key train the same
+    network the same way."""
+    data = {k: v for k, v in config.to_dict().items() if k not in RUNTIME_FIELDS}
+    data["architecture"] = architecture_signature(config)
+    if config.init:
+        data["init_sha256"] = weights_fingerprint(resolve(config.init))
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def architecture_signature(config) -> str:
+    """sha256 (16 hex digits) of the network a training config builds *as the code builds it
+    now*: every parameter's name and shape, and for CSRCNN its full resolved configuration
+    (defaults included). A run trained before a change of the model code (e.g. a new default)
+    therefore gets a different :func:`run_key` and is not reused."""
+    name, kwargs = config.model_spec()
+    with torch.device("meta"):
+        model = build_model(name, **kwargs)
+    shapes = [[k, list(v.shape)] for k, v in model.state_dict().items()]
+    resolved = getattr(getattr(model, "config", None), "to_dict", lambda: {})()
+    blob = json.dumps([name, shapes, resolved], sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+@dataclass
+class RunRecord:
+    """A finished training run (one curriculum stage or one baseline) in ``out_dir``."""
+
+    label: str
+    out_dir: Path
+    config: Any  # srlib.training.TrainConfig
+    reused: bool
+
+    @property
+    def weights(self) -> Path:
+        return self.out_dir / "final.safetensors"
+
+    @property
+    def summary(self) -> dict:
+        return json.loads((self.out_dir / "summary.json").read_text())
+
+    @property
+    def info(self) -> dict:
+        """The engine's ``config.json`` (train config, model, parameters, device, data, ...)."""
+        path = self.out_dir / "config.json"
+        return json.loads(path.read_text()) if path.is_file() else {}
+
+    @property
+    def book(self) -> dict:
+        """What :func:`find_or_train` recorded (commit, device description, dates)."""
+        path = self.out_dir / "book_run.json"
+        return json.loads(path.read_text()) if path.is_file() else {}
+
+    def log(self) -> pd.DataFrame:
+        """The training log (``log.csv``: step, epoch, loss, lr, psnr, ssim, wall_time, ...)."""
+        return pd.read_csv(self.out_dir / "log.csv")
+
+    def training_images(self) -> int | None:
+        sets = self.info.get("data", {}).get("sets", [])
+        counts = [e.get("images") for e in sets if isinstance(e, dict)]
+        return sum(counts) if counts and all(isinstance(c, int) for c in counts) else None
+
+    def curriculum_steps(self) -> int:
+        """This run's steps plus those of the earlier stages it started from (followed through
+        each run's recorded ``init`` checkpoint while it lies in a finished run folder)."""
+        total = int(self.summary.get("steps") or 0)
+        seen = {self.out_dir.resolve()}
+        init = self.info.get("init") or {}
+        while init.get("path"):
+            folder = resolve(init["path"]).parent
+            if folder.resolve() in seen or not _complete(folder):
+                break
+            seen.add(folder.resolve())
+            total += int(json.loads((folder / "summary.json").read_text()).get("steps") or 0)
+            config = folder / "config.json"
+            init = (json.loads(config.read_text()).get("init") or {}) if config.is_file() else {}
+        return total
+
+    def provenance(self, what: str | None = None) -> Provenance:
+        book = self.book
+        steps = self.summary.get("steps")
+        extra: dict[str, Any] = {}
+        total = self.curriculum_steps()
+        if steps is not None and total != steps:
+            extra["curriculum steps"] = f"{total} (with the earlier stages)"
+        extra["run"] = display_path(self.out_dir)
+        if self.reused:
+            extra["reused"] = "yes"
+        return Provenance(what or self.label, profile=self.config.profile, steps=steps,
+                          training_images=self.training_images(),
+                          device=book.get("device") or self.info.get("device", ""),
+                          commit=book.get("commit", "unknown"), wall_s=self.summary.get("wall_time"), extra=extra)
+
+    def upscaler(self, scale: int | None = None, device: str = "auto"):
+        """``(lr uint8, scale) -> sr uint8`` of this run's final weights (any level of a cascade)."""
+        return load_upscaler(self.weights, scale=scale, device=device)[0]
+
+    def parameters(self) -> int | None:
+        return self.info.get("parameters")
+
+
+def _complete(out: Path) -> bool:
+    return (out / "summary.json").is_file() and (out / "final.safetensors").is_file()
+
+
+def find_or_train(config, *, label: str, runs_dir: Path | str = "runs", retrain: bool = False) -> RunRecord:
+    """The finished run of ``config``, reused when one exists, else trained now.
+
+    Runs live in ``<runs_dir>/<profile>/<label>-<key>`` where ``key`` is :func:`run_key` (12 hex
+    digits): a folder is reused when its run finished (``summary.json`` and
+    ``final.safetensors``); an unfinished one (killed) is resumed by the engine. ``retrain``
+    deletes nothing but trains into a fresh sibling folder. ``book_run.json`` records the git
+    commit and device of the training.
+    """
+    key = run_key(config)
+    base = resolve(runs_dir) / config.profile
+    out = base / f"{slug(label)}-{key[:12]}"
+    if retrain and out.exists():
+        n = 2
+        while (base / f"{out.name}.{n}").exists():
+            n += 1
+        out = base / f"{out.name}.{n}"
+    if _complete(out) and not retrain:
+        return RunRecord(label, out, config, reused=True)
+    resume = (out / "latest.json").is_file()
+    started = time.strftime("%Y-%m-%dT%H:%M:%S")
+    commit = git_commit()
+    train(config, out, resume=resume)
+    record = {"label": label, "key": key, "commit": commit, "started": started,
+              "finished": time.strftime("%Y-%m-%dT%H:%M:%S"), "resumed": resume,
+              "device": describe_device(resolve_device(config.device))}
+    (out / "book_run.json").write_text(json.dumps(record, indent=2))
+    return RunRecord(label, out, config, reused=False)
+
+
+def stage_config(profile: str, scale: int, variant: str = "full", *, init: str = "", final_scale: int = 0,
+                 stage_steps: dict[int, int] | None = None, **overrides):
+    """The training config of one run of the book.
+
+    ``variant``: ``'full'`` (the paper's model), ``'model1'`` (symmetric; needs ``final_scale``),
+    ``'model3'`` / ``'tu'`` (T-U blocks), ``'model2'`` (the full model end to end at ``scale``,
+    no curriculum, with as many steps as the whole curriculum up to ``scale``) or ``'fsrcnn'``
+    (Table II's baseline, trained directly at ``scale``, same step budget as ``'model2'``).
+    ``stage_steps`` (``{2: 150, 4: 60}``) replaces the profile's steps per stage; an end-to-end
+    variant gets their sum up to ``scale``.
+    """
+    if variant not in STAGE_VARIANTS:
+        raise ValueError(f"unknown variant {variant!r}; expected one of {STAGE_VARIANTS}")
+    if variant in ("model2", "fsrcnn"):
+        per_stage = {int(k): int(v) for k, v in (stage_steps or {}).items()}
+        steps = sum(per_stage.get(s, preset(profile, s).steps) for s in (2, 4, 8) if s <= scale)
+        extra: dict[str, Any] = {"steps": steps, "curriculum": "none", "blend": "stack"}
+        if variant == "model2":
+            extra["variant"] = "model2"
+        else:
+            extra["model"] = "fsrcnn"
+        return _with_validation(preset(profile, scale, **{**extra, **overrides}))
+    values: dict[str, Any] = {"variant": variant, "init": init}
+    if stage_steps and int(scale) in {int(k) for k in stage_steps}:
+        values["steps"] = int({int(k): v for k, v in stage_steps.items()}[int(scale)])
+    if variant == "model1":
+        values["final_scale"] = final_scale or scale
+    return _with_validation(preset(profile, scale, **{**values, **overrides}))
+
+
+#: Images of the first validation set used by the validations the book adds (see below).
+BOOK_VAL_LIMIT = 3
+
+
+def _with_validation(config):
+    """The book draws convergence curves (Figure 5) from the logs, so every run validates four
+    times on the first :data:`BOOK_VAL_LIMIT` images of its first validation set, where the
+    profile itself would validate only at the end. ``val_every`` and ``val_limit`` are runtime
+    fields: they do not change what is trained (nor the run's key)."""
+    if config.val_every == 0:
+        config = config.replace(val_every=max(1, config.steps // 4),
+                                val_limit=config.val_limit or BOOK_VAL_LIMIT)
+    return config
+
+
+def curriculum_run(profile: str, scale: int, variant: str = "full", *, runs_dir: Path | str = "runs",
+                   final_scale: int = 0, retrain: bool = False, name: str | None = None,
+                   stage_steps: dict[int, int] | None = None, **overrides) -> RunRecord:
+    """The run of curriculum stage ``scale`` of ``variant``, with every earlier stage found or
+    trained first (x2, then x4 from x2, then x8 from x4). ``model2`` / ``fsrcnn`` have no
+    stages: they are trained directly (see :func:`stage_config`).
+
+    Args:
+        name: label of the runs' folders (default: the variant), e.g. a Table IV notation.
+        stage_steps: per-scale ``steps`` (e.g. ``{2: 100, 4: 60}``), else the profile's.
+        overrides: TrainConfig fields for every stage (e.g. ``notation=``, ``device=``).
+    """
+    final_scale = final_scale or scale
+    label = f"{slug(name or variant)}-x{scale}" + (f"-of-x{final_scale}" if variant == "model1" else "")
+    if variant in ("model2", "fsrcnn") or scale == 2:
+        config = stage_config(profile, scale, variant, final_scale=final_scale, stage_steps=stage_steps, **overrides)
+        return find_or_train(config, label=label, runs_dir=runs_dir, retrain=retrain)
+    previous = curriculum_run(profile, scale // 2, variant, runs_dir=runs_dir, final_scale=final_scale, name=name,
+                              stage_steps=stage_steps, **overrides)
+    config = stage_config(profile, scale, variant, init=str(previous.weights), final_scale=final_scale,
+                          stage_steps=stage_steps, **overrides)
+    return find_or_train(config, label=label, runs_dir=runs_dir, retrain=retrain)
+
+
+def run_options(runs_dir: Path | str = "runs", device: str = "auto", data_dir: Path | str = "") -> dict[str, Any]:
+    """The keyword arguments every training of a notebook shares (for :func:`curriculum_run`):
+    where runs live, the device, no progress bars in the book, and the data root when a notebook's
+    ``data_dir`` parameter sets one."""
+    return dict(runs_dir=runs_dir, device=device, progress=False, **({"data_root": str(data_dir)} if data_dir else {}))
+
+
+def steps_parameter(text: str | dict | None, defaults: dict[str, dict[int, int] | None], profile: str
+                    ) -> dict[int, int] | None:
+    """A notebook's per-stage steps parameter: JSON text such as ``'{"2": 150, "4": 60}'`` (or a
+    dict), or empty for the profile's entry of ``defaults`` (e.g. :data:`srlib.book.budgets.ABLATION_STEPS`).
+    ``None`` means the profile's own steps. Keys are scales."""
+    if isinstance(text, dict):
+        value = text
+    elif text:
+        value = json.loads(text)
+        if not isinstance(value, dict):
+            raise ValueError(f"steps must be a JSON object such as {{\"2\": 150, \"4\": 60}}, got {text!r}")
+    else:
+        return defaults.get(profile)
+    return {int(k): int(v) for k, v in value.items()}
+
+
+def describe_steps(steps: dict[int, int] | None, profile: str, scales: Sequence[int] = (2, 4, 8)) -> str:
+    """``'x2 500, x4 200, x8 100 (the profile's own)'`` or the budget ``steps`` sets, for a
+    notebook to print what its runs were given."""
+    if steps:
+        return ", ".join(f"x{s} {n}" for s, n in sorted(steps.items())) + " (set by this notebook)"
+    return ", ".join(f"x{s} {preset(profile, s).steps}" for s in scales) + f" (profile {profile}'s own)"
+
+
+def ablation_run(profile: str, scale: int, variant: str, steps: dict[int, int] | None, **options) -> RunRecord:
+    """The run of one ablation row (Tables II, III and Figure 5 share them): ``variant`` at
+    ``scale`` with ``steps`` per curriculum stage. With a budget of its own (``steps``) the run's
+    folder is named ``<variant>-ablation`` so that it is never mistaken for the main curriculum."""
+    return curriculum_run(profile, scale, variant, stage_steps=steps,
+                          name=f"{variant}-ablation" if steps else None, **options)
+
+
+def evaluate_runs(runs: Iterable[tuple[str, int, Any]], *, datasets: Sequence[str], root: Path | str | None = None,
+                  cache_dir: Path | str | None = "runs/cache/eval", device: str = "auto") -> pd.DataFrame:
+    """:func:`evaluate_grid` of several trained runs: ``runs`` yields ``(method name, scale,
+    run)`` (a :class:`RunRecord`); each is evaluated at its scale on ``datasets``, cached under
+    ``cache_dir`` by the sha256 of its weights. One frame, one row per run x dataset."""
+    frames = [evaluate_grid(run.upscaler(scale, device), method=method, datasets=datasets, scales=[scale], root=root,
+                            cache_dir=resolve(cache_dir) if cache_dir else None,
+                            cache_key=weights_fingerprint(run.weights))
+              for method, scale, run in runs]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=EVAL_COLUMNS)

@@ -1,0 +1,74 @@
+"""Table VI on this device: parameters, forward FLOPs, peak memory and latency of every model x
+scale, within a per-profile compute budget (:data:`TABLE6_GFLOP_BUDGET`).
+
+The measurements themselves are :mod:`srlib.profiling`'s; this module decides which cells a
+profile can afford (:func:`forward_flops`, counted on the meta device) and gathers the table.
+"""
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import pandas as pd
+import torch
+from torch.utils.flop_counter import FlopCounterMode
+
+from .device import describe_device, resolve_device
+from .models import build_model
+from .models.parameters import count_parameters, model_input_channels
+from .profiling import PAPER_NAMES, profile_model, resolve_model_name
+
+__all__ = ["forward_flops", "TABLE6_GFLOP_BUDGET", "efficiency_table"]
+
+
+def forward_flops(name: str, scale: int, size: int = 48) -> float:
+    """Floating-point operations of one forward pass of registered model ``name`` at ``scale``
+    for a ``size x size`` LR input (the HR-size input for pre-upsampling models), counted with
+    ``torch.utils.flop_counter`` on the meta device: no memory, no compute, about a second.
+    Used to decide which Table VI cells fit a profile's time budget before running them."""
+    with torch.device("meta"):
+        model = build_model(resolve_model_name(name), scale=scale)
+    side = size * scale if getattr(model, "pre_upsample", False) else size
+    x = torch.empty(1, model_input_channels(model), side, side, device="meta")
+    counter = FlopCounterMode(display=False)
+    with counter, torch.no_grad():
+        model(x)
+    return float(counter.get_total_flops())
+
+
+#: Largest forward pass (GFLOP) each profile measures for Table VI on the CPU (0 = no limit);
+#: parameters are counted for every cell regardless.
+TABLE6_GFLOP_BUDGET = {"smoke": 20.0, "quick": 200.0, "reference": 0.0, "paper": 0.0}
+
+
+def efficiency_table(models: Sequence[str], scales: Sequence[int], *, size: int = 48, device: str = "auto",
+                     max_gflops: float = 0.0, repeats: int = 3, warmup: int = 1,
+                     max_seconds: float | None = 5.0) -> pd.DataFrame:
+    """Table VI on this device: for every model x scale the exact parameter count, the forward
+    FLOPs (:func:`forward_flops`) and, where the pass is at most ``max_gflops`` (0 = all),
+    peak memory and median latency measured by :func:`srlib.profiling.profile_model`.
+
+    Cells over the budget keep their parameter count and get ``status = 'not measured: N GFLOP
+    per pass exceeds this profile's budget'``.
+    """
+    dev = resolve_device(device)
+    rows = []
+    for name in models:
+        key = resolve_model_name(name)
+        for s in scales:
+            with torch.device("meta"):
+                params = count_parameters(build_model(key, scale=s))
+            flops = forward_flops(key, s, size)
+            row = {"method": PAPER_NAMES.get(key, key), "model": key, "scale": int(s), "params_k": params / 1000,
+                   "gflops": flops / 1e9, "peak_mb": math.nan, "time_ms": math.nan, "time_iqr_ms": math.nan,
+                   "repeats": 0, "device": describe_device(dev), "status": "ok"}
+            if max_gflops and flops / 1e9 > max_gflops:
+                row["status"] = (f"not measured: {flops / 1e9:.0f} GFLOP per pass exceeds this profile's "
+                                 f"budget of {max_gflops:.0f}")
+            else:
+                r = profile_model(key, s, size=size, device=dev, repeats=repeats, warmup=warmup,
+                                  max_seconds=max_seconds)
+                row.update(peak_mb=r["peak_mb"], time_ms=r["time_ms"], time_iqr_ms=r["time_iqr_ms"],
+                           repeats=r["repeats"], status=r["status"], mem_method=r["mem_method"])
+            rows.append(row)
+    return pd.DataFrame(rows)

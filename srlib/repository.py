@@ -1,0 +1,45 @@
+"""Where this repository is and which commit its code is at.
+
+Paths the book and the campaign write down (``runs/...``, ``results/...``) are relative to the
+repository root, so that a notebook or a script finds them whatever its working directory, and a
+run records the commit of the code that produced it. Of srlib this module imports nothing: every
+layer may use it (see the README's "Layout and layering").
+"""
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+__all__ = ["REPO_ROOT", "git_commit", "resolve", "display_path"]
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def git_commit(repo: Path | str = REPO_ROOT) -> str:
+    """Short commit hash of ``repo``'s HEAD, with ``+dirty`` when tracked files differ from it;
+    ``'unknown'`` outside a git checkout (e.g. an unpacked archive)."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short=10", "HEAD"], cwd=repo, capture_output=True,
+                              text=True, timeout=20)
+        if head.returncode != 0:
+            return "unknown"
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=repo,
+                               capture_output=True, text=True, timeout=20)
+        return head.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def resolve(path: Path | str) -> Path:
+    """``path`` if absolute, else relative to the repository root (notebooks run anywhere)."""
+    p = Path(path)
+    return p if p.is_absolute() else REPO_ROOT / p
+
+
+def display_path(path: Path | str) -> str:
+    """``path`` relative to the repository root when it lies inside it (as the book prints it),
+    else as given."""
+    try:
+        return str(Path(path).resolve().relative_to(REPO_ROOT))
+    except ValueError:
+        return str(path)
