@@ -486,3 +486,22 @@ def test_library_errors_cross_process_boundaries():
                 DatasetNotFoundError(dataset_spec("Set5"), Path("/r"), 3)]:
         back = pickle.loads(pickle.dumps(err))
         assert type(back) is type(err) and str(back) == str(err) and isinstance(back, SrlibError)
+
+
+def test_stale_cache_builds_are_removed_and_running_ones_kept(tmp_path):
+    """A killed cache build leaves ``<entry>.tmp-*``; the next build removes it once it is stale."""
+    import os
+    import time
+
+    from srlib.training.data import STALE_TMP_SECONDS, remove_stale_tmp
+
+    target = tmp_path / "cache-entry"
+    stale, running = tmp_path / "cache-entry.tmp-aaaa", tmp_path / "cache-entry.tmp-bbbb"
+    for folder in (stale, running):
+        folder.mkdir()
+        (folder / "pyr1.npy").write_bytes(b"x")
+    old = time.time() - STALE_TMP_SECONDS - 60
+    for path in (stale / "pyr1.npy", stale):
+        os.utime(path, (old, old))
+    assert remove_stale_tmp(target) == [stale]
+    assert not stale.exists() and running.is_dir()

@@ -27,6 +27,7 @@ import json
 import os
 import shutil
 import sys
+import time
 import uuid
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -134,8 +135,31 @@ def _augmented_pyramids(path: str, aug_scales: Sequence[float]) -> list[tuple[st
 _PRODUCERS = (_to_rgb, _augmented_pyramids)  # the code whose source is part of the cache key
 
 
+#: A half-built cache folder untouched for this long was left by a killed build: removed.
+STALE_TMP_SECONDS = 6 * 3600
+
+
+def remove_stale_tmp(target: Path, max_age_s: float = STALE_TMP_SECONDS) -> list[Path]:
+    """Delete ``<target>.tmp-*`` folders (builds of ``target`` that were killed) whose newest
+    change is older than ``max_age_s``; a build still running keeps writing into its folder, so it
+    is left alone. Returns the folders removed."""
+    removed = []
+    now = time.time()
+    for tmp in target.parent.glob(f"{target.name}.tmp-*"):
+        try:
+            newest = max([tmp.stat().st_mtime, *(f.stat().st_mtime for f in tmp.iterdir())])
+        except OSError:
+            continue
+        if now - newest > max_age_s:
+            shutil.rmtree(tmp, ignore_errors=True)
+            removed.append(tmp)
+    return removed
+
+
 def _build_entry(label: str, paths: Sequence[Path], aug_scales: Sequence[float], target: Path, desc: dict,
                  workers: int, progress: bool) -> None:
+    if target.parent.is_dir():
+        remove_stale_tmp(target)
     tmp = target.with_name(f"{target.name}.tmp-{uuid.uuid4().hex[:8]}")
     try:
         tmp.mkdir(parents=True)
