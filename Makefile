@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install test test-fast clean book book-deps data
+.PHONY: install test test-fast clean book book-deps data notebooks-smoke
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,11 +34,19 @@ $(BOOK_STAMP): $(STAMP) pyproject.toml
 
 book-deps: $(BOOK_STAMP)
 
-## book: run every notebook with papermill (PROFILE=quick by default) and build the book strictly
+## book: run every notebook with papermill (PROFILE=quick by default) and build the book strictly;
+##       the notebooks read the committed result sets; RETRAIN=1 re-runs them from scratch first
 PROFILE ?= quick
 DEVICE  ?= auto
+RETRAIN ?=
 book: $(BOOK_STAMP)
-	PROFILE=$(PROFILE) DEVICE=$(DEVICE) PYTHON=$(BIN)/python bash scripts/build_book.sh
+	PROFILE=$(PROFILE) DEVICE=$(DEVICE) RETRAIN=$(RETRAIN) PYTHON=$(BIN)/python bash scripts/build_book.sh
+
+## notebooks-smoke: every notebook's compute path at smoke size (RETRAIN=1, seconds per run), no HTML
+notebooks-smoke: $(BOOK_STAMP)
+	rm -rf _build/smoke
+	PROFILE=smoke RETRAIN=1 RETRAIN_DIR=_build/smoke/retrained OUT=_build/smoke/notebooks EXECUTE_ONLY=1 \
+	  PYTHON=$(BIN)/python bash scripts/build_book.sh
 
 clean:
 	rm -rf $(VENV) .pytest_cache _build

@@ -14,6 +14,12 @@
 #   NOTEBOOKS="protocol table6_efficiency"  run only these (the book then needs the others'
 #                                         outputs from an earlier build)
 #   SKIP_EXECUTE=1                        only rebuild the HTML from the executed notebooks
+#   RETRAIN=1                             re-run every stored result set the notebooks read (the ablation
+#                                         records of Tables II-IV, Figure 5 and the claims) from scratch, into
+#                                         _build/retrained/ (papermill: retrain=1, results_dir, runs_dir);
+#                                         without it the notebooks read results/ablations/<profile>/
+#   EXECUTE_ONLY=1                        execute the notebooks but build no HTML (the smoke check of CI)
+#   OUT=book/notebooks                    where executed notebooks go
 #   SRLIB_DATA_DIR                        data root (default ../shared/data when it exists, else ./data;
 #                                         missing files are fetched first: python -m srlib data fetch)
 set -euo pipefail
@@ -22,7 +28,9 @@ cd "$(dirname "$0")/.."
 PROFILE="${PROFILE:-quick}"
 DEVICE="${DEVICE:-auto}"
 PYTHON="${PYTHON:-.venv/bin/python}"
-OUT=book/notebooks
+OUT="${OUT:-book/notebooks}"
+RETRAIN="${RETRAIN:-}"
+RETRAIN_DIR="${RETRAIN_DIR:-_build/retrained}"
 if [[ -z "${SRLIB_DATA_DIR:-}" && -d ../shared/data/benchmark ]]; then
   export SRLIB_DATA_DIR="$(cd ../shared/data && pwd)"
 fi
@@ -37,18 +45,19 @@ if [[ -z "${SKIP_EXECUTE:-}" ]] && ! "$PYTHON" -m srlib data check --quick --qui
 fi
 
 ALL="protocol train_x2 train_x4 train_x8 campaign_compute table5_benchmarks table2_ablation table3_ublock figure5_convergence \
-table4_depth table6_efficiency figure6_feature_maps figure10_psnr_vs_params figures7_9_visual try_it"
+table4_depth table6_efficiency figure6_feature_maps figure10_psnr_vs_params figures7_9_visual try_it claims"
 NOTEBOOKS="${NOTEBOOKS:-$ALL}"
 
 mkdir -p "$OUT" _build
 # Marks a complete, successful build (tests/test_book.py checks the HTML only when it exists).
 DONE=_build/html/.book-complete
-rm -f "$DONE"
+[[ -n "${EXECUTE_ONLY:-}" ]] || rm -f "$DONE"  # an execute-only run leaves the built book alone
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
 # Seconds per notebook of the latest execution of each (a NOTEBOOKS subset replaces only its own
 # rows); the book shows them (book/notebooks/build_times.md, included by book/reproduce.md).
 TIMES=_build/book_times.tsv
+[[ -z "${EXECUTE_ONLY:-}" ]] || TIMES="$OUT/book_times.tsv"
 if [[ ! -f "$TIMES" ]] || [[ "$(head -n 1 "$TIMES")" != $'notebook\tseconds\tprofile\tdevice\tfinished_utc' ]]; then
   printf 'notebook\tseconds\tprofile\tdevice\tfinished_utc\n' > "$TIMES"
 fi
@@ -59,9 +68,14 @@ run() {
   local t0=$SECONDS
   echo "== $name (notebooks/$source.py, profile $PROFILE)"
   "$PYTHON" -m jupytext --quiet --to ipynb --output "$TMP/$name.ipynb" "notebooks/$source.py"
+  local retrain=()
+  # the notebooks that read stored result sets take retrain / results_dir / runs_dir
+  if [[ -n "$RETRAIN" ]] && grep -q '^retrain = ' "notebooks/$source.py"; then
+    retrain=(-p retrain 1 -r results_dir "$RETRAIN_DIR/ablations" -r runs_dir "$RETRAIN_DIR/runs")
+  fi
   if ! "$PYTHON" -m papermill "$TMP/$name.ipynb" "$OUT/$name.ipynb" \
         --kernel python3 --cwd . --no-progress-bar --log-level WARNING \
-        -r profile "$PROFILE" -r device "$DEVICE" "$@"; then
+        -r profile "$PROFILE" -r device "$DEVICE" "${retrain[@]}" "$@"; then
     echo "build_book: notebook $name failed (a cell raised); its partial output is $OUT/$name.ipynb" >&2
     exit 1
   fi
@@ -91,6 +105,11 @@ if [[ -z "${SKIP_EXECUTE:-}" ]]; then
       *) run "$nb" "$nb" ;;
     esac
   done
+fi
+
+if [[ -n "${EXECUTE_ONLY:-}" ]]; then
+  echo "build_book: notebooks executed into $OUT (EXECUTE_ONLY: no HTML)"
+  exit 0
 fi
 
 # The per-chapter time table of the book (book/reproduce.md includes it).

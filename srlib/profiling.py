@@ -82,6 +82,7 @@ TABLE6_MODELS = ("srcnn", "drrn", "drcn", "fsrcnn", "vdsr", "lapsrn", "rrdb", "d
 PAPER_NAMES = {
     "srcnn": "SRCNN", "drrn": "DRRN", "drcn": "DRCN", "fsrcnn": "FSRCNN", "vdsr": "VDSR",
     "lapsrn": "LapSRN", "rrdb": "RRDB", "dbpn": "D-DBPN", "csrcnn": "CSRCNN", "edsr": "EDSR",
+    "csrcnn-symmetric": "CSRCNN symmetric",  # Sec. IV-C's 4-4-4 cascade (Table II's Model1 family)
 }
 _ALIASES = {v.lower(): k for k, v in PAPER_NAMES.items()} | {"ddbpn": "dbpn", "d_dbpn": "dbpn", "esrgan": "rrdb"}
 
