@@ -16,7 +16,7 @@ from conftest import REPO_ROOT
 
 NOTEBOOKS = ["protocol", "train_stage", "table2_ablation", "table3_ublock", "figure5_convergence", "table4_depth",
              "table5_benchmarks", "table6_efficiency", "figure6_feature_maps", "figure10_psnr_vs_params", "try_it",
-             "figures7_9_visual", "campaign_compute"]
+             "figures7_9_visual", "campaign_compute", "claims"]
 
 # Built page (book/notebooks/<page>.html) -> the tables (data-srlib ids) and figures (saved PNG
 # names) it must show. The ids are set by srlib.book.styled / save_figure in the notebooks.
@@ -31,20 +31,27 @@ PAGES = {
     "figure5_convergence": (["figure5-end"], ["figure5_convergence"]),
     "table4_depth": (["table4-params", "table4-psnr", "table4-noise"], ["table4_psnr_vs_params"]),
     "table5_benchmarks": (["table5-psnr", "table5-ssim", "table5-gain", "table5-cited"], []),
-    "table6_efficiency": (["table6-params", "table6-memory", "table6-time"], ["table6_time_paper_vs_ours"]),
+    "table6_efficiency": (["table6-params", "table6-memory", "table6-time", "table6-symmetric"],
+                          ["table6_time_paper_vs_ours"]),
     "figure6_feature_maps": (["figure6-edges"], ["figure6_feature_maps"]),
     "figure10_psnr_vs_params": (["figure10-csrcnn"], ["figure10_psnr_vs_params"]),
     "try_it": ([], ["try_it_x4"]),
     "figures7_9_visual": (["figures7-8-scores"], ["figure7_x4", "figure8_x8", "figure9_native"]),
     "campaign_compute": (["campaign-pilots", "campaign-stages", "campaign-fit"],
                          ["campaign_pilots", "campaign_compute_fidelity"]),
+    "claims": (["claims-comparisons", "claims-convergence", "claims-costs", "claims-paper", "claims-untestable",
+                "claims-budget"], []),
 }
+# The claims chapter's tables give verdicts, not paper | ours | difference columns.
+CLAIMS_TABLES = {"claims-comparisons", "claims-convergence", "claims-costs", "claims-paper", "claims-untestable",
+                 "claims-budget"}
 # Tables that compare with the paper must show the three columns; these do not (data checks,
 # configurations, derived differences, the cited rows, and Figure 6's edge measure, for which the
 # paper gives a picture only).
 NOT_COMPARISONS = {"protocol-data", "protocol-matlab", "protocol-ssim-window", "train-x2-config", "train-x4-config",
                    "train-x8-config", "table2-deltas", "table2-noise", "table3-gain", "table5-gain", "table5-cited", "figure6-edges",
-                   "figures7-8-scores", "protocol-deviations", "table4-noise", "campaign-pilots", "campaign-fit"}
+                   "figures7-8-scores", "protocol-deviations", "table4-noise", "campaign-pilots", "campaign-fit",
+                   "table6-symmetric", *CLAIMS_TABLES}
 PROSE = ["intro", "method", "training", "reproduce", "limitations", "exercises", "references"]
 
 
