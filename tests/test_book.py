@@ -50,7 +50,7 @@ CLAIMS_TABLES = {"claims-comparisons", "claims-convergence", "claims-costs", "cl
 # paper gives a picture only).
 NOT_COMPARISONS = {"protocol-data", "protocol-matlab", "protocol-ssim-window", "train-x2-config", "train-x4-config",
                    "train-x8-config", "table2-deltas", "table2-noise", "table3-gain", "table5-gain", "table5-cited", "figure6-edges",
-                   "figures7-8-scores", "protocol-deviations", "table4-noise", "campaign-pilots", "campaign-fit",
+                   "figures7-8-scores", "protocol-deviations", "table4-noise", "campaign-pilots", "campaign-fit", "campaign-continued",
                    "table6-symmetric", *CLAIMS_TABLES}
 PROSE = ["intro", "method", "training", "reproduce", "limitations", "exercises", "references"]
 
