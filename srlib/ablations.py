@@ -310,6 +310,8 @@ def scores(records: Sequence[dict[str, Any]]) -> pd.DataFrame:
     """One row per record x dataset: variant, notation, scale, seed, dataset, psnr, ssim,
     bicubic_psnr, cpu_seconds (every stage of the curriculum), train_flops, parameters."""
     rows = []
+    columns = ["variant", "notation", "tag", "spec", "scale", "seed", "dataset", "psnr", "ssim", "bicubic_psnr",
+               "cpu_seconds", "train_flops", "parameters", "steps"]
     for r in records:
         cpu = sum(s["cpu_seconds"] for s in r["stages"])
         flops = sum(s["train_flops_per_step"] * s["steps"] for s in r["stages"])
@@ -319,7 +321,7 @@ def scores(records: Sequence[dict[str, Any]]) -> pd.DataFrame:
                          "dataset": ds, "psnr": m["psnr"], "ssim": m["ssim"], "bicubic_psnr": m["bicubic_psnr"],
                          "cpu_seconds": cpu, "train_flops": flops, "parameters": r["parameters"],
                          "steps": sum(s["steps"] for s in r["stages"])})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=columns)
 
 
 def table_scores(records: Sequence[dict[str, Any]], table: str) -> pd.DataFrame:

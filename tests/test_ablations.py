@@ -115,3 +115,9 @@ def test_convergence_of_an_earlier_stage_and_cumulative():
     assert both.threshold.iloc[0] == 29.8
     assert both.loc["full", "steps"] == 140 and both.loc["full", "cpu_seconds"] == 80.0  # 100 + 40, 50 + 30
     assert both.loc["model2", "cpu_seconds"] == 90.0
+
+
+def test_readers_accept_no_records():
+    assert list(ab.table_scores([], "table2").columns)[-1] == "row"
+    assert ab.table_scores([], "table4").empty and "dataset" in ab.scores([]).columns
+    assert ab.paired_differences(ab.table_scores([], "table2"), "Full").empty
