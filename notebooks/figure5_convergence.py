@@ -163,13 +163,14 @@ for s in stages:
         m, lo, hi = ab.mean_ci(diff.values)
         n = len(diff)
         deltas.append({"stage": f"x{s}", "measure": measure, "threshold (dB)": f"{conv.threshold.iloc[0]:.2f}",
-                       "T-U - BP-U": book.format_number(m, decimals, signed=True) if n else "not run yet",
+                       "T-U - BP-U": book.format_number(m, decimals, signed=True) if n else "no paired seed yet",
                        "95% CI": book.NO_VALUE if math.isnan(lo) else
                        f"[{book.format_number(lo, decimals, True)}, {book.format_number(hi, decimals, True)}]",
-                       "n": n, "verdict": ab.verdict(lo, hi, n) if n else "not run yet"})
-per_seed = (pd.DataFrame(per_seed).set_index(["stage", "seed"]) if per_seed else
-            pd.DataFrame(index=pd.MultiIndex.from_tuples([], names=["stage", "seed"]),
-                         columns=["BP-U: steps", "T-U: steps", "BP-U: CPU s", "T-U: CPU s"]))
+                       "n": n, "verdict": ab.verdict(lo, hi, n) if n else "no paired seed yet"})
+per_seed = (pd.DataFrame(per_seed).set_index(["stage", "seed"]) if per_seed else  # none: one empty row per stage
+            pd.DataFrame(index=pd.MultiIndex.from_tuples([(f"x{s}", "none stored") for s in stages],
+                                                         names=["stage", "seed"]),
+                         columns=["BP-U: steps", "T-U: steps", "BP-U: CPU s", "T-U: CPU s"], dtype=float))
 display(book.styled(per_seed, "Figure 5: steps and CPU seconds of each stage to first reach the common threshold "
                               "(Set5), per seed", "figure5-convergence", precision=0))
 display(book.styled(pd.DataFrame(deltas).set_index(["stage", "measure"]),

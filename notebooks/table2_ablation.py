@@ -178,15 +178,17 @@ for row, idea in REMOVED.items():
         # paired_differences gives row - Full: the cost is its negative
         cost, low, high, n = -d["difference"], -d["ci_high"], -d["ci_low"], int(d["n"])
         verdict = ab.verdict(low, high, n)
-    else:
-        cost, low, high, n, verdict = math.nan, math.nan, math.nan, 0, "not run yet"
+    else:  # one of the two rows not run yet, or no seed that both have
+        cost, low, high, n = math.nan, math.nan, math.nan, 0
+        verdict = "no paired seed yet" if {row, "Full"} <= set(scores[scores.dataset == "Set14"].row) else "not run yet"
     costs.append({"row": row, "idea removed": idea, "paper: Full - row": paper_cost, "ours: Full - row": cost,
                   "ci_low": low, "ci_high": high, "n": n, "verdict": verdict})
 costs = pd.DataFrame(costs).set_index("row")
 shown = pd.DataFrame({"idea removed": costs["idea removed"],
                       "paper: Full - row (dB)": costs["paper: Full - row"].map(lambda v: book.format_number(v, 2, True)),
-                      "ours: Full - row (dB)": [book.format_number(v, 2, True) if n else "not run yet"
-                                                for v, n in zip(costs["ours: Full - row"], costs.n)],
+                      "ours: Full - row (dB)": [book.format_number(v, 2, True) if n else verdict
+                                                for v, n, verdict in zip(costs["ours: Full - row"], costs.n,
+                                                                         costs.verdict)],
                       "95% CI": [ci_text(lo, hi, 2, True) for lo, hi in zip(costs.ci_low, costs.ci_high)],
                       "n": costs.n, "verdict": costs.verdict})
 display(book.styled(shown, f"What each removed idea costs, Set14 x{SCALE} (dB): paper vs ours, paired by seed",
