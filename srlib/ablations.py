@@ -491,13 +491,15 @@ def describe(records: Sequence[dict[str, Any]], what: str = "records") -> str:
             stages[(s.get("run", ""), s.get("run_key", ""))] = s
     pick = lambda key: sorted({str(s.get(key) or "unknown") for s in stages.values()})
     commits = pick("commit")
-    steps = "; ".join(f"{k} steps ({n} records)" for k, n in sorted(schedules.items(), key=lambda kv: -kv[1]))
+    many = lambda n, word: f"{n} {word}" + ("s" if n != 1 else "")
+    steps = "; ".join(f"{k} steps ({many(n, 'record')})" for k, n in sorted(schedules.items(), key=lambda kv: -kv[1]))
     cpu = sum(float(s.get("cpu_seconds", 0.0)) for s in stages.values())
     profiles = ", ".join(sorted({r["profile"] for r in records}))
-    return (f"{what}: {len(records)} records, profile {profiles}, {steps}, seeds "
-            f"{_seed_text(r['seed'] for r in records)}, device {', '.join(pick('device'))}, "
+    seeds = {int(r["seed"]) for r in records}
+    return (f"{what}: {many(len(records), 'record')}, profile {profiles}, {steps}, seed{'s' if len(seeds) > 1 else ''} "
+            f"{_seed_text(seeds)}, device {', '.join(pick('device'))}, "
             f"commit{'s' if len(commits) > 1 else ''} {', '.join(commits)}, "
-            f"CPU time {format_duration(cpu)} ({len(stages)} training stages)")
+            f"CPU time {format_duration(cpu)} ({many(len(stages), 'training stage')})")
 
 
 def table_records(records: Sequence[dict[str, Any]], table: str) -> list[dict[str, Any]]:

@@ -138,3 +138,4 @@ def test_summary_describe_and_table_records():
     assert "3 records, profile smoke" in line and "seeds 0, 1" in line and "commit abc" in line
     assert "CPU time 20.0 s (2 training stages)" in line
     assert "none stored yet" in ab.describe([])
+    assert ab.describe(records[2:3]).startswith("records: 1 record, profile smoke, x2 10 steps (1 record), seed 0,")

@@ -214,4 +214,5 @@ def test_built_ablation_tables_show_the_stored_records(page, table, table_id):
     for _, row in summary[summary.dataset == "Set14"].iterrows():
         assert f">{row['mean']:.2f}<" in body or f">{row['mean']:.2f} ± " in body, \
             f"{row.row} x{row.scale}: the stored mean {row['mean']:.2f} dB is not in {table_id}"
-    assert f"{len(ab.table_records(records, table))} records, profile quick" in html, f"{page}: no provenance line"
+    n = len(ab.table_records(records, table))
+    assert f"{n} record{'s' if n != 1 else ''}, profile quick" in html, f"{page}: no provenance line"
