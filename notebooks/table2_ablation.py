@@ -23,14 +23,19 @@
 # | Model1 | yes | yes | no | `variant='model1'`: the full model's U blocks split evenly over the levels |
 # | Model2 | yes | no | yes | `variant='model2'`: the full architecture trained end to end at x4 |
 # | Model3 | no | yes | yes | `variant='tu'`: traditional U blocks (no subtraction, no concatenation) |
-# | Full | yes | yes | yes | the full model with the curriculum: the main curriculum's x4 network |
+# | Full | yes | yes | yes | `variant='full'`: the full model with the curriculum (x2, then x4 from x2) |
 #
-# All five rows get the same budget: each curriculum stage the profile's steps, and the
-# end-to-end rows (FSRCNN, Model2) as many steps as the x2 and x4 stages together. The Full row
-# is therefore the same network as Table V's CSRCNN x4 (found, not retrained). Setting
-# `ablation_steps` gives every row a budget of its own (Full then trained separately, in folders
-# named `*-ablation-*`). Runs are shared with {ref}`Table III <table3>` and
-# {ref}`Figure 5 <figure5>` (Full = BP-U, Model3 = T-U) and trained once.
+# Every row is trained from several seeds at one budget (`srlib.ablations.BUDGETS`): each
+# curriculum stage gets the same steps, and the end-to-end rows (FSRCNN, Model2) as many steps as
+# the x2 and x4 stages together. The seeds are **paired**: seed *k* gives every row the same
+# stream of training batches, so a row's difference to Full is measured seed by seed, and the
+# spread of those differences, not of the scores, gives its confidence interval.
+#
+# The trainings cost CPU-hours, so they are run once (`python -m srlib ablations run`) and stored
+# as small JSON records under `results/ablations/<profile>/` (scores per image on Set5 and Set14,
+# the training's cost, its validation curve and its provenance); this page only reads them.
+# Setting the parameter `retrain = 1` trains the rows whose records are missing. The runs are
+# shared with {ref}`Table III <table3>` and {ref}`Figure 5 <figure5>` (Full = BP-U, Model3 = T-U).
 
 # %% [markdown]
 # ```{admonition} Learning objectives
@@ -38,21 +43,21 @@
 # After this chapter you can
 #
 # * reproduce an ablation table and read each row's difference to the full model;
-# * judge a difference against the spread of the same network over seeds (the noise floor).
+# * judge a difference by its confidence interval over paired seeds, not by its sign.
 # ```
 
 # %% tags=["parameters"]
 profile = "quick"
-device = "auto"
-runs_dir = "runs"
-data_dir = ""
-scale = 4
+device = "auto"  # not used to read the records; build_book.sh passes it to every notebook
+data_dir = ""  # data root for retraining (empty: SRLIB_DATA_DIR, else ./data)
 datasets = "Set14,Set5"  # the paper's column first
-cache_dir = "runs/cache/eval"
-ablation_steps = ""  # JSON such as {"2": 150, "4": 60}; empty: srlib.book.budgets.ABLATION_STEPS (the profile's steps)
-noise_seeds = ""  # extra seeds of the Full row (the noise floor); empty: srlib.book.budgets.NOISE_SEEDS for the profile
+results_dir = "results/ablations"  # the stored records: <results_dir>/<profile>/*.json
+retrain = 0  # 1: train this table's units whose records are missing from results_dir (CPU-hours at quick)
+runs_dir = "runs/ablations"  # where retraining trains
+jobs = 2  # retraining: single-thread training processes side by side
 
 # %%
+import math
 import time
 import warnings
 
@@ -63,97 +68,183 @@ import pandas as pd
 import seaborn as sns
 from myst_nb import glue
 
+from srlib import ablations as ab
 from srlib import book
-from srlib.data import data_root
 from srlib.paper import load_paper_table
 
 sns.set_theme(style="whitegrid", context="notebook")
-root = data_root(data_dir or None)
-scale = int(scale)
+TABLE, SCALE = "table2", 4
 sets = [d.strip() for d in datasets.split(",") if d.strip()]
-common = book.run_options(runs_dir, device, data_dir)
 start = time.perf_counter()
-steps = book.steps_parameter(ablation_steps, book.ABLATION_STEPS, profile)
-print(f"steps per curriculum stage of every row: {book.describe_steps(steps, profile)}")
+if int(retrain):
+    todo = ab.missing_units(profile, (TABLE,), results_dir)
+    print(f"retrain = 1: training {len(todo)} missing units of {TABLE} (profile {profile}, {jobs} jobs)")
+    for name, error in ab.run_units(todo, profile, jobs=int(jobs), results_dir=results_dir, runs_dir=runs_dir,
+                                    data_root=data_dir or None):
+        print(f"  failed: {name}: {error}")
+records = ab.load_records(profile, results_dir)
+scores = ab.table_scores(records, TABLE)
+if scores.empty:  # no record yet: the columns the cells below read
+    scores = pd.DataFrame(columns=["row", "variant", "notation", "tag", "scale", "seed", "dataset", "psnr", "ssim"])
+budget = ab.BUDGETS.get(profile)
+planned = ab.units(profile, (TABLE,)) if budget else []
+missing = ab.missing_units(profile, (TABLE,), results_dir) if budget else []
+print(f"{len(planned) - len(missing)} of {len(planned)} units of this table stored under "
+      f"{book.display_path(book.resolve(results_dir) / profile)}")
+if budget:
+    print(f"budget (profile {profile}): " + ", ".join(f"x{s} {n}" for s, n in budget.steps.items() if s <= SCALE)
+          + f" steps per curriculum stage, {sum(n for s, n in budget.steps.items() if s <= SCALE)} end to end; "
+          f"{budget.seeds} seeds per row")
 
 
-# %%
-VARIANTS = {"FSRCNN": "fsrcnn", "Model1": "model1", "Model2": "model2", "Model3": "tu", "Full": "full"}
-runs = {row: book.ablation_run(profile, scale, variant, steps, **common) for row, variant in VARIANTS.items()}
-ours = book.evaluate_runs(((row, scale, run) for row, run in runs.items()), datasets=sets, root=root,
-                          cache_dir=cache_dir, device=device)
+def ours_text(hit, decimals=2):
+    """'mean ± half-width of the 95% CI' of a summary row (just the mean for one seed)."""
+    if hit is None:
+        return "not run yet"
+    if pd.isna(hit["ci_low"]):
+        return book.format_number(hit["mean"], decimals)
+    return f"{hit['mean']:.{decimals}f} ± {(hit['ci_high'] - hit['ci_low']) / 2:.{decimals}f}"
 
-# %%
-paper2 = load_paper_table("table2")
-paper_long = paper2.rename(columns={"model": "method", "set14_x4_psnr": "psnr"}).assign(scale=scale, dataset="Set14")
-cmp = book.compare(paper_long[["method", "scale", "dataset", "psnr"]], ours[ours.dataset == "Set14"],
-                   on=["method", "scale", "dataset"], values=["psnr"])
-table = book.comparison_table(cmp, ["method"], "psnr", 2)
-flags = paper2.set_index("model")[["bpu_block", "curriculum", "asymmetric"]].replace({True: "✓", False: "×"})
-flags.columns = pd.MultiIndex.from_product([["design"], ["BP-U", "curriculum", "asymmetric"]])
-table = flags.join(table.set_axis(pd.MultiIndex.from_product([["Set14 x4 PSNR (dB)"], ["paper", "ours", "difference"]]),
-                                  axis=1))
-book.styled(table, "Table II: ablation, Set14 x4 PSNR, paper | ours | difference", "table2")
+
+def ci_text(low, high, decimals=2, signed=False):
+    """'[a, b]' or the book's NO_VALUE when there is no interval (fewer than two seeds)."""
+    if pd.isna(low):
+        return book.NO_VALUE
+    return f"[{book.format_number(low, decimals, signed)}, {book.format_number(high, decimals, signed)}]"
+
+
+def paired(df, reference):
+    """ab.paired_differences, also for no records (then an empty frame with its columns)."""
+    columns = ["row", "scale", "dataset", "n", "mean", "difference", "ci_low", "ci_high"]
+    return ab.paired_differences(df, reference) if len(df) else pd.DataFrame(columns=columns)
+
 
 # %% [markdown]
-# The paper's claim is about **differences between rows**: each idea adds a little, and all three
-# together add most. The same differences, measured from each row to Full:
+# ## The table: the paper's numbers beside ours
+#
+# "Ours" is the mean over the seeds stored ± the half-width of its 95% confidence interval
+# (Student t; none for a single seed), n the number of seeds; "difference" is ours minus the paper. The absolute numbers are far from the
+# paper's at a CPU budget (narrow networks, short trainings, see {doc}`../limitations`); the
+# ablation's claim is in the differences between rows, the next table.
 
 # %%
-psnr = ours[ours.dataset == "Set14"].set_index("method").psnr
-paper_psnr = paper_long.set_index("method").psnr
-deltas = pd.DataFrame({"paper: Full - row": paper_psnr["Full"] - paper_psnr,
-                       "ours: Full - row": psnr["Full"] - psnr}).drop("Full").round(2)
-book.styled(deltas, "What each removed idea costs (dB), paper vs ours", "table2-deltas")
+paper2 = load_paper_table("table2").set_index("model")
+rows = list(paper2.index)
+summ = ab.summary(scores).set_index(["row", "dataset"]) if len(scores) else ab.summary(scores)
+
+
+def ours_columns(dataset):
+    """paper | ours | n | difference for every row on ``dataset`` (strings)."""
+    out = {}
+    for row in rows:
+        paper = paper2.loc[row, "set14_x4_psnr"] if dataset == "Set14" else math.nan
+        hit = summ.loc[(row, dataset)] if (row, dataset) in summ.index else None
+        mean = hit["mean"] if hit is not None else math.nan
+        out[row] = {"paper": book.format_number(paper, 2),
+                    "ours": ours_text(hit),
+                    "n": int(hit["n"]) if hit is not None else 0,
+                    "difference": book.format_number(mean - paper, 2, signed=True)}
+    return pd.DataFrame(out).T
+
+
+flags = paper2[["bpu_block", "curriculum", "asymmetric"]].replace({True: "✓", False: "×"})
+flags.columns = pd.MultiIndex.from_product([["design"], ["BP-U", "curriculum", "asymmetric"]])
+set14 = ours_columns("Set14")
+set14.columns = pd.MultiIndex.from_product([[f"Set14 x{SCALE} PSNR (dB)"], set14.columns])
+table = flags.join(set14).rename_axis("row")
+seeds_note = f" (n: seeds stored, of {budget.seeds} planned)" if budget else ""
+display(book.styled(table, f"Table II: ablation, Set14 x{SCALE} PSNR, paper | ours (mean over seeds ± 95% CI) | "
+                           f"difference{seeds_note}", "table2"))
+print(ab.describe(ab.table_records(records, TABLE), "Table II's records"))
+
+# %% [markdown]
+# ## What each removed idea costs
+#
+# The paper's claim is about **differences between rows**: each idea adds a little, and all three
+# together add most. Below, Full minus each row, paired by seed (the same seed's Full against the
+# same seed's row), with its 95% confidence interval and a verdict on the paper's claim that the
+# row is worse than Full.
+
+# %%
+REMOVED = {"Model1": "asymmetry (6-4-2 blocks)", "Model2": "curriculum", "Model3": "BP-U block",
+           "FSRCNN": "all three"}
+diffs = paired(scores, "Full")
+diffs = diffs[(diffs.dataset == "Set14") & (diffs.scale == SCALE)].set_index("row") if len(diffs) else diffs
+costs = []
+for row, idea in REMOVED.items():
+    paper_cost = paper2.loc["Full", "set14_x4_psnr"] - paper2.loc[row, "set14_x4_psnr"]
+    if row in diffs.index and diffs.loc[row, "n"] > 0:
+        d = diffs.loc[row]
+        # paired_differences gives row - Full: the cost is its negative
+        cost, low, high, n = -d["difference"], -d["ci_high"], -d["ci_low"], int(d["n"])
+        verdict = ab.verdict(low, high, n)
+    else:  # one of the two rows not run yet, or no seed that both have
+        cost, low, high, n = math.nan, math.nan, math.nan, 0
+        verdict = "no paired seed yet" if {row, "Full"} <= set(scores[scores.dataset == "Set14"].row) else "not run yet"
+    costs.append({"row": row, "idea removed": idea, "paper: Full - row": paper_cost, "ours: Full - row": cost,
+                  "ci_low": low, "ci_high": high, "n": n, "verdict": verdict})
+costs = pd.DataFrame(costs).set_index("row")
+shown = pd.DataFrame({"idea removed": costs["idea removed"],
+                      "paper: Full - row (dB)": costs["paper: Full - row"].map(lambda v: book.format_number(v, 2, True)),
+                      "ours: Full - row (dB)": [book.format_number(v, 2, True) if n else verdict
+                                                for v, n, verdict in zip(costs["ours: Full - row"], costs.n,
+                                                                         costs.verdict)],
+                      "95% CI": [ci_text(lo, hi, 2, True) for lo, hi in zip(costs.ci_low, costs.ci_high)],
+                      "n": costs.n, "verdict": costs.verdict})
+display(book.styled(shown, f"What each removed idea costs, Set14 x{SCALE} (dB): paper vs ours, paired by seed",
+                    "table2-deltas"))
+print(f"verdict rule: {ab.VERDICT_RULE}")
 
 # %%
 fig, ax = plt.subplots(figsize=(7, 3.6))
-plot = deltas.rename_axis("row").reset_index().melt(id_vars="row", var_name="source", value_name="dB")
-sns.barplot(data=plot, x="row", y="dB", hue="source", ax=ax)
+x = range(len(costs))
+ok = costs["ours: Full - row"].notna()
+yerr = [(costs["ours: Full - row"] - costs.ci_low).fillna(0), (costs.ci_high - costs["ours: Full - row"]).fillna(0)]
+ax.errorbar([i - 0.1 for i in x], costs["ours: Full - row"], yerr=yerr, fmt="o", capsize=4, color="C0",
+            label=f"ours (mean, 95% CI, profile {profile})")
+ax.plot([i + 0.1 for i in x], costs["paper: Full - row"], "D", color="C3", label="paper")
+for i, (row, has) in enumerate(ok.items()):
+    if not has:
+        ax.annotate("not run yet", (i - 0.1, 0), ha="center", va="bottom", fontsize=8, color="gray")
 ax.axhline(0, color="black", lw=0.8)
-ax.set(xlabel="", ylabel="PSNR lost vs Full (dB)", title=f"Table II: cost of removing each idea (Set14 x{scale})")
+SHORT = {"Model1": "no asymmetry", "Model2": "no curriculum", "Model3": "no BP-U block", "FSRCNN": "none of the three"}
+ax.set_xticks(list(x), [f"{row}\n({SHORT[row]})" for row in costs.index], fontsize=8)
+ax.set(ylabel="Full - row, PSNR (dB)", title=f"Table II: what removing each idea costs (Set14 x{SCALE})")
+ax.legend(fontsize=8, loc="upper left")
 fig.tight_layout()
 book.save_figure(fig, "table2_deltas")
 plt.show()
 
 # %% [markdown]
-# ## How much of that is noise?
+# ## Seed by seed
 #
-# A short training ends wherever its seed (initial weights, order of the patches) leaves it. To
-# read the differences above, the Full row's configuration is trained again, whole curriculum
-# included, from other seeds; the spread of those runs is the noise floor. A row's difference to
-# Full that is smaller than the spread says nothing about the idea it removes.
+# The score of every row for every seed. A row and Full trained from the same seed saw the same
+# batches; the seeds move every row up or down together, which is why the paired differences
+# above are tighter than the spread of any one row.
 
 # %%
-n_seeds = int(noise_seeds) if str(noise_seeds).strip() else book.NOISE_SEEDS.get(profile, 0)
-seed_runs = {0: runs["Full"]} | {
-    seed: book.curriculum_run(profile, scale, "full", stage_steps=steps, name=f"full-seed{seed}", seed=seed, **common)
-    for seed in range(1, n_seeds + 1)}
-seed_scores = book.evaluate_runs(((f"Full, seed {seed}", scale, run) for seed, run in seed_runs.items()),
-                                 datasets=["Set14"], root=root, cache_dir=cache_dir, device=device)
-spread = float(seed_scores.psnr.max() - seed_scores.psnr.min()) if len(seed_scores) > 1 else float("nan")
-noise = seed_scores.set_index("method")[["psnr", "ssim"]].round(3)
-if len(seed_scores) > 1:
-    noise.loc["spread (max - min)"] = [round(spread, 3), round(float(seed_scores.ssim.max() - seed_scores.ssim.min()), 4)]
-    print(f"Full row over {len(seed_scores)} seeds: {seed_scores.psnr.mean():.2f} dB, spread {spread:.2f} dB")
-    beyond = [row for row in deltas.index if abs(deltas.loc[row, "ours: Full - row"]) > spread]
-    print("rows whose difference to Full exceeds the spread:", ", ".join(beyond) or "none")
+if len(scores):
+    per_seed = (scores[scores.dataset == "Set14"].pivot_table(index="row", columns="seed", values="psnr")
+                .reindex(rows))
+    per_seed.columns = [f"seed {s}" for s in per_seed.columns]
 else:
-    print("no extra seeds in this run (noise_seeds = 0): the table's differences have no noise floor here")
-for seed, run in seed_runs.items():
-    if seed:
-        print(run.provenance(f"Full, seed {seed}").line())
-book.styled(noise, f"Table II's Full row, trained from {len(seed_scores)} seeds: Set14 x{scale}", "table2-noise",
-            precision=3)
+    per_seed = pd.DataFrame(index=pd.Index(rows, name="row"), columns=["seeds"], dtype=float)
+display(book.styled(per_seed, f"Set14 x{SCALE} PSNR (dB) of every row and seed stored (— : not run yet)",
+                    "table2-seeds", precision=2))
+full = scores[(scores.row == "Full") & (scores.dataset == "Set14")].psnr
+spread = float(full.max() - full.min()) if len(full) > 1 else math.nan
+if len(full) > 1:
+    print(f"Full over {len(full)} seeds: {full.mean():.2f} dB, spread (max - min) {spread:.2f} dB")
+else:
+    print("Full has fewer than two seeds stored: no spread yet")
 
 # %%
 if "Set5" in sets:
-    extra = ours[ours.dataset == "Set5"][["method", "psnr", "ssim"]].set_index("method").round(3)
-    display(book.styled(extra, f"The same runs on Set5 x{scale} (not in the paper's Table II)", "table2-set5",
-                        precision=3))
-for row, run in runs.items():
-    print(run.provenance(f"{row}").line())
-glue("table2_full_minus_fsrcnn", float(psnr["Full"] - psnr["FSRCNN"]), display=False)
-glue("table2_full", float(psnr["Full"]), display=False)
+    set5 = ours_columns("Set5").drop(columns=["paper", "difference"])
+    display(book.styled(set5.rename_axis("row"), f"The same networks on Set5 x{SCALE} (not in the paper's Table II): "
+                                                 "mean over seeds ± 95% CI", "table2-set5"))
+get = lambda frame, key, col: float(frame.loc[key, col]) if key in frame.index else math.nan
+glue("table2_full_minus_fsrcnn", get(costs, "FSRCNN", "ours: Full - row"), display=False)
+glue("table2_full", float(full.mean()) if len(full) else math.nan, display=False)
 glue("table2_seed_spread", spread, display=False)
 print(f"this page: {book.format_duration(time.perf_counter() - start)}")

@@ -18,11 +18,15 @@
 # The BP-U block (`srlib.models.blocks.BPUBlock`) differs from a traditional U block
 # (`TUBlock`, "T-U") in two places: the concatenation of eq. (3) and the back-projection
 # subtraction of eq. (4). Table III compares two otherwise identical networks, trained with the
-# same curriculum, at x4 and x8 on Set5 and Set14. Here both are trained with this profile's
-# curriculum (x2, then x4 from x2, then x8 from x4) and the same budget: the profile's steps per
-# stage, so the BP-U networks are the main curriculum's (Table V's CSRCNN), unless
-# `ablation_steps` sets a budget of their own. The runs are shared with {ref}`Table II <table2>`
-# and {ref}`Figure 5 <figure5>`.
+# same curriculum, at x4 and x8 on Set5 and Set14. Here both are trained with the curriculum (x2,
+# then x4 from x2, then x8 from x4) from several paired seeds at one budget
+# (`srlib.ablations.BUDGETS`): seed *k* gives both networks the same training batches, so
+# BP-U minus T-U is measured seed by seed.
+#
+# The trainings are run once (`python -m srlib ablations run`) and stored as records under
+# `results/ablations/<profile>/`; this page reads them (`retrain = 1` trains the missing ones).
+# They are shared with {ref}`Table II <table2>` (BP-U = Full, T-U = Model3) and
+# {ref}`Figure 5 <figure5>`.
 
 # %% [markdown]
 # ```{admonition} Learning objectives
@@ -30,20 +34,22 @@
 # After this chapter you can
 #
 # * explain what the BP-U block adds to a U block (the concatenation and the back-projection subtraction);
-# * compare two blocks trained under the same budget and say what the comparison can and cannot show.
+# * compare two blocks trained under the same budget from paired seeds and say what the comparison can and cannot show.
 # ```
 
 # %% tags=["parameters"]
 profile = "quick"
-device = "auto"
-runs_dir = "runs"
-data_dir = ""
+device = "auto"  # not used to read the records; build_book.sh passes it to every notebook
+data_dir = ""  # data root for retraining (empty: SRLIB_DATA_DIR, else ./data)
 scales = "4,8"
 datasets = "Set5,Set14"
-cache_dir = "runs/cache/eval"
-ablation_steps = ""  # JSON such as {"2": 150, "4": 60}; empty: srlib.book.budgets.ABLATION_STEPS (the profile's steps)
+results_dir = "results/ablations"  # the stored records: <results_dir>/<profile>/*.json
+retrain = 0  # 1: train this table's units whose records are missing from results_dir (CPU-hours at quick)
+runs_dir = "runs/ablations"  # where retraining trains
+jobs = 2  # retraining: single-thread training processes side by side
 
 # %%
+import math
 import time
 import warnings
 
@@ -52,58 +58,139 @@ warnings.filterwarnings("ignore", message="IProgress not found")
 import pandas as pd
 from myst_nb import glue
 
+from srlib import ablations as ab
 from srlib import book
-from srlib.data import data_root
 from srlib.paper import load_paper_table
 
-root = data_root(data_dir or None)
+TABLE = "table3"
 scale_list = [int(s) for s in str(scales).split(",")]
 sets = [d.strip() for d in datasets.split(",") if d.strip()]
-common = book.run_options(runs_dir, device, data_dir)
 start = time.perf_counter()
-steps = book.steps_parameter(ablation_steps, book.ABLATION_STEPS, profile)
-print(f"steps per curriculum stage of every row: {book.describe_steps(steps, profile)}")
+if int(retrain):
+    todo = ab.missing_units(profile, (TABLE,), results_dir)
+    print(f"retrain = 1: training {len(todo)} missing units of {TABLE} (profile {profile}, {jobs} jobs)")
+    for name, error in ab.run_units(todo, profile, jobs=int(jobs), results_dir=results_dir, runs_dir=runs_dir,
+                                    data_root=data_dir or None):
+        print(f"  failed: {name}: {error}")
+records = ab.load_records(profile, results_dir)
+scores = ab.table_scores(records, TABLE)
+if scores.empty:  # no record yet: the columns the cells below read
+    scores = pd.DataFrame(columns=["row", "variant", "notation", "tag", "scale", "seed", "dataset", "psnr", "ssim"])
+scores = scores[scores.scale.isin(scale_list) & scores.dataset.isin(sets)]
+budget = ab.BUDGETS.get(profile)
+planned = ab.units(profile, (TABLE,)) if budget else []
+missing = ab.missing_units(profile, (TABLE,), results_dir) if budget else []
+print(f"{len(planned) - len(missing)} of {len(planned)} units of this table stored under "
+      f"{book.display_path(book.resolve(results_dir) / profile)}")
+if budget:
+    print(f"budget (profile {profile}): " + ", ".join(f"x{s} {n}" for s, n in budget.steps.items())
+          + f" steps per curriculum stage; {budget.seeds} seeds per block")
 
 
-# %%
-BLOCKS = {"T-U": "tu", "BP-U": "full"}
-runs = {(block, s): book.ablation_run(profile, s, variant, steps, **common) for block, variant in BLOCKS.items() for s in scale_list}
-ours = book.evaluate_runs(((block, s, run) for (block, s), run in runs.items()), datasets=sets, root=root,
-                          cache_dir=cache_dir, device=device)
+def ours_text(hit, decimals=2):
+    """'mean ± half-width of the 95% CI' of a summary row (just the mean for one seed)."""
+    if hit is None:
+        return "not run yet"
+    if pd.isna(hit["ci_low"]):
+        return book.format_number(hit["mean"], decimals)
+    return f"{hit['mean']:.{decimals}f} ± {(hit['ci_high'] - hit['ci_low']) / 2:.{decimals}f}"
+
+
+def ci_text(low, high, decimals=2, signed=False):
+    """'[a, b]' or the book's NO_VALUE when there is no interval (fewer than two seeds)."""
+    if pd.isna(low):
+        return book.NO_VALUE
+    return f"[{book.format_number(low, decimals, signed)}, {book.format_number(high, decimals, signed)}]"
+
+
+def paired(df, reference, value="psnr"):
+    """ab.paired_differences, also for no records (then an empty frame with its columns)."""
+    columns = ["row", "scale", "dataset", "n", "mean", "difference", "ci_low", "ci_high"]
+    return ab.paired_differences(df, reference, value=value) if len(df) else pd.DataFrame(columns=columns)
+
+
+# %% [markdown]
+# ## The table: the paper's numbers beside ours
+#
+# "Ours" is the mean over the seeds stored ± the half-width of its 95% confidence interval
+# (Student t; none for a single seed), n the number of seeds; "difference" is ours minus the
+# paper. The absolute numbers are far from the paper's at a CPU budget (see
+# {doc}`../limitations`); the claim is the sign and size of BP-U minus T-U, further down.
 
 # %%
 paper3 = load_paper_table("table3")
-paper_long = pd.concat([
-    paper3[["block", "scale", f"{d.lower()}_psnr", f"{d.lower()}_ssim"]]
-    .rename(columns={"block": "method", f"{d.lower()}_psnr": "psnr", f"{d.lower()}_ssim": "ssim"}).assign(dataset=d)
-    for d in sets], ignore_index=True)
-paper_long = paper_long[paper_long.scale.isin(scale_list)]
-cmp = book.compare(paper_long, ours, on=["method", "scale", "dataset"], values=["psnr", "ssim"])
-book.styled(book.comparison_table(cmp, ["scale", "method"], "psnr", 2, columns="dataset"),
-            "Table III, PSNR (dB): paper | ours | difference", "table3-psnr")
+BLOCKS = ["T-U", "BP-U"]
+
+
+def comparison(value, decimals):
+    """Rows (scale, block); per dataset paper | ours | difference; then n (strings)."""
+    summ = ab.summary(scores, value).set_index(["row", "scale", "dataset"])
+    out = []
+    for s in scale_list:
+        for block in BLOCKS:
+            line = {"scale": f"x{s}", "block": block}
+            n = 0
+            for d in sets:
+                paper = paper3[(paper3.block == block) & (paper3.scale == s)][f"{d.lower()}_{value}"]
+                paper = float(paper.iloc[0]) if len(paper) else math.nan
+                key = (block, s, d)
+                hit = summ.loc[key] if key in summ.index else None
+                mean = hit["mean"] if hit is not None else math.nan
+                line[(d, "paper")] = book.format_number(paper, decimals)
+                line[(d, "ours")] = ours_text(hit, decimals)
+                line[(d, "difference")] = book.format_number(mean - paper, decimals, signed=True)
+                n = max(n, int(hit["n"]) if hit is not None else 0)
+            line[("", "n")] = n
+            out.append(line)
+    table = pd.DataFrame(out).set_index(["scale", "block"])
+    table.columns = pd.MultiIndex.from_tuples(table.columns)
+    return table
+
+
+seeds_note = f"; n: seeds stored, of {budget.seeds} planned" if budget else ""
+display(book.styled(comparison("psnr", 2), f"Table III, PSNR (dB): paper | ours (mean over seeds ± 95% CI) | "
+                                           f"difference{seeds_note}", "table3"))
+print(ab.describe(ab.table_records(records, TABLE), "Table III's records"))
 
 # %%
-book.styled(book.comparison_table(cmp, ["scale", "method"], "ssim", 3, columns="dataset"),
-            "Table III, SSIM: paper | ours | difference", "table3-ssim")
+display(book.styled(comparison("ssim", 3), f"Table III, SSIM: paper | ours (mean over seeds ± 95% CI) | "
+                                           f"difference{seeds_note}", "table3-ssim", precision=3))
 
 # %% [markdown]
-# The claim is the sign and size of **BP-U minus T-U**. Read it against the noise floor measured
-# in {ref}`Table II <table2>` (the spread of the same BP-U x4 network trained from other seeds):
+# ## What back-projection adds: BP-U minus T-U, paired by seed
+#
+# The claim is the sign and size of **BP-U minus T-U**. Each seed trains both networks on the same
+# batches; the difference of the two is taken seed by seed, and its mean gets a 95% confidence
+# interval. The verdict is on the paper's claim that BP-U is better.
 
 # %%
 gap = []
-for s in scale_list:
-    for d in sets:
-        p = paper_long.set_index(["method", "scale", "dataset"]).psnr
-        o = ours.set_index(["method", "scale", "dataset"]).psnr
-        gap.append({"scale": s, "dataset": d, "paper: BP-U - T-U (dB)": p[("BP-U", s, d)] - p[("T-U", s, d)],
-                    "ours: BP-U - T-U (dB)": o[("BP-U", s, d)] - o[("T-U", s, d)]})
-gap = pd.DataFrame(gap).set_index(["scale", "dataset"]).round(3)
-book.styled(gap, "Back-projection's gain, paper vs ours", "table3-gain", precision=3)
+for value, decimals in (("psnr", 2), ("ssim", 3)):
+    diffs = paired(scores, "T-U", value)
+    for s in scale_list:
+        for d in sets:
+            p = paper3[paper3.scale == s].set_index("block")[f"{d.lower()}_{value}"]
+            hit = diffs[(diffs.row == "BP-U") & (diffs.scale == s) & (diffs.dataset == d)]
+            n = int(hit.n.iloc[0]) if len(hit) else 0
+            mean, low, high = (float(hit[c].iloc[0]) for c in ("difference", "ci_low", "ci_high")) if n else \
+                (math.nan,) * 3
+            present = set(scores[(scores.scale == s) & (scores.dataset == d)].row)
+            why = "no paired seed yet" if {"BP-U", "T-U"} <= present else "not run yet"
+            gap.append({"measure": "PSNR (dB)" if value == "psnr" else "SSIM", "dataset": d, "scale": f"x{s}",
+                        "paper: BP-U - T-U": book.format_number(p["BP-U"] - p["T-U"], decimals, signed=True),
+                        "ours: BP-U - T-U": book.format_number(mean, decimals, signed=True) if n else why,
+                        "95% CI": ci_text(low, high, decimals, signed=True), "n": n,
+                        "verdict": ab.verdict(low, high, n) if n else why, "_mean": mean})
+gap = pd.DataFrame(gap).set_index(["measure", "dataset", "scale"])
+display(book.styled(gap.drop(columns="_mean"), "Back-projection's gain, BP-U - T-U: paper vs ours (paired by seed)",
+                    "table3-deltas"))
+print(f"verdict rule: {ab.VERDICT_RULE}")
 
 # %%
-params = {key: run.parameters() for key, run in runs.items()}
-for (block, s), run in runs.items():
-    print(run.provenance(f"{block} x{s} ({params[(block, s)]:,} parameters)").line())
-glue("table3_gain_x4_set5", float(gap.loc[(scale_list[0], sets[0]), "ours: BP-U - T-U (dB)"]), display=False)
+params = (scores.drop_duplicates(["row", "scale"]).set_index(["row", "scale"]).parameters
+          if "parameters" in scores else pd.Series(dtype=float))
+for (block, s), count in params.sort_index().items():
+    print(f"{block} x{s}: {int(count):,} parameters at profile {profile}'s width")
+first = ("PSNR (dB)", "Set5", "x4")
+glue("table3_gain_x4_set5", float(gap.loc[first, "_mean"]) if first in gap.index else math.nan, display=False)
 print(f"this page: {book.format_duration(time.perf_counter() - start)}")

@@ -446,3 +446,68 @@ def add_cli_command(subparsers) -> None:
     p.add_argument("--shard", default="", help="I/N: only every N-th missing unit from the I-th, costliest first "
                                                "(N processes on N cores, started at different times)")
     p.set_defaults(func=_cmd)
+
+
+# ------------------------------------------------------------------------------ summaries for the book
+def summary(df: pd.DataFrame, value: str = "psnr", level: float = 0.95) -> pd.DataFrame:
+    """Per row, scale and dataset of ``df`` (:func:`table_scores`): the mean of ``value`` over the
+    seeds, its ``level`` Student-t CI (:func:`mean_ci`; NaN below two seeds), n and the seeds.
+    Columns: row, scale, dataset, mean, ci_low, ci_high, n, seeds (``'0-4'`` or ``'0, 2'``)."""
+    columns = ["row", "scale", "dataset", "mean", "ci_low", "ci_high", "n", "seeds"]
+    if df.empty or value not in df:
+        return pd.DataFrame(columns=columns)
+    out = []
+    for (row, scale, ds), group in df.dropna(subset=[value]).groupby(["row", "scale", "dataset"]):
+        m, lo, hi = mean_ci(group[value].values, level)
+        out.append({"row": row, "scale": int(scale), "dataset": ds, "mean": m, "ci_low": lo, "ci_high": hi,
+                    "n": len(group), "seeds": _seed_text(group.seed)})
+    return pd.DataFrame(out, columns=columns)
+
+
+def _seed_text(seeds: Iterable[int]) -> str:
+    s = sorted({int(x) for x in seeds})
+    if not s:
+        return "none"
+    if len(s) > 2 and s == list(range(s[0], s[-1] + 1)):
+        return f"{s[0]}-{s[-1]}"
+    return ", ".join(map(str, s))
+
+
+def describe(records: Sequence[dict[str, Any]], what: str = "records") -> str:
+    """One provenance line for a set of records: profile(s), steps per curriculum stage (each
+    distinct schedule with its count of records), seeds, device(s), commit(s) of the trainings and
+    the total CPU time (a stage shared by several records, e.g. the x2 stage of the x4 and x8
+    records of one curriculum, is counted once)."""
+    from .book.provenance import format_duration
+    from .repository import git_commit
+
+    if not records:
+        return f"{what}: none stored yet (page built at commit {git_commit()})"
+    schedules: dict[str, int] = {}
+    stages: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in records:
+        chain = sorted(r["stages"], key=lambda s: s["scale"])
+        text = " + ".join(f"x{s['scale']} {s['steps']}" for s in chain)
+        schedules[text] = schedules.get(text, 0) + 1
+        for s in chain:
+            stages[(s.get("run", ""), s.get("run_key", ""))] = s
+    pick = lambda key: sorted({str(s.get(key) or "unknown") for s in stages.values()})
+    commits = pick("commit")
+    many = lambda n, word: f"{n} {word}" + ("s" if n != 1 else "")
+    steps = "; ".join(f"{k} steps ({many(n, 'record')})" for k, n in sorted(schedules.items(), key=lambda kv: -kv[1]))
+    cpu = sum(float(s.get("cpu_seconds", 0.0)) for s in stages.values())
+    profiles = ", ".join(sorted({r["profile"] for r in records}))
+    seeds = {int(r["seed"]) for r in records}
+    return (f"{what}: {many(len(records), 'record')}, profile {profiles}, {steps}, seed{'s' if len(seeds) > 1 else ''} "
+            f"{_seed_text(seeds)}, device {', '.join(pick('device'))}, "
+            f"commit{'s' if len(commits) > 1 else ''} {', '.join(commits)}, "
+            f"CPU time {format_duration(cpu)} ({many(len(stages), 'training stage')})")
+
+
+def table_records(records: Sequence[dict[str, Any]], table: str) -> list[dict[str, Any]]:
+    """The records :func:`table_scores` reads for ``table`` (e.g. for :func:`describe`)."""
+    df = table_scores(records, table)
+    if df.empty:
+        return []
+    keys = set(zip(df.variant, df.notation, df.tag, df.scale, df.seed))
+    return [r for r in records if (r["variant"], r["notation"], r.get("tag", ""), r["scale"], r["seed"]) in keys]

@@ -121,3 +121,27 @@ def test_readers_accept_no_records():
     assert list(ab.table_scores([], "table2").columns)[-1] == "row"
     assert ab.table_scores([], "table4").empty and "dataset" in ab.scores([]).columns
     assert ab.paired_differences(ab.table_scores([], "table2"), "Full").empty
+
+
+def _scored(variant, seed, psnr, scale=4, cpu=10.0, run="r"):
+    return {"variant": variant, "notation": "", "tag": "", "scale": scale, "seed": seed, "profile": "smoke",
+            "parameters": 1, "metrics": {"Set14": {"psnr": psnr, "ssim": 0.7, "bicubic_psnr": 25.0}},
+            "stages": [{"scale": 2, "steps": 10, "cpu_seconds": cpu, "train_flops_per_step": 1.0, "commit": "abc",
+                        "device": "cpu", "run": f"{run}-x2", "run_key": f"{run}2", "validation": []}]}
+
+
+def test_summary_describe_and_table_records():
+    records = [_scored("full", 0, 28.0, run="a"), _scored("full", 1, 28.2, run="b"), _scored("tu", 0, 27.9, run="c"),
+               _scored("fsrcnn", 0, 27.0, scale=8, run="d")]  # FSRCNN at x8 is in no table
+    df = ab.table_scores(records, "table2")
+    out = ab.summary(df).set_index("row")
+    assert out.loc["Full", "mean"] == pytest.approx(28.1) and out.loc["Full", "n"] == 2
+    assert out.loc["Full", "seeds"] == "0, 1" and math.isnan(out.loc["Model3", "ci_low"])
+    assert ab.summary(ab.table_scores([], "table2")).empty
+    assert len(ab.table_records(records, "table2")) == 3 and ab.table_records([], "table2") == []
+    # a stage shared by two records (the same run) counts once in the CPU time
+    line = ab.describe(records[:2] + [_scored("full", 0, 28.0, scale=8, run="a")], "set")
+    assert "3 records, profile smoke" in line and "seeds 0, 1" in line and "commit abc" in line
+    assert "CPU time 20.0 s (2 training stages)" in line
+    assert "none stored yet" in ab.describe([])
+    assert ab.describe(records[2:3]).startswith("records: 1 record, profile smoke, x2 10 steps (1 record), seed 0,")

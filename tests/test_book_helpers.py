@@ -187,11 +187,11 @@ def test_find_or_train_trains_once_then_reuses(tiny_root: Path, tmp_path: Path):
     maps = average_feature_maps(again.weights, lr)
     assert list(maps) == ["level1/u", "level1/up", "level1/hr", "level2/u", "level2/up", "level2/hr"]
     assert maps["level2/hr"].shape == (40, 48)
-    # the notebooks' shared helpers: an ablation row with its own budget gets its own folder,
-    # and evaluate_runs scores several runs at their scales (cached by their weights)
+    # the notebooks' shared helpers: a run with a budget and a name of its own gets its own
+    # folder, and evaluate_runs scores several runs at their scales (cached by their weights)
     options = book.run_options(runs, "cpu", tiny_root)
     fields = {k: v for k, v in common.items() if k not in options and k != "steps"}
-    row = book.ablation_run("smoke", 2, "full", {2: 3}, **options, **fields)
+    row = book.curriculum_run("smoke", 2, "full", stage_steps={2: 3}, name="full-ablation", **options, **fields)
     assert row.out_dir.name.startswith("full-ablation-x2-") and row.summary["steps"] == 3
     scores = book.evaluate_runs([("x4", 4, again), ("ablation x2", 2, row)], datasets=["Set5"], root=tiny_root,
                                 cache_dir=tmp_path / "evalcache", device="cpu")

@@ -122,9 +122,11 @@ def test_limitations_quote_the_profiles_values_and_the_measurements():
     assert " / ".join(str(quick[s].steps) for s in (2, 4, 8)) + " per stage" in text
     ref_steps = " / ".join(f"{preset('reference', s).steps:,}".replace(",", " ") for s in (2, 4, 8))
     assert ref_steps in text
-    t4 = book.TABLE4_STEPS["quick"]
-    assert f"{len(book.TABLE4_ROWS['quick'])} of its nine rows" in text.replace("three", "3")
-    assert f"{t4[2]} / {t4[4]} steps" in text
+    from srlib.ablations import BUDGETS  # the ablation records' budget (Tables II-IV, Figure 5)
+
+    abl = BUDGETS["quick"]
+    assert f"{abl.seeds} paired seeds at {abl.steps[2]} / {abl.steps[4]} / {abl.steps[8]} steps" in text
+    assert f"from {abl.table4_seeds} seeds at {abl.table4_steps[2]} / {abl.table4_steps[4]} steps" in text
     part = book.TABLE5_PARTIAL["quick"]
     assert f"first {part['B100']} and {part['Urban100']} images" in text
     assert f"at most {TABLE6_GFLOP_BUDGET['quick']:.0f} GFLOP" in text

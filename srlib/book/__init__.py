@@ -13,7 +13,7 @@ here:
   :func:`gain_share`, :func:`styled`: the paper's values beside ours.
 * :mod:`.runs`: :func:`stage_config`, :func:`find_or_train`, :func:`curriculum_run`,
   :class:`RunRecord`, :func:`evaluate_runs`: the book's trainings.
-* :mod:`.budgets`: what each profile can afford per notebook (steps, rows, seeds, images).
+* :mod:`.budgets`: what each profile can afford per notebook (images).
 * :mod:`.committed`: :class:`ReferenceResult` and the results committed under ``results/``.
 * :mod:`.protocol_checks`: :func:`matlab_lr_check`, :func:`protocol_deviations`.
 * :mod:`.figures`: :func:`benchmark_image`, :func:`error_crop`, :func:`detail_crop`,
@@ -29,15 +29,15 @@ from __future__ import annotations
 
 from ..repository import REPO_ROOT, display_path, git_commit, resolve
 from ..runfolder import weights_fingerprint
-from .budgets import ABLATION_STEPS, NOISE_SEEDS, TABLE4_ROWS, TABLE4_STEPS, TABLE5_PARTIAL
+from .budgets import TABLE5_PARTIAL
 from .committed import (REFERENCE_FILES, ReferenceResult, best_committed_runs, campaign_runs, committed_results,
                         committed_runs, describe_committed, reference_runs)
 from .figures import benchmark_image, detail_crop, error_crop, save_figure
 from .grid import EVAL_COLUMNS, MISSING, code_fingerprint, dataset_fingerprint, evaluate_grid
 from .protocol_checks import PROTOCOL_DEVIATIONS, matlab_lr_check, protocol_deviations
 from .provenance import Provenance, format_duration
-from .runs import (BOOK_VAL_LIMIT, STAGE_VARIANTS, RunRecord, ablation_run, architecture_signature, curriculum_run,
-                   describe_steps, evaluate_runs, find_or_train, run_key, run_options, stage_config, steps_parameter)
+from .runs import (BOOK_VAL_LIMIT, STAGE_VARIANTS, RunRecord, architecture_signature, curriculum_run, describe_steps,
+                   evaluate_runs, find_or_train, run_key, run_options, stage_config, steps_parameter)
 from .tables import (NO_VALUE, compare, comparison_long, comparison_table, format_number, gain_share,
                      gain_share_display, styled)
 
@@ -45,7 +45,7 @@ __all__ = [
     # repository and run folders (lower layers)
     "REPO_ROOT", "display_path", "git_commit", "resolve", "weights_fingerprint",
     # budgets
-    "ABLATION_STEPS", "NOISE_SEEDS", "TABLE4_ROWS", "TABLE4_STEPS", "TABLE5_PARTIAL",
+    "TABLE5_PARTIAL",
     # committed results
     "REFERENCE_FILES", "ReferenceResult", "best_committed_runs", "campaign_runs", "committed_results",
     "committed_runs", "describe_committed", "reference_runs",
@@ -58,7 +58,7 @@ __all__ = [
     # provenance
     "Provenance", "format_duration",
     # trainings
-    "BOOK_VAL_LIMIT", "STAGE_VARIANTS", "RunRecord", "ablation_run", "architecture_signature", "curriculum_run",
+    "BOOK_VAL_LIMIT", "STAGE_VARIANTS", "RunRecord", "architecture_signature", "curriculum_run",
     "describe_steps", "evaluate_runs", "find_or_train", "run_key", "run_options", "stage_config", "steps_parameter",
     # paper | ours | difference
     "NO_VALUE", "compare", "comparison_long", "comparison_table", "format_number", "gain_share",

@@ -4,7 +4,7 @@
   paper's model or of an ablation variant, or an end-to-end baseline).
 * :func:`find_or_train`: reuse a finished training with the same :func:`run_key`, or run it (the
   training engine lives in :mod:`srlib.training`); :func:`curriculum_run` does so for every stage
-  of a curriculum in order, :func:`ablation_run` for one row of an ablation table.
+  of a curriculum in order.
 * :class:`RunRecord`: a finished run (weights, log, provenance, upscaler).
 * :func:`evaluate_runs`: cached benchmark scores of several runs.
 * :func:`run_options`, :func:`steps_parameter`, :func:`describe_steps`: a notebook's parameters.
@@ -34,8 +34,7 @@ from .grid import EVAL_COLUMNS, evaluate_grid, slug
 from .provenance import Provenance
 
 __all__ = ["STAGE_VARIANTS", "BOOK_VAL_LIMIT", "run_key", "architecture_signature", "RunRecord", "find_or_train",
-           "stage_config", "curriculum_run", "run_options", "steps_parameter", "describe_steps", "ablation_run",
-           "evaluate_runs"]
+           "stage_config", "curriculum_run", "run_options", "steps_parameter", "describe_steps", "evaluate_runs"]
 
 #: Variants of the curriculum notebooks and ablation tables (see :func:`stage_config`): CSRCNN's
 #: (:data:`srlib.training.VARIANTS`) and Table II's FSRCNN baseline.
@@ -258,7 +257,7 @@ def run_options(runs_dir: Path | str = "runs", device: str = "auto", data_dir: P
 def steps_parameter(text: str | dict | None, defaults: dict[str, dict[int, int] | None], profile: str
                     ) -> dict[int, int] | None:
     """A notebook's per-stage steps parameter: JSON text such as ``'{"2": 150, "4": 60}'`` (or a
-    dict), or empty for the profile's entry of ``defaults`` (e.g. :data:`srlib.book.budgets.ABLATION_STEPS`).
+    dict), or empty for the profile's entry of ``defaults`` (a dict: profile -> steps or ``None``).
     ``None`` means the profile's own steps. Keys are scales."""
     if isinstance(text, dict):
         value = text
@@ -277,14 +276,6 @@ def describe_steps(steps: dict[int, int] | None, profile: str, scales: Sequence[
     if steps:
         return ", ".join(f"x{s} {n}" for s, n in sorted(steps.items())) + " (set by this notebook)"
     return ", ".join(f"x{s} {preset(profile, s).steps}" for s in scales) + f" (profile {profile}'s own)"
-
-
-def ablation_run(profile: str, scale: int, variant: str, steps: dict[int, int] | None, **options) -> RunRecord:
-    """The run of one ablation row (Tables II, III and Figure 5 share them): ``variant`` at
-    ``scale`` with ``steps`` per curriculum stage. With a budget of its own (``steps``) the run's
-    folder is named ``<variant>-ablation`` so that it is never mistaken for the main curriculum."""
-    return curriculum_run(profile, scale, variant, stage_steps=steps,
-                          name=f"{variant}-ablation" if steps else None, **options)
 
 
 def evaluate_runs(runs: Iterable[tuple[str, int, Any]], *, datasets: Sequence[str], root: Path | str | None = None,
