@@ -62,6 +62,7 @@ if int(retrain):
                             results_dir=results_dir, runs_dir=runs_dir, data_root=data_dir or None)
     assert not failures, failures
 records = ab.load_records(profile, results_dir)
+print(ab.describe(records, "ablation records"))
 planned = ab.units(profile)
 print(f"{len(records)} stored records of profile {profile!r} ({results_dir}/{profile}); "
       f"{len(ab.missing_units(profile, results_dir=results_dir))} of {len(planned)} training units not run yet")
@@ -141,6 +142,9 @@ book.styled(converged[show].set_index("claim"), "Convergence claims: CPU-seconds
 # %%
 efficiency = efficiency_table(["CSRCNN", "CSRCNN symmetric"], [8], device=device, repeats=2, warmup=1)
 efficiency_params = efficiency_table(["D-DBPN", "RRDB"], [8], device=device, max_gflops=1e-9)
+print(book.Provenance("cost claims (forward passes measured while this page was built)",
+                      device=str(efficiency.device.iloc[0]), commit=book.git_commit(),
+                      extra={"LR input": "48x48", "repeats": 2}).line())
 costs = pd.concat([claims.ratio_claims(efficiency),
                    claims.parameter_claims(pd.concat([efficiency, efficiency_params]))])
 book.styled(costs[show].set_index("claim"), "Cost claims: measured on this machine (x8, 48x48 LR input)",

@@ -153,7 +153,7 @@ def test_committed_weights_are_described_by_their_provenance():
 
 
 # ------------------------------------------------------------------ one build time everywhere
-BUILD_TIME = "about 30 minutes on 2 CPU cores"
+BUILD_TIME = "about 10 minutes on 2 CPU cores"
 
 
 def test_one_figure_for_the_build_time():
