@@ -57,11 +57,8 @@ from srlib.efficiency import efficiency_table
 from srlib.paper import load_paper_table
 
 sns.set_theme(style="whitegrid", context="notebook")
-if int(retrain):
-    failures = ab.run_units(ab.missing_units(profile, results_dir=results_dir), profile, jobs=int(jobs),
-                            results_dir=results_dir, runs_dir=runs_dir, data_root=data_dir or None)
-    assert not failures, failures
-records = ab.load_records(profile, results_dir)
+records = ab.records_for(profile, results_dir=results_dir, runs_dir=runs_dir, retrain=bool(int(retrain)), jobs=int(jobs),
+                         data_root=data_dir or None)
 print(ab.describe(records, "ablation records"))
 planned = ab.units(profile)
 print(f"{len(records)} stored records of profile {profile!r} ({results_dir}/{profile}); "

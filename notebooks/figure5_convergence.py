@@ -62,13 +62,8 @@ sns.set_theme(style="whitegrid", context="notebook")
 TABLE = "table3"  # Figure 5's runs are Table III's
 scale = int(scale)
 start = time.perf_counter()
-if int(retrain):
-    todo = ab.missing_units(profile, (TABLE,), results_dir)
-    print(f"retrain = 1: training {len(todo)} missing units of {TABLE} (profile {profile}, {jobs} jobs)")
-    for name, error in ab.run_units(todo, profile, jobs=int(jobs), results_dir=results_dir, runs_dir=runs_dir,
-                                    data_root=data_dir or None):
-        print(f"  failed: {name}: {error}")
-records = ab.load_records(profile, results_dir)
+records = ab.records_for(profile, (TABLE,), results_dir=results_dir, runs_dir=runs_dir, retrain=bool(int(retrain)),
+                         jobs=int(jobs), data_root=data_dir or None)
 BLOCKS = {"full": "BP-U", "tu": "T-U"}
 mine = [r for r in records if r["variant"] in BLOCKS and not r["notation"] and not r.get("tag") and r["scale"] == scale]
 stages = [2 ** i for i in range(1, scale.bit_length())]

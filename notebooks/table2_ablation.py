@@ -76,13 +76,8 @@ sns.set_theme(style="whitegrid", context="notebook")
 TABLE, SCALE = "table2", 4
 sets = [d.strip() for d in datasets.split(",") if d.strip()]
 start = time.perf_counter()
-if int(retrain):
-    todo = ab.missing_units(profile, (TABLE,), results_dir)
-    print(f"retrain = 1: training {len(todo)} missing units of {TABLE} (profile {profile}, {jobs} jobs)")
-    for name, error in ab.run_units(todo, profile, jobs=int(jobs), results_dir=results_dir, runs_dir=runs_dir,
-                                    data_root=data_dir or None):
-        print(f"  failed: {name}: {error}")
-records = ab.load_records(profile, results_dir)
+records = ab.records_for(profile, (TABLE,), results_dir=results_dir, runs_dir=runs_dir, retrain=bool(int(retrain)),
+                         jobs=int(jobs), data_root=data_dir or None)
 scores = ab.table_scores(records, TABLE)
 if scores.empty:  # no record yet: the columns the cells below read
     scores = pd.DataFrame(columns=["row", "variant", "notation", "tag", "scale", "seed", "dataset", "psnr", "ssim"])
@@ -95,28 +90,6 @@ if budget:
     print(f"budget (profile {profile}): " + ", ".join(f"x{s} {n}" for s, n in budget.steps.items() if s <= SCALE)
           + f" steps per curriculum stage, {sum(n for s, n in budget.steps.items() if s <= SCALE)} end to end; "
           f"{budget.seeds} seeds per row")
-
-
-def ours_text(hit, decimals=2):
-    """'mean ± half-width of the 95% CI' of a summary row (just the mean for one seed)."""
-    if hit is None:
-        return "not run yet"
-    if pd.isna(hit["ci_low"]):
-        return book.format_number(hit["mean"], decimals)
-    return f"{hit['mean']:.{decimals}f} ± {(hit['ci_high'] - hit['ci_low']) / 2:.{decimals}f}"
-
-
-def ci_text(low, high, decimals=2, signed=False):
-    """'[a, b]' or the book's NO_VALUE when there is no interval (fewer than two seeds)."""
-    if pd.isna(low):
-        return book.NO_VALUE
-    return f"[{book.format_number(low, decimals, signed)}, {book.format_number(high, decimals, signed)}]"
-
-
-def paired(df, reference):
-    """ab.paired_differences, also for no records (then an empty frame with its columns)."""
-    columns = ["row", "scale", "dataset", "n", "mean", "difference", "ci_low", "ci_high"]
-    return ab.paired_differences(df, reference) if len(df) else pd.DataFrame(columns=columns)
 
 
 # %% [markdown]
@@ -141,7 +114,7 @@ def ours_columns(dataset):
         hit = summ.loc[(row, dataset)] if (row, dataset) in summ.index else None
         mean = hit["mean"] if hit is not None else math.nan
         out[row] = {"paper": book.format_number(paper, 2),
-                    "ours": ours_text(hit),
+                    "ours": book.format_mean_ci(hit),
                     "n": int(hit["n"]) if hit is not None else 0,
                     "difference": book.format_number(mean - paper, 2, signed=True)}
     return pd.DataFrame(out).T
@@ -168,7 +141,7 @@ print(ab.describe(ab.table_records(records, TABLE), "Table II's records"))
 # %%
 REMOVED = {"Model1": "asymmetry (6-4-2 blocks)", "Model2": "curriculum", "Model3": "BP-U block",
            "FSRCNN": "all three"}
-diffs = paired(scores, "Full")
+diffs = ab.paired_differences(scores, "Full")
 diffs = diffs[(diffs.dataset == "Set14") & (diffs.scale == SCALE)].set_index("row") if len(diffs) else diffs
 costs = []
 for row, idea in REMOVED.items():
@@ -189,7 +162,7 @@ shown = pd.DataFrame({"idea removed": costs["idea removed"],
                       "ours: Full - row (dB)": [book.format_number(v, 2, True) if n else verdict
                                                 for v, n, verdict in zip(costs["ours: Full - row"], costs.n,
                                                                          costs.verdict)],
-                      "95% CI": [ci_text(lo, hi, 2, True) for lo, hi in zip(costs.ci_low, costs.ci_high)],
+                      "95% CI": [book.format_interval(lo, hi, 2, True) for lo, hi in zip(costs.ci_low, costs.ci_high)],
                       "n": costs.n, "verdict": costs.verdict})
 display(book.styled(shown, f"What each removed idea costs, Set14 x{SCALE} (dB): paper vs ours, paired by seed",
                     "table2-deltas"))

@@ -66,13 +66,8 @@ TABLE = "table3"
 scale_list = [int(s) for s in str(scales).split(",")]
 sets = [d.strip() for d in datasets.split(",") if d.strip()]
 start = time.perf_counter()
-if int(retrain):
-    todo = ab.missing_units(profile, (TABLE,), results_dir)
-    print(f"retrain = 1: training {len(todo)} missing units of {TABLE} (profile {profile}, {jobs} jobs)")
-    for name, error in ab.run_units(todo, profile, jobs=int(jobs), results_dir=results_dir, runs_dir=runs_dir,
-                                    data_root=data_dir or None):
-        print(f"  failed: {name}: {error}")
-records = ab.load_records(profile, results_dir)
+records = ab.records_for(profile, (TABLE,), results_dir=results_dir, runs_dir=runs_dir, retrain=bool(int(retrain)),
+                         jobs=int(jobs), data_root=data_dir or None)
 scores = ab.table_scores(records, TABLE)
 if scores.empty:  # no record yet: the columns the cells below read
     scores = pd.DataFrame(columns=["row", "variant", "notation", "tag", "scale", "seed", "dataset", "psnr", "ssim"])
@@ -85,28 +80,6 @@ print(f"{len(planned) - len(missing)} of {len(planned)} units of this table stor
 if budget:
     print(f"budget (profile {profile}): " + ", ".join(f"x{s} {n}" for s, n in budget.steps.items())
           + f" steps per curriculum stage; {budget.seeds} seeds per block")
-
-
-def ours_text(hit, decimals=2):
-    """'mean ± half-width of the 95% CI' of a summary row (just the mean for one seed)."""
-    if hit is None:
-        return "not run yet"
-    if pd.isna(hit["ci_low"]):
-        return book.format_number(hit["mean"], decimals)
-    return f"{hit['mean']:.{decimals}f} ± {(hit['ci_high'] - hit['ci_low']) / 2:.{decimals}f}"
-
-
-def ci_text(low, high, decimals=2, signed=False):
-    """'[a, b]' or the book's NO_VALUE when there is no interval (fewer than two seeds)."""
-    if pd.isna(low):
-        return book.NO_VALUE
-    return f"[{book.format_number(low, decimals, signed)}, {book.format_number(high, decimals, signed)}]"
-
-
-def paired(df, reference, value="psnr"):
-    """ab.paired_differences, also for no records (then an empty frame with its columns)."""
-    columns = ["row", "scale", "dataset", "n", "mean", "difference", "ci_low", "ci_high"]
-    return ab.paired_differences(df, reference, value=value) if len(df) else pd.DataFrame(columns=columns)
 
 
 # %% [markdown]
@@ -137,7 +110,7 @@ def comparison(value, decimals):
                 hit = summ.loc[key] if key in summ.index else None
                 mean = hit["mean"] if hit is not None else math.nan
                 line[(d, "paper")] = book.format_number(paper, decimals)
-                line[(d, "ours")] = ours_text(hit, decimals)
+                line[(d, "ours")] = book.format_mean_ci(hit, decimals)
                 line[(d, "difference")] = book.format_number(mean - paper, decimals, signed=True)
                 n = max(n, int(hit["n"]) if hit is not None else 0)
             line[("", "n")] = n
@@ -166,7 +139,7 @@ display(book.styled(comparison("ssim", 3), f"Table III, SSIM: paper | ours (mean
 # %%
 gap = []
 for value, decimals in (("psnr", 2), ("ssim", 3)):
-    diffs = paired(scores, "T-U", value)
+    diffs = ab.paired_differences(scores, "T-U", value=value)
     for s in scale_list:
         for d in sets:
             p = paper3[paper3.scale == s].set_index("block")[f"{d.lower()}_{value}"]
@@ -179,7 +152,7 @@ for value, decimals in (("psnr", 2), ("ssim", 3)):
             gap.append({"measure": "PSNR (dB)" if value == "psnr" else "SSIM", "dataset": d, "scale": f"x{s}",
                         "paper: BP-U - T-U": book.format_number(p["BP-U"] - p["T-U"], decimals, signed=True),
                         "ours: BP-U - T-U": book.format_number(mean, decimals, signed=True) if n else why,
-                        "95% CI": ci_text(low, high, decimals, signed=True), "n": n,
+                        "95% CI": book.format_interval(low, high, decimals, signed=True), "n": n,
                         "verdict": ab.verdict(low, high, n) if n else why, "_mean": mean})
 gap = pd.DataFrame(gap).set_index(["measure", "dataset", "scale"])
 display(book.styled(gap.drop(columns="_mean"), "Back-projection's gain, BP-U - T-U: paper vs ours (paired by seed)",

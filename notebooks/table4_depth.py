@@ -74,13 +74,8 @@ sns.set_theme(style="whitegrid", context="notebook")
 TABLE, REFERENCE = "table4", "U2TR0 U2TR0"
 sets = [d.strip() for d in datasets.split(",") if d.strip()]
 start = time.perf_counter()
-if int(retrain):
-    todo = ab.missing_units(profile, (TABLE,), results_dir)
-    print(f"retrain = 1: training {len(todo)} missing units of {TABLE} (profile {profile}, {jobs} jobs)")
-    for name, error in ab.run_units(todo, profile, jobs=int(jobs), results_dir=results_dir, runs_dir=runs_dir,
-                                    data_root=data_dir or None):
-        print(f"  failed: {name}: {error}")
-records = ab.load_records(profile, results_dir)
+records = ab.records_for(profile, (TABLE,), results_dir=results_dir, runs_dir=runs_dir, retrain=bool(int(retrain)),
+                         jobs=int(jobs), data_root=data_dir or None)
 scores = ab.table_scores(records, TABLE)
 if scores.empty:  # no record yet: the columns the cells below read
     scores = pd.DataFrame(columns=["row", "variant", "notation", "tag", "scale", "seed", "dataset", "psnr", "ssim"])
@@ -95,22 +90,6 @@ if budget:
           + f" steps per curriculum stage; {budget.table4_seeds} seeds per row")
 paper4 = load_paper_table("table4")
 ROWS = [*paper4.notation, *ab.TABLE4_EXTRA]
-
-
-def ours_text(hit, decimals=2, signed=False, missing="not run yet"):
-    """'mean ± half-width of the 95% CI' of a summary row (just the mean for one seed)."""
-    if hit is None:
-        return missing
-    text = book.format_number(hit["mean"], decimals, signed)
-    if pd.isna(hit["ci_low"]):
-        return text
-    return f"{text} ± {(hit['ci_high'] - hit['ci_low']) / 2:.{decimals}f}"
-
-
-def paired(df, reference):
-    """ab.paired_differences, also for no records (then an empty frame with its columns)."""
-    columns = ["row", "scale", "dataset", "n", "mean", "difference", "ci_low", "ci_high"]
-    return ab.paired_differences(df, reference) if len(df) else pd.DataFrame(columns=columns)
 
 
 # %% [markdown]
@@ -146,7 +125,7 @@ for row in ROWS:
         hit = summ.loc[(row, d)] if (row, d) in summ.index else None
         mean = hit["mean"] if hit is not None else math.nan
         line[(d, "paper")] = "not in the paper" if row in ab.TABLE4_EXTRA else book.format_number(paper, 2)
-        line[(d, "ours")] = ours_text(hit)
+        line[(d, "ours")] = book.format_mean_ci(hit)
         line[(d, "difference")] = book.format_number(mean - paper, 2, signed=True)
         n = max(n, int(hit["n"]) if hit is not None else 0)
     line[("", "n")] = n
@@ -171,7 +150,7 @@ if len(trained):
 # seed, the paper's gains and ours are on one scale: ours with its 95% confidence interval.
 
 # %%
-diffs = paired(scores, REFERENCE)
+diffs = ab.paired_differences(scores, REFERENCE)
 diffs = diffs.set_index(["row", "dataset"]) if len(diffs) else diffs
 paper_idx = paper4.set_index("notation")
 gains = []
@@ -187,7 +166,7 @@ for row in ROWS:
             hit = {"mean": hit["difference"], "ci_low": hit["ci_low"], "ci_high": hit["ci_high"], "n": hit["n"]}
         line[(d, "paper")] = "not in the paper" if row in ab.TABLE4_EXTRA else book.format_number(paper, 2, True)
         present = set(scores[scores.dataset == d].row)
-        line[(d, "ours")] = ours_text(hit, 2, signed=True, missing="no paired seed yet" if {row, REFERENCE} <= present
+        line[(d, "ours")] = book.format_mean_ci(hit, 2, signed=True, missing="no paired seed yet" if {row, REFERENCE} <= present
                                       else "not run yet")
         line[(d, "_mean")], line[(d, "_low")], line[(d, "_high")], line[(d, "_paper")] = (
             (hit["mean"], hit["ci_low"], hit["ci_high"]) if hit is not None else (math.nan,) * 3) + (paper,)
@@ -230,7 +209,7 @@ plt.show()
 # block in HR space, with everything else equal (U2TR1 U2TR1 minus U2TU1 U2TU1, paired by seed).
 
 # %%
-pair = paired(scores, "U2TU1 U2TU1")
+pair = ab.paired_differences(scores, "U2TU1 U2TU1")
 for d in sets:
     hit = pair[(pair.row == "U2TR1 U2TR1") & (pair.dataset == d)] if len(pair) else pair
     n = int(hit.n.iloc[0]) if len(hit) else 0

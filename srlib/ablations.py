@@ -28,7 +28,7 @@ import os
 import platform
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -39,17 +39,16 @@ import torch
 from scipy import stats
 from tqdm.auto import tqdm
 
-from .book.runs import RunRecord, curriculum_run, run_key, stage_config
+from .book.runs import curriculum_run, run_key, stage_config
 from .campaign import training_flops_per_step
 from .data.fetch import file_sha256
 from .evaluation import bicubic_upscaler, evaluate
 from .paper import load_paper_table
 from .repository import display_path, resolve
-from .training import TrainConfig
 from .training.checkpoint import atomic_write
 
 __all__ = ["Budget", "BUDGETS", "Unit", "TABLE_ROWS", "RESULTS_DIR", "units", "run_unit", "run_units", "load_records",
-           "scores", "paired_differences", "convergence", "verdict", "VERDICT_RULE", "missing_units"]
+           "records_for", "schedule_text", "record_cpu_seconds", "budget_text", "scores", "paired_differences", "convergence", "verdict", "VERDICT_RULE", "missing_units"]
 
 #: Where committed ablation records live (one folder per profile).
 RESULTS_DIR = Path("results/ablations")
@@ -180,23 +179,6 @@ def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _stage_chain(run) -> list:
-    """The run and the earlier curriculum stages it started from, first stage first."""
-
-    chain = [run]
-    while True:
-        init = (chain[0].info.get("init") or {}).get("path")
-        if not init:
-            break
-        folder = resolve(init).parent
-        if not (folder / "summary.json").is_file():
-            break
-
-        config = TrainConfig.from_dict(json.loads((folder / "config.json").read_text())["train_config"])
-        chain.insert(0, RunRecord(folder.name, folder, config, reused=True))
-    return chain
-
-
 def _stage_entry(run) -> dict[str, Any]:
 
     summary, log = run.summary, run.log()
@@ -230,7 +212,7 @@ def _record(unit: Unit, scale: int, run, profile: str, budget: Budget, data_root
                        "per_image": [[s.name, round(s.psnr, 4), round(s.ssim, 5)] for s in res.images]}
     return {"variant": unit.variant, "notation": unit.notation, "tag": unit.tag, "scale": scale, "seed": unit.seed,
             "profile": profile, "budget": asdict(budget), "parameters": run.parameters(),
-            "weights_sha256": file_sha256(run.weights), "stages": [_stage_entry(r) for r in _stage_chain(run)],
+            "weights_sha256": file_sha256(run.weights), "stages": [_stage_entry(r) for r in run.curriculum_chain()],
             "metrics": metrics, "torch": torch.__version__, "python": platform.python_version(),
             "threads": 1, "recorded_utc": _now()}
 
@@ -306,6 +288,25 @@ def load_records(profile: str = "quick", results_dir: Path | str = RESULTS_DIR) 
     return [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))] if folder.is_dir() else []
 
 
+def records_for(profile: str = "quick", tables: Sequence[str] = ALL_TABLES, *,
+                results_dir: Path | str = RESULTS_DIR, runs_dir: Path | str = "runs/ablations",
+                retrain: bool = False, jobs: int = 2, data_root: str | None = None) -> list[dict[str, Any]]:
+    """Every stored record of ``profile``, after training (when ``retrain``) the units of
+    ``tables`` whose records are missing from ``results_dir``, ``jobs`` side by side.
+
+    This is what a notebook's ``retrain`` parameter does. Raises :class:`RuntimeError` naming
+    every unit that failed (the others' records are written all the same)."""
+    if retrain:
+        todo = missing_units(profile, tables, results_dir)
+        print(f"retrain: training {len(todo)} missing units of {', '.join(tables)} (profile {profile}, {jobs} jobs)")
+        failures = run_units(todo, profile, jobs=jobs, results_dir=results_dir, runs_dir=runs_dir,
+                             data_root=data_root)
+        if failures:
+            raise RuntimeError(f"{len(failures)} ablation units failed: "
+                               + "; ".join(f"{name}: {error}" for name, error in failures))
+    return load_records(profile, results_dir)
+
+
 def scores(records: Sequence[dict[str, Any]]) -> pd.DataFrame:
     """One row per record x dataset: variant, notation, scale, seed, dataset, psnr, ssim,
     bicubic_psnr, cpu_seconds (every stage of the curriculum), train_flops, parameters."""
@@ -313,7 +314,7 @@ def scores(records: Sequence[dict[str, Any]]) -> pd.DataFrame:
     columns = ["variant", "notation", "tag", "spec", "scale", "seed", "dataset", "psnr", "ssim", "bicubic_psnr",
                "cpu_seconds", "train_flops", "parameters", "steps"]
     for r in records:
-        cpu = sum(s["cpu_seconds"] for s in r["stages"])
+        cpu = record_cpu_seconds(r)
         flops = sum(s["train_flops_per_step"] * s["steps"] for s in r["stages"])
         for ds, m in r["metrics"].items():
             rows.append({"variant": r["variant"], "notation": r["notation"], "tag": r.get("tag", ""),
@@ -349,7 +350,12 @@ def mean_ci(values: Sequence[float], level: float = 0.95) -> tuple[float, float,
 def paired_differences(df: pd.DataFrame, reference: str, *, value: str = "psnr", level: float = 0.95
                        ) -> pd.DataFrame:
     """Per row (and scale, dataset) of ``df`` (:func:`table_scores`): the difference ``row -
-    reference`` paired by seed, as mean and ``level`` CI over the seeds both have, with n."""
+    reference`` paired by seed, as mean and ``level`` CI over the seeds both have, with n.
+    Columns: row, scale, dataset, n, mean (of ``row`` itself), difference, ci_low, ci_high (an
+    empty frame with these columns when ``df`` is empty)."""
+    columns = ["row", "scale", "dataset", "n", "mean", "difference", "ci_low", "ci_high"]
+    if df.empty:
+        return pd.DataFrame(columns=columns)
     out = []
     for (scale, ds), group in df.groupby(["scale", "dataset"]):
         wide = group.pivot_table(index="seed", columns="row", values=value)
@@ -361,7 +367,7 @@ def paired_differences(df: pd.DataFrame, reference: str, *, value: str = "psnr",
             m, lo, hi = mean_ci(diff.values, level)
             out.append({"row": row, "scale": scale, "dataset": ds, "n": int(both.sum()),
                         "mean": float(wide[row].mean()), "difference": m, "ci_low": lo, "ci_high": hi})
-    return pd.DataFrame(out)
+    return pd.DataFrame(out, columns=columns)
 
 
 #: How a claim "A is better than B" gets its verdict from the paired difference A - B over seeds.
@@ -473,6 +479,29 @@ def _seed_text(seeds: Iterable[int]) -> str:
     return ", ".join(map(str, s))
 
 
+def schedule_text(record: dict[str, Any]) -> str:
+    """``'x2 1500 + x4 600'``: the steps of each curriculum stage behind ``record``, first stage first."""
+    return " + ".join(f"x{s['scale']} {s['steps']}" for s in sorted(record["stages"], key=lambda s: s["scale"]))
+
+
+def record_cpu_seconds(record: dict[str, Any]) -> float:
+    """CPU seconds of ``record``'s whole curriculum (every stage it was trained through)."""
+    return float(sum(s["cpu_seconds"] for s in record["stages"]))
+
+
+def budget_text(records: Sequence[dict[str, Any]]) -> str:
+    """``'x2 1500 + x4 600 steps, 2.1 CPU-min per run (profile quick)'``: the training behind a
+    set of records, one such clause per distinct schedule (``'not run yet'`` when empty); the CPU
+    time is the mean over the records of their whole curriculum (:func:`record_cpu_seconds`)."""
+    if not records:
+        return "not run yet"
+    groups: dict[tuple[str, str], list[float]] = {}
+    for r in records:
+        groups.setdefault((schedule_text(r), r["profile"]), []).append(record_cpu_seconds(r))
+    return "; ".join(f"{steps} steps, {sum(cpu) / len(cpu) / 60:.1f} CPU-min per run (profile {profile})"
+                     for (steps, profile), cpu in groups.items())
+
+
 def describe(records: Sequence[dict[str, Any]], what: str = "records") -> str:
     """One provenance line for a set of records: profile(s), steps per curriculum stage (each
     distinct schedule with its count of records), seeds, device(s), commit(s) of the trainings and
@@ -486,10 +515,9 @@ def describe(records: Sequence[dict[str, Any]], what: str = "records") -> str:
     schedules: dict[str, int] = {}
     stages: dict[tuple[str, str], dict[str, Any]] = {}
     for r in records:
-        chain = sorted(r["stages"], key=lambda s: s["scale"])
-        text = " + ".join(f"x{s['scale']} {s['steps']}" for s in chain)
+        text = schedule_text(r)
         schedules[text] = schedules.get(text, 0) + 1
-        for s in chain:
+        for s in r["stages"]:
             stages[(s.get("run", ""), s.get("run_key", ""))] = s
     pick = lambda key: sorted({str(s.get(key) or "unknown") for s in stages.values()})
     commits = pick("commit")

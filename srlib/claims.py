@@ -15,6 +15,7 @@ from typing import Any, Sequence
 import pandas as pd
 
 from . import ablations as ab
+from .book.tables import format_interval, format_number
 from .paper import load_paper_table
 
 __all__ = ["CLAIM_COLUMNS", "RATIO_TOLERANCE", "comparison_claims", "convergence_claims", "ratio_claims",
@@ -29,9 +30,10 @@ def format_ci(mean: float, low: float, high: float, unit: str = "dB", decimals: 
     """``'+0.12 dB [+0.03, +0.21]'`` (the mean and its 95% CI); without a CI just the mean."""
     if math.isnan(mean):
         return "not run yet"
+    text = f"{format_number(mean, decimals, signed=True)} {unit}"
     if math.isnan(low):
-        return f"{mean:+.{decimals}f} {unit} (no CI: one seed)"
-    return f"{mean:+.{decimals}f} {unit} [{low:+.{decimals}f}, {high:+.{decimals}f}]"
+        return f"{text} (no CI: one seed)"
+    return f"{text} {format_interval(low, high, decimals, signed=True)}"
 
 
 def _paper_value(table: str, **where) -> float:
@@ -43,14 +45,9 @@ def _paper_value(table: str, **where) -> float:
 
 
 def _budget_text(records: Sequence[dict[str, Any]], specs: Sequence[tuple[str, str, str]], scale: int) -> str:
-    """``'x2 1500 + x4 600 steps, 2.1 CPU-min per run'`` for the records of ``specs``."""
-    picked = [r for r in records if (r["variant"], r.get("notation", ""), r.get("tag", "")) in specs
-              and r["scale"] == scale]
-    if not picked:
-        return "not run yet"
-    stages = " + ".join(f"x{s['scale']} {s['steps']}" for s in picked[0]["stages"])
-    cpu = sum(sum(s["cpu_seconds"] for s in r["stages"]) for r in picked) / len(picked)
-    return f"{stages} steps, {cpu / 60:.1f} CPU-min per run (profile {picked[0]['profile']})"
+    """:func:`srlib.ablations.budget_text` of the records of ``specs`` at ``scale``."""
+    return ab.budget_text([r for r in records if (r["variant"], r.get("notation", ""), r.get("tag", "")) in specs
+                           and r["scale"] == scale])
 
 
 #: (claim in our words, where the paper makes it, table, better row, worse row, scale, dataset,

@@ -120,7 +120,9 @@ def test_convergence_of_an_earlier_stage_and_cumulative():
 def test_readers_accept_no_records():
     assert list(ab.table_scores([], "table2").columns)[-1] == "row"
     assert ab.table_scores([], "table4").empty and "dataset" in ab.scores([]).columns
-    assert ab.paired_differences(ab.table_scores([], "table2"), "Full").empty
+    empty = ab.paired_differences(ab.table_scores([], "table2"), "Full")
+    assert empty.empty and {"row", "difference", "ci_low", "ci_high", "n"} <= set(empty.columns)
+    assert ab.budget_text([]) == "not run yet"
 
 
 def _scored(variant, seed, psnr, scale=4, cpu=10.0, run="r"):
@@ -145,3 +147,26 @@ def test_summary_describe_and_table_records():
     assert "CPU time 20.0 s (2 training stages)" in line
     assert "none stored yet" in ab.describe([])
     assert ab.describe(records[2:3]).startswith("records: 1 record, profile smoke, x2 10 steps (1 record), seed 0,")
+
+
+def test_budget_text_per_schedule():
+    a, b = _scored("full", 0, 28.0, cpu=60.0), _scored("full", 1, 28.1, cpu=120.0)
+    assert ab.schedule_text(a) == "x2 10" and ab.record_cpu_seconds(b) == 120.0
+    assert ab.budget_text([a, b]) == "x2 10 steps, 1.5 CPU-min per run (profile smoke)"
+    longer = {**a, "stages": [{**a["stages"][0], "steps": 20}]}
+    assert ab.budget_text([a, longer]).count("CPU-min per run") == 2  # two schedules, two clauses
+
+
+def test_records_for_trains_missing_units_and_raises_on_failures(tmp_path, monkeypatch):
+    out = tmp_path / "smoke"
+    out.mkdir()
+    (out / "full-x2-seed0.json").write_text(json.dumps(_scored("full", 0, 28.0)))
+    trained = []
+    monkeypatch.setattr(ab, "run_units", lambda todo, profile, **kw: trained.extend(todo) or [])
+    assert len(ab.records_for("smoke", ("table3",), results_dir=tmp_path)) == 1
+    assert trained == [], "without retrain nothing trains"
+    assert len(ab.records_for("smoke", ("table3",), results_dir=tmp_path, retrain=True)) == 1
+    assert trained and trained == ab.missing_units("smoke", ("table3",), tmp_path)
+    monkeypatch.setattr(ab, "run_units", lambda todo, profile, **kw: [("tu-seed0", "ValueError: boom")])
+    with pytest.raises(RuntimeError, match="1 ablation units failed: tu-seed0: ValueError: boom"):
+        ab.records_for("smoke", ("table3",), results_dir=tmp_path, retrain=True)

@@ -75,6 +75,16 @@ def test_format_number_and_duration():
     assert book.format_duration(3900) == "1 h 05 min"
 
 
+def test_mean_and_interval_texts():
+    row = {"mean": 0.1234, "ci_low": 0.02, "ci_high": 0.22}
+    assert book.format_mean_ci(row) == "0.12 ± 0.10"
+    assert book.format_mean_ci(row, 3, signed=True) == "+0.123 ± 0.100"
+    assert book.format_mean_ci({"mean": 28.0, "ci_low": float("nan"), "ci_high": float("nan")}) == "28.00"
+    assert book.format_mean_ci(None) == "not run yet" and book.format_mean_ci(None, missing="x") == "x"
+    assert book.format_interval(-0.031, 0.2, 2, signed=True) == "[-0.03, +0.20]"
+    assert book.format_interval(float("nan"), float("nan")) == book.NO_VALUE
+
+
 def test_provenance_line_names_every_field():
     p = book.Provenance("CSRCNN x4", profile="quick", steps=150, training_images=291, device="cpu",
                         commit="abc123", wall_s=75.0)
@@ -177,6 +187,8 @@ def test_find_or_train_trains_once_then_reuses(tiny_root: Path, tmp_path: Path):
     prov = again.provenance("x4").line()
     assert "profile smoke" in prov and "4 steps" in prov and "4 training images" in prov and "reused yes" in prov
     assert again.curriculum_steps() == 8 and "curriculum steps 8 (with the earlier stages)" in prov
+    chain = again.curriculum_chain()
+    assert [r.out_dir for r in chain] == [x2[0], again.out_dir] and [r.config.scale for r in chain] == [2, 4]
     assert x2_run_steps(runs) == 4 and "curriculum steps" not in book.RunRecord(
         "x2", x2[0], first.config, reused=False).provenance().line()
     book_run = json.loads((again.out_dir / "book_run.json").read_text())

@@ -10,7 +10,8 @@ here:
 * :mod:`.provenance`: :class:`Provenance`, the one line printed under each table.
 * :mod:`.grid`: :func:`evaluate_grid`, PSNR / SSIM on datasets x scales, cached on disk.
 * :mod:`.tables`: :func:`compare`, :func:`comparison_table`, :func:`comparison_long`,
-  :func:`gain_share`, :func:`styled`: the paper's values beside ours.
+  :func:`gain_share`, :func:`styled`: the paper's values beside ours; :func:`format_mean_ci`,
+  :func:`format_interval`: a mean and its confidence interval as text.
 * :mod:`.runs`: :func:`stage_config`, :func:`find_or_train`, :func:`curriculum_run`,
   :class:`RunRecord`, :func:`evaluate_runs`: the book's trainings.
 * :mod:`.budgets`: what each profile can afford per notebook (images).
@@ -38,8 +39,8 @@ from .protocol_checks import PROTOCOL_DEVIATIONS, matlab_lr_check, protocol_devi
 from .provenance import Provenance, format_duration
 from .runs import (BOOK_VAL_LIMIT, STAGE_VARIANTS, RunRecord, architecture_signature, curriculum_run, describe_steps,
                    evaluate_runs, find_or_train, run_key, run_options, stage_config, steps_parameter)
-from .tables import (NO_VALUE, compare, comparison_long, comparison_table, format_number, gain_share,
-                     gain_share_display, styled)
+from .tables import (NO_VALUE, compare, comparison_long, comparison_table, format_interval, format_mean_ci,
+                     format_number, gain_share, gain_share_display, styled)
 
 __all__ = [
     # repository and run folders (lower layers)
@@ -61,6 +62,7 @@ __all__ = [
     "BOOK_VAL_LIMIT", "STAGE_VARIANTS", "RunRecord", "architecture_signature", "curriculum_run",
     "describe_steps", "evaluate_runs", "find_or_train", "run_key", "run_options", "stage_config", "steps_parameter",
     # paper | ours | difference
-    "NO_VALUE", "compare", "comparison_long", "comparison_table", "format_number", "gain_share",
+    "NO_VALUE", "compare", "comparison_long", "comparison_table", "format_interval", "format_mean_ci", "format_number",
+    "gain_share",
     "gain_share_display", "styled",
 ]

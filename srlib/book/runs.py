@@ -28,7 +28,7 @@ from ..inference import load_upscaler
 from ..models import build_model
 from ..repository import display_path, git_commit, resolve
 from ..runfolder import weights_fingerprint
-from ..training import RUNTIME_FIELDS, preset, train
+from ..training import RUNTIME_FIELDS, TrainConfig, preset, train
 from ..training.config import VARIANTS
 from .grid import EVAL_COLUMNS, evaluate_grid, slug
 from .provenance import Provenance
@@ -105,21 +105,26 @@ class RunRecord:
         counts = [e.get("images") for e in sets if isinstance(e, dict)]
         return sum(counts) if counts and all(isinstance(c, int) for c in counts) else None
 
-    def curriculum_steps(self) -> int:
-        """This run's steps plus those of the earlier stages it started from (followed through
-        each run's recorded ``init`` checkpoint while it lies in a finished run folder)."""
-        total = int(self.summary.get("steps") or 0)
-        seen = {self.out_dir.resolve()}
+    def curriculum_chain(self) -> list["RunRecord"]:
+        """The earlier curriculum stages this run started from, then this run, first stage first
+        (followed through each run's recorded ``init`` checkpoint while it lies in a finished run
+        folder)."""
+        chain, seen = [self], {self.out_dir.resolve()}
         init = self.info.get("init") or {}
         while init.get("path"):
             folder = resolve(init["path"]).parent
-            if folder.resolve() in seen or not _complete(folder):
+            if folder.resolve() in seen or not _complete(folder) or not (folder / "config.json").is_file():
                 break
             seen.add(folder.resolve())
-            total += int(json.loads((folder / "summary.json").read_text()).get("steps") or 0)
-            config = folder / "config.json"
-            init = (json.loads(config.read_text()).get("init") or {}) if config.is_file() else {}
-        return total
+            info = json.loads((folder / "config.json").read_text())
+            chain.insert(0, RunRecord(folder.name, folder, TrainConfig.from_dict(info["train_config"]), reused=True))
+            init = info.get("init") or {}
+        return chain
+
+    def curriculum_steps(self) -> int:
+        """This run's steps plus those of the earlier stages it started from
+        (:meth:`curriculum_chain`)."""
+        return sum(int(run.summary.get("steps") or 0) for run in self.curriculum_chain())
 
     def provenance(self, what: str | None = None) -> Provenance:
         book = self.book

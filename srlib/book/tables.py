@@ -1,7 +1,8 @@
 """The paper's values beside ours: merged frames (:func:`compare`), display tables with paper |
 ours | difference (:func:`comparison_table`, :func:`comparison_long`), the share of the paper's
-gain over bicubic that ours reaches (:func:`gain_share`, :func:`gain_share_display`) and the
-styling every table of the book gets (:func:`styled`).
+gain over bicubic that ours reaches (:func:`gain_share`, :func:`gain_share_display`), a mean with
+its confidence interval as text (:func:`format_mean_ci`, :func:`format_interval`) and the styling
+every table of the book gets (:func:`styled`).
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pandas as pd
 
 from .grid import MISSING
 
-__all__ = ["NO_VALUE", "compare", "format_number", "comparison_table", "comparison_long", "gain_share",
+__all__ = ["NO_VALUE", "compare", "format_number", "format_interval", "format_mean_ci", "comparison_table", "comparison_long", "gain_share",
            "gain_share_display", "styled"]
 
 #: What a table shows where the paper has no value (e.g. DRCN at x8).
@@ -41,6 +42,27 @@ def format_number(value: Any, decimals: int, signed: bool = False) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return NO_VALUE
     return f"{value:+.{decimals}f}" if signed else f"{value:.{decimals}f}"
+
+
+def format_interval(low: Any, high: Any, decimals: int = 2, signed: bool = False) -> str:
+    """A confidence interval as ``'[a, b]'``; :data:`NO_VALUE` when there is none (NaN: fewer than
+    two seeds)."""
+    if low is None or pd.isna(low):
+        return NO_VALUE
+    return f"[{format_number(low, decimals, signed)}, {format_number(high, decimals, signed)}]"
+
+
+def format_mean_ci(row: Any, decimals: int = 2, signed: bool = False, missing: str = "not run yet") -> str:
+    """``'mean ± h'`` of a summary row (``mean``, ``ci_low``, ``ci_high``, as
+    :func:`srlib.ablations.summary` or :func:`~srlib.ablations.paired_differences` give it), ``h``
+    the half-width of its confidence interval; just the mean without an interval (one seed);
+    ``missing`` when ``row`` is None."""
+    if row is None:
+        return missing
+    text = format_number(row["mean"], decimals, signed)
+    if pd.isna(row["ci_low"]):
+        return text
+    return f"{text} ± {(row['ci_high'] - row['ci_low']) / 2:.{decimals}f}"
 
 
 def comparison_table(compared: pd.DataFrame, index: Sequence[str], value: str, decimals: int = 2,
