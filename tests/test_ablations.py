@@ -32,7 +32,7 @@ def test_table4_units_cover_the_paper_rows_and_the_extra_one():
 
 def test_tagged_rows_get_their_overrides_and_own_record_names():
     unit = next(u for u in ab.units("quick", ("losses",)) if u.tag)
-    assert ab._options(unit, "quick", ab.BUDGETS["quick"])["loss_schedule"] == "l1"
+    assert ab.plan._options(unit, "quick", ab.BUDGETS["quick"])["loss_schedule"] == "l1"
     plain = ab.Unit("full", unit.seed, unit.scales)
     assert unit.record_name(4) != plain.record_name(4)
     with pytest.raises(ValueError, match="unknown ablation table"):
@@ -162,11 +162,11 @@ def test_records_for_trains_missing_units_and_raises_on_failures(tmp_path, monke
     out.mkdir()
     (out / "full-x2-seed0.json").write_text(json.dumps(_scored("full", 0, 28.0)))
     trained = []
-    monkeypatch.setattr(ab, "run_units", lambda todo, profile, **kw: trained.extend(todo) or [])
+    monkeypatch.setattr(ab.running, "run_units", lambda todo, profile, **kw: trained.extend(todo) or [])
     assert len(ab.records_for("smoke", ("table3",), results_dir=tmp_path)) == 1
     assert trained == [], "without retrain nothing trains"
     assert len(ab.records_for("smoke", ("table3",), results_dir=tmp_path, retrain=True)) == 1
     assert trained and trained == ab.missing_units("smoke", ("table3",), tmp_path)
-    monkeypatch.setattr(ab, "run_units", lambda todo, profile, **kw: [("tu-seed0", "ValueError: boom")])
+    monkeypatch.setattr(ab.running, "run_units", lambda todo, profile, **kw: [("tu-seed0", "ValueError: boom")])
     with pytest.raises(RuntimeError, match="1 ablation units failed: tu-seed0: ValueError: boom"):
         ab.records_for("smoke", ("table3",), results_dir=tmp_path, retrain=True)

@@ -1,0 +1,195 @@
+"""Training the ablation units and storing one JSON record per stage a table reads (the
+format is in :mod:`srlib.ablations`); reading them back; the ``ablations`` command of the CLI."""
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import functools
+import json
+import os
+import platform
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import torch
+from tqdm.auto import tqdm
+
+from ..book.runs import curriculum_run, run_key
+from ..campaign import training_flops_per_step
+from ..data.fetch import file_sha256
+from ..evaluation import bicubic_upscaler, evaluate
+from ..repository import display_path, resolve
+from ..training.checkpoint import atomic_write
+from .plan import ALL_TABLES, BUDGETS, DATASETS, RESULTS_DIR, Budget, Unit, _options, _unit_steps, unit_flops, units
+
+__all__ = ["run_unit", "run_units", "missing_units", "load_records", "records_for", "add_cli_command"]
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _stage_entry(run) -> dict[str, Any]:
+
+    summary, log = run.summary, run.log()
+    val = log[log.psnr.notna()] if "psnr" in log else log.iloc[0:0]
+    cpu = val["cpu_time"] if "cpu_time" in val else val["wall_time"]
+    return {"scale": run.config.scale, "run": display_path(run.out_dir), "run_key": run_key(run.config),
+            "steps": int(summary.get("steps") or 0), "wall_seconds": round(float(summary.get("wall_time", 0.0)), 2),
+            "cpu_seconds": round(float(summary.get("cpu_seconds", summary.get("wall_time", 0.0))), 2),
+            "train_flops_per_step": training_flops_per_step(run.config), "config": run.config.to_dict(),
+            "commit": run.book.get("commit", "unknown"), "device": run.book.get("device", ""),
+            "validation": [[int(s), round(float(c), 2), round(float(p), 4)]
+                           for s, c, p in zip(val.step, cpu, val.psnr)]}
+
+
+@functools.lru_cache(maxsize=None)
+def _bicubic(dataset: str, scale: int, data_root: str | None):
+    """The bicubic baseline of ``dataset`` at ``scale`` (computed once per process)."""
+    return evaluate(bicubic_upscaler, dataset, scale, root=data_root, progress=False)
+
+
+def _record(unit: Unit, scale: int, run, profile: str, budget: Budget, data_root: str | None) -> dict[str, Any]:
+
+
+    up = run.upscaler(scale, "cpu")
+    metrics = {}
+    for ds in DATASETS:
+        res = evaluate(up, ds, scale, method=unit.name, root=data_root, progress=False)
+        bic = _bicubic(ds, scale, data_root)
+        metrics[ds] = {"psnr": round(res.psnr, 4), "ssim": round(res.ssim, 5), "bicubic_psnr": round(bic.psnr, 4),
+                       "bicubic_ssim": round(bic.ssim, 5),
+                       "per_image": [[s.name, round(s.psnr, 4), round(s.ssim, 5)] for s in res.images]}
+    return {"variant": unit.variant, "notation": unit.notation, "tag": unit.tag, "scale": scale, "seed": unit.seed,
+            "profile": profile, "budget": asdict(budget), "parameters": run.parameters(),
+            "weights_sha256": file_sha256(run.weights), "stages": [_stage_entry(r) for r in run.curriculum_chain()],
+            "metrics": metrics, "torch": torch.__version__, "python": platform.python_version(),
+            "threads": 1, "recorded_utc": _now()}
+
+
+def _write_json(path: Path, data: dict) -> None:
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, (json.dumps(data, indent=1) + "\n").encode())
+
+
+def run_unit(unit: Unit, profile: str = "quick", *, results_dir: Path | str = RESULTS_DIR,
+             runs_dir: Path | str = "runs/ablations", data_root: str | None = None, retrain: bool = False
+             ) -> list[Path]:
+    """Train ``unit`` (finding finished stages) and write its missing records; returns their paths."""
+
+
+    torch.set_num_threads(1)
+    budget = BUDGETS[profile]
+    out = resolve(results_dir) / profile
+    written = []
+    for scale in unit.scales:
+        path = out / unit.record_name(scale)
+        if path.is_file() and not retrain:
+            continue
+        options = dict(runs_dir=runs_dir, progress=False, **({"data_root": data_root} if data_root else {}))
+        run = curriculum_run(profile, scale, unit.variant, final_scale=max(unit.scales) if unit.variant == "model1"
+                             else 0, stage_steps=_unit_steps(unit, budget), name=unit.name, retrain=retrain,
+                             **options, **_options(unit, profile, budget))
+        _write_json(path, _record(unit, scale, run, profile, budget, data_root))
+        written.append(path)
+    return written
+
+
+def missing_units(profile: str = "quick", tables: Sequence[str] = ALL_TABLES,
+                  results_dir: Path | str = RESULTS_DIR) -> list[Unit]:
+
+    out = resolve(results_dir) / profile
+    return [u for u in units(profile, tables) if not all((out / u.record_name(s)).is_file() for s in u.scales)]
+
+
+def _worker(unit: Unit, profile: str, results_dir: str, runs_dir: str, data_root: str | None,
+            retrain: bool = False) -> tuple[str, list[str]]:
+    os.environ["OMP_NUM_THREADS"] = "1"
+    return unit.name, [str(p) for p in run_unit(unit, profile, results_dir=results_dir, runs_dir=runs_dir,
+                                                data_root=data_root, retrain=retrain)]
+
+
+def run_units(todo: Iterable[Unit], profile: str = "quick", *, jobs: int = 2, results_dir: Path | str = RESULTS_DIR,
+              runs_dir: Path | str = "runs/ablations", data_root: str | None = None, retrain: bool = False
+              ) -> list[tuple[str, str]]:
+    """Train ``todo`` with ``jobs`` single-thread processes, the costliest first; returns the
+    failures as ``(unit, error)`` (the others' records are written as each finishes).
+    ``retrain``: train every stage again (fresh run folders) and replace the records."""
+    order = sorted(todo, key=lambda u: -unit_flops(u, profile))
+    failures: list[tuple[str, str]] = []
+    with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=get_context("spawn")) as pool:
+        futures = {pool.submit(_worker, u, profile, str(results_dir), str(runs_dir), data_root, retrain): u
+                   for u in order}
+        for fut in tqdm(as_completed(futures), total=len(futures), desc=f"ablation units ({profile})"):
+            unit = futures[fut]
+            try:
+                fut.result()
+            except Exception as exc:  # one failed unit must not stop the others
+                failures.append((unit.name, f"{type(exc).__name__}: {exc}"))
+    return failures
+
+
+def load_records(profile: str = "quick", results_dir: Path | str = RESULTS_DIR) -> list[dict[str, Any]]:
+    """Every stored record of ``profile`` (``[]`` when none)."""
+
+    folder = resolve(results_dir) / profile
+    return [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))] if folder.is_dir() else []
+
+
+def records_for(profile: str = "quick", tables: Sequence[str] = ALL_TABLES, *,
+                results_dir: Path | str = RESULTS_DIR, runs_dir: Path | str = "runs/ablations",
+                retrain: bool = False, jobs: int = 2, data_root: str | None = None) -> list[dict[str, Any]]:
+    """Every stored record of ``profile``, after training (when ``retrain``) the units of
+    ``tables`` whose records are missing from ``results_dir``, ``jobs`` side by side.
+
+    This is what a notebook's ``retrain`` parameter does. Raises :class:`RuntimeError` naming
+    every unit that failed (the others' records are written all the same)."""
+    if retrain:
+        todo = missing_units(profile, tables, results_dir)
+        print(f"retrain: training {len(todo)} missing units of {', '.join(tables)} (profile {profile}, {jobs} jobs)")
+        failures = run_units(todo, profile, jobs=jobs, results_dir=results_dir, runs_dir=runs_dir,
+                             data_root=data_root)
+        if failures:
+            raise RuntimeError(f"{len(failures)} ablation units failed: "
+                               + "; ".join(f"{name}: {error}" for name, error in failures))
+    return load_records(profile, results_dir)
+
+
+def _cmd(args: argparse.Namespace) -> int:
+    tables = tuple(t.strip() for t in args.tables.split(",") if t.strip())
+    todo = missing_units(args.profile, tables)
+    total = units(args.profile, tables)
+    if args.shard:
+        index, count = (int(v) for v in args.shard.split("/"))
+        mine = set(sorted(total, key=lambda u: (-unit_flops(u, args.profile), u.name))[index::count])
+        todo = [u for u in todo if u in mine]
+    print(f"{len(todo)} units to train{' in this shard' if args.shard else ''}; {len(missing_units(args.profile, tables))}"
+          f" of {len(total)} missing under {RESULTS_DIR / args.profile}")
+    if args.action == "status":
+        for u in todo:
+            print(f"  missing: {u.name} (x{'/x'.join(map(str, u.scales))}, {unit_flops(u, args.profile) / 1e12:.1f} TFLOP)")
+        return 0
+    t0 = time.perf_counter()
+    failures = run_units(todo, args.profile, jobs=args.jobs, data_root=args.data_root or None)
+    print(f"trained {len(todo) - len(failures)} units in {time.perf_counter() - t0:.0f} s")
+    for name, err in failures:
+        print(f"  failed: {name}: {err}")
+    return 1 if failures else 0
+
+
+def add_cli_command(subparsers) -> None:
+    p = subparsers.add_parser("ablations", help="train / list the ablation result sets (Tables II-IV)",
+                              description="Train the ablation units whose records are missing (run) or list them (status).")
+    p.add_argument("action", choices=["run", "status"])
+    p.add_argument("--profile", default="quick", choices=sorted(BUDGETS))
+    p.add_argument("--tables", default=",".join(ALL_TABLES))
+    p.add_argument("--jobs", type=int, default=2, help="single-thread training processes side by side")
+    p.add_argument("--data-root", default="")
+    p.add_argument("--shard", default="", help="I/N: only every N-th missing unit from the I-th, costliest first "
+                                               "(N processes on N cores, started at different times)")
+    p.set_defaults(func=_cmd)
