@@ -179,6 +179,20 @@ book.styled(untested[["claim", "where", "why"]].set_index("claim"), "Claims not 
 # draw is `srlib.models.csrcnn`. Figures 5, 6, 7-9 and 10 are rebuilt in their chapters.
 
 # %% [markdown]
+# ## The tally
+#
+# Every claim above, counted by its verdict (the reference row of forward FLOPs is no claim and is
+# not counted). The introduction quotes the last row.
+
+# %%
+tally = claims.verdict_tally({"designs compared (Tables II-IV, Sec. III-C)": compared,
+                              "convergence (Figure 5, Sec. IV-B)": converged, "costs (Sec. IV-C, Table VI)": costs,
+                              "the paper against itself": consistency, "not testable here": untested})
+glue("claims_tally", claims.tally_text(tally), display=False)
+print(claims.tally_text(tally))
+book.styled(tally, "Claims by verdict", "claims-tally")
+
+# %% [markdown]
 # ## What this budget reaches, and what it cost
 
 # %%

@@ -18,10 +18,15 @@ from . import ablations as ab
 from .book.tables import format_interval, format_number
 from .paper import load_paper_table
 
-__all__ = ["CLAIM_COLUMNS", "RATIO_TOLERANCE", "comparison_claims", "convergence_claims", "ratio_claims",
-           "parameter_claims", "paper_consistency_claims", "untestable_claims", "format_ci"]
+__all__ = ["CLAIM_COLUMNS", "RATIO_TOLERANCE", "VERDICTS", "comparison_claims", "convergence_claims", "ratio_claims",
+           "parameter_claims", "paper_consistency_claims", "untestable_claims", "format_ci", "verdict_tally",
+           "tally_text"]
 
 CLAIM_COLUMNS = ["claim", "where", "paper", "ours", "n", "budget", "verdict"]
+#: Every verdict a claim can get, in the order the tally shows them. "measured, no claim" marks a
+#: row shown for reference only (it is no claim and is not counted).
+VERDICTS = ("held", "not held", "inconclusive at this budget", "not run yet", "not measured", "consistent",
+            "inconsistent", "not testable here")
 #: A claimed ratio ("about twice") holds when the measured one is within this fraction of it.
 RATIO_TOLERANCE = 0.25
 
@@ -245,3 +250,22 @@ def untestable_claims() -> pd.DataFrame:
              "maps beside the end-to-end model's for the reader to judge")]
     return pd.DataFrame([{"claim": c, "where": w, "measure": "", "paper": "", "ours": "", "n": 0, "budget": "",
                           "verdict": "not testable here", "why": why} for c, w, why in rows])
+
+
+def verdict_tally(groups: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """How many claims of each group (a name -> a frame of the functions above) got each verdict:
+    one row per group and a last row ``all``, one column per verdict of :data:`VERDICTS` that
+    occurs. Reference rows ("measured, no claim") are not counted."""
+    counts = {name: df.verdict[df.verdict.ne("measured, no claim")].value_counts() for name, df in groups.items()}
+    unknown = {v for c in counts.values() for v in c.index} - set(VERDICTS)
+    if unknown:
+        raise ValueError(f"unknown verdicts {sorted(unknown)}; expected some of {VERDICTS}")
+    table = pd.DataFrame(counts).T.reindex(index=list(groups), columns=list(VERDICTS)).fillna(0).astype(int)
+    table.loc["all"] = table.sum()
+    return table.loc[:, table.loc["all"] > 0]
+
+
+def tally_text(tally: pd.DataFrame) -> str:
+    """``'14 claims: 3 held, 1 not held, 10 inconclusive at this budget'`` from :func:`verdict_tally`."""
+    total = tally.loc["all"]
+    return f"{int(total.sum())} claims: " + ", ".join(f"{int(n)} {v}" for v, n in total.items() if n)

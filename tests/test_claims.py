@@ -1,0 +1,96 @@
+"""The claims chapter's logic (srlib.claims): each kind of claim gets the verdict its rule says, from
+synthetic records and measurements, and the paper's own inconsistencies are found in its tables."""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from srlib import claims
+
+CURRICULUM = "curriculum training beats end-to-end training"
+
+
+def _record(variant: str, seed: int, psnr: float, scale: int = 4, dataset: str = "Set14", cpu: float = 60.0):
+    return {"variant": variant, "notation": "", "tag": "", "scale": scale, "seed": seed, "profile": "smoke",
+            "parameters": 1, "metrics": {dataset: {"psnr": psnr, "ssim": 0.8, "bicubic_psnr": 26.0}},
+            "stages": [{"scale": scale, "steps": 10, "cpu_seconds": cpu, "train_flops_per_step": 1.0,
+                        "run": f"{variant}-{seed}", "run_key": f"{variant}{seed}", "validation": []}]}
+
+
+def _curriculum_row(records) -> pd.Series:
+    return claims.comparison_claims(records).set_index("claim").loc[CURRICULUM]
+
+
+def test_format_ci():
+    assert claims.format_ci(0.1234, 0.031, 0.2) == "+0.12 dB [+0.03, +0.20]"
+    assert claims.format_ci(12.0, math.nan, math.nan, unit="CPU-s", decimals=0) == "+12 CPU-s (no CI: one seed)"
+    assert claims.format_ci(math.nan, math.nan, math.nan) == "not run yet"
+
+
+def test_comparison_verdicts_follow_the_paired_rule():
+    # Full beats Model2 by 0.10-0.12 dB on every seed: the paired CI lies above zero
+    clear = [_record("full", s, 28.0 + 0.3 * s + 0.10 + 0.01 * (s % 2)) for s in range(4)] + \
+            [_record("model2", s, 28.0 + 0.3 * s) for s in range(4)]
+    row = _curriculum_row(clear)
+    assert row.verdict == "held" and row.n == 4 and row.difference == pytest.approx(0.105)
+    assert row.ours == "+0.11 dB [+0.10, +0.11]" and row.ci_low > 0
+    assert row.paper == "+0.14 dB" and row.budget == "x4 10 steps, 1.0 CPU-min per run (profile smoke)"
+    # the same differences with the sign flipped
+    flipped = [dict(r, variant={"full": "model2", "model2": "full"}[r["variant"]]) for r in clear]
+    assert _curriculum_row(flipped).verdict == "not held"
+    # two seeds are too few, whatever the numbers
+    assert _curriculum_row([r for r in clear if r["seed"] < 2]).verdict == "inconclusive at this budget"
+    # differences of both signs: the CI contains zero
+    mixed = [_record("full", s, 28.0 + d) for s, d in enumerate([0.2, -0.2, 0.1, -0.1])] + \
+            [_record("model2", s, 28.0) for s in range(4)]
+    assert _curriculum_row(mixed).verdict == "inconclusive at this budget"
+    none = _curriculum_row([])
+    assert none.verdict == "not run yet" and none.n == 0 and none.budget == "not run yet"
+
+
+def _efficiency(memory_ratio: float, time_ratio: float) -> pd.DataFrame:
+    return pd.DataFrame({"method": ["CSRCNN", "CSRCNN symmetric"], "scale": [8, 8], "peak_mb": [100.0, 100.0 * memory_ratio],
+                         "time_ms": [10.0, 10.0 * time_ratio], "gflops": [5.0, 5.2], "device": ["cpu", "cpu"],
+                         "params_k": [3000.0, 3100.0]})
+
+
+def test_ratio_claims_hold_within_the_tolerance_only():
+    assert claims.RATIO_TOLERANCE == 0.25  # "about twice": 1.5x to 2.5x
+    out = claims.ratio_claims(_efficiency(1.8, 1.07))
+    memory, time_, flops = out.verdict.tolist()
+    assert (memory, time_) == ("held", "not held") and flops == "measured, no claim"
+    assert out.paper.iloc[0] == "2.0x" and out.ours.iloc[1] == "1.07x"
+    assert claims.ratio_claims(_efficiency(1.45, 2.5)).verdict.tolist()[:2] == ["not held", "held"]
+
+
+def test_parameter_claims_compare_our_counts():
+    eff = pd.concat([_efficiency(2, 2), pd.DataFrame({"method": ["D-DBPN", "RRDB"], "scale": [8, 8],
+                                                      "params_k": [23000.0, 2000.0]})])
+    out = claims.parameter_claims(eff).set_index("claim").verdict
+    assert out["CSRCNN has fewer parameters than D-DBPN"] == "held"
+    assert out["CSRCNN has fewer parameters than RRDB"] == "not held"
+
+
+def test_the_papers_own_inconsistencies_are_found_in_its_tables():
+    out = claims.paper_consistency_claims(manga109_images=109).set_index("claim")
+    assert (out.verdict == "inconsistent").all(), out[["paper", "verdict"]]
+    assert "27.15" in out.loc["the full model's x8 Set5 PSNR is one number", "paper"]
+    # a dataset of the stated size would be consistent
+    again = claims.paper_consistency_claims(manga109_images=100).set_index("claim")
+    assert again.loc["Manga109 has the number of images the paper states", "verdict"] == "consistent"
+
+
+def test_verdict_tally_counts_each_group_and_skips_reference_rows():
+    groups = {"designs": pd.DataFrame({"verdict": ["held", "inconclusive at this budget", "held"]}),
+              "costs": pd.DataFrame({"verdict": ["not held", "measured, no claim"]}),
+              "untested": claims.untestable_claims()}
+    tally = claims.verdict_tally(groups)
+    assert tally.loc["designs", "held"] == 2 and tally.loc["costs", "not held"] == 1
+    assert tally.loc["all"].sum() == 3 + 1 + len(groups["untested"])
+    assert "measured, no claim" not in tally.columns and "consistent" not in tally.columns
+    assert claims.tally_text(tally) == ("6 claims: 2 held, 1 not held, 1 inconclusive at this budget, "
+                                        "2 not testable here")
+    with pytest.raises(ValueError, match="unknown verdicts"):
+        claims.verdict_tally({"x": pd.DataFrame({"verdict": ["maybe"]})})
