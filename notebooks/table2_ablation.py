@@ -79,17 +79,8 @@ start = time.perf_counter()
 records = ab.records_for(profile, (TABLE,), results_dir=results_dir, runs_dir=runs_dir, retrain=bool(int(retrain)),
                          jobs=int(jobs), data_root=data_dir or None)
 scores = ab.table_scores(records, TABLE)
-if scores.empty:  # no record yet: the columns the cells below read
-    scores = pd.DataFrame(columns=["row", "variant", "notation", "tag", "scale", "seed", "dataset", "psnr", "ssim"])
 budget = ab.BUDGETS.get(profile)
-planned = ab.units(profile, (TABLE,)) if budget else []
-missing = ab.missing_units(profile, (TABLE,), results_dir) if budget else []
-print(f"{len(planned) - len(missing)} of {len(planned)} units of this table stored under "
-      f"{book.display_path(book.resolve(results_dir) / profile)}")
-if budget:
-    print(f"budget (profile {profile}): " + ", ".join(f"x{s} {n}" for s, n in budget.steps.items() if s <= SCALE)
-          + f" steps per curriculum stage, {sum(n for s, n in budget.steps.items() if s <= SCALE)} end to end; "
-          f"{budget.seeds} seeds per row")
+print(ab.table_status(profile, TABLE, results_dir))
 
 
 # %% [markdown]
@@ -125,7 +116,7 @@ flags.columns = pd.MultiIndex.from_product([["design"], ["BP-U", "curriculum", "
 set14 = ours_columns("Set14")
 set14.columns = pd.MultiIndex.from_product([[f"Set14 x{SCALE} PSNR (dB)"], set14.columns])
 table = flags.join(set14).rename_axis("row")
-seeds_note = f" (n: seeds stored, of {budget.seeds} planned)" if budget else ""
+seeds_note = f" (n: seeds stored, of {budget.seeds_for(TABLE)} planned)" if budget else ""
 display(book.styled(table, f"Table II: ablation, Set14 x{SCALE} PSNR, paper | ours (mean over seeds ± 95% CI) | "
                            f"difference{seeds_note}", "table2"))
 print(ab.describe(ab.table_records(records, TABLE), "Table II's records"))

@@ -69,17 +69,9 @@ start = time.perf_counter()
 records = ab.records_for(profile, (TABLE,), results_dir=results_dir, runs_dir=runs_dir, retrain=bool(int(retrain)),
                          jobs=int(jobs), data_root=data_dir or None)
 scores = ab.table_scores(records, TABLE)
-if scores.empty:  # no record yet: the columns the cells below read
-    scores = pd.DataFrame(columns=["row", "variant", "notation", "tag", "scale", "seed", "dataset", "psnr", "ssim"])
 scores = scores[scores.scale.isin(scale_list) & scores.dataset.isin(sets)]
 budget = ab.BUDGETS.get(profile)
-planned = ab.units(profile, (TABLE,)) if budget else []
-missing = ab.missing_units(profile, (TABLE,), results_dir) if budget else []
-print(f"{len(planned) - len(missing)} of {len(planned)} units of this table stored under "
-      f"{book.display_path(book.resolve(results_dir) / profile)}")
-if budget:
-    print(f"budget (profile {profile}): " + ", ".join(f"x{s} {n}" for s, n in budget.steps.items())
-          + f" steps per curriculum stage; {budget.seeds} seeds per block")
+print(ab.table_status(profile, TABLE, results_dir))
 
 
 # %% [markdown]
@@ -120,7 +112,7 @@ def comparison(value, decimals):
     return table
 
 
-seeds_note = f"; n: seeds stored, of {budget.seeds} planned" if budget else ""
+seeds_note = f"; n: seeds stored, of {budget.seeds_for(TABLE)} planned" if budget else ""
 display(book.styled(comparison("psnr", 2), f"Table III, PSNR (dB): paper | ours (mean over seeds ± 95% CI) | "
                                            f"difference{seeds_note}", "table3"))
 print(ab.describe(ab.table_records(records, TABLE), "Table III's records"))

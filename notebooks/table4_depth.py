@@ -77,17 +77,9 @@ start = time.perf_counter()
 records = ab.records_for(profile, (TABLE,), results_dir=results_dir, runs_dir=runs_dir, retrain=bool(int(retrain)),
                          jobs=int(jobs), data_root=data_dir or None)
 scores = ab.table_scores(records, TABLE)
-if scores.empty:  # no record yet: the columns the cells below read
-    scores = pd.DataFrame(columns=["row", "variant", "notation", "tag", "scale", "seed", "dataset", "psnr", "ssim"])
 scores = scores[scores.dataset.isin(sets)]
 budget = ab.BUDGETS.get(profile)
-planned = ab.units(profile, (TABLE,)) if budget else []
-missing = ab.missing_units(profile, (TABLE,), results_dir) if budget else []
-print(f"{len(planned) - len(missing)} of {len(planned)} units of this table stored under "
-      f"{book.display_path(book.resolve(results_dir) / profile)}")
-if budget:
-    print(f"budget (profile {profile}): " + ", ".join(f"x{s} {n}" for s, n in budget.table4_steps.items())
-          + f" steps per curriculum stage; {budget.table4_seeds} seeds per row")
+print(ab.table_status(profile, TABLE, results_dir))
 paper4 = load_paper_table("table4")
 ROWS = [*paper4.notation, *ab.TABLE4_EXTRA]
 
@@ -132,7 +124,7 @@ for row in ROWS:
     out.append(line)
 table = pd.DataFrame(out).set_index("row")
 table.columns = pd.MultiIndex.from_tuples(table.columns)
-seeds_note = f"; n: seeds stored, of {budget.table4_seeds} planned" if budget else ""
+seeds_note = f"; n: seeds stored, of {budget.seeds_for(TABLE)} planned" if budget else ""
 display(book.styled(table, f"Table IV, x4 PSNR (dB): paper | ours (mean over seeds ± 95% CI) | difference; "
                            f"parameters at 64 channels{seeds_note}", "table4"))
 print(ab.describe(ab.table_records(records, TABLE), "Table IV's records"))

@@ -170,3 +170,20 @@ def test_records_for_trains_missing_units_and_raises_on_failures(tmp_path, monke
     monkeypatch.setattr(ab.running, "run_units", lambda todo, profile, **kw: [("tu-seed0", "ValueError: boom")])
     with pytest.raises(RuntimeError, match="1 ablation units failed: tu-seed0: ValueError: boom"):
         ab.records_for("smoke", ("table3",), results_dir=tmp_path, retrain=True)
+
+
+def test_table_status_names_the_stored_share_and_the_budget(tmp_path):
+    quick = ab.BUDGETS["quick"]
+    assert quick.stage_steps("table2") == {2: 1500, 4: 600} and quick.stage_steps("table3") == {2: 1500, 4: 600, 8: 300}
+    assert quick.stage_steps("table4") == quick.table4_steps and quick.seeds_for("table4") == quick.table4_seeds
+    units = ab.units("smoke", ("table2",))
+    out = tmp_path / "smoke"
+    out.mkdir()
+    for scale in units[0].scales:
+        (out / units[0].record_name(scale)).write_text("{}")
+    first, second = ab.table_status("smoke", "table2", tmp_path).split("\n")
+    assert first.startswith(f"1 of {len(units)} units of table2 stored under ")
+    assert second == "budget (profile smoke): x2 10, x4 10 steps per curriculum stage, 20 end to end; 2 seeds per row"
+    assert ab.table_status("smoke", "table3", tmp_path).endswith("x2 10, x4 10, x8 10 steps per curriculum stage; "
+                                                                "2 seeds per row")
+    assert "has no ablation budget" in ab.table_status("paper", "table2", tmp_path)

@@ -22,7 +22,8 @@ The package, one concern a module; each name is defined once and re-exported her
 * :mod:`.plan`: what the tables need: :class:`Budget` (:data:`BUDGETS`), :data:`TABLE_ROWS`,
   :class:`Unit`, :func:`units`, :func:`unit_flops`.
 * :mod:`.running`: training units and storing their records (:func:`run_unit`,
-  :func:`run_units`, :func:`missing_units`, :func:`load_records`, :func:`records_for`) and the
+  :func:`run_units`, :func:`missing_units`, :func:`load_records`, :func:`records_for`,
+  :func:`table_status`) and the
   ``ablations`` command of the CLI.
 * :mod:`.statistics`: reading the records: :func:`scores`, :func:`table_scores`,
   :func:`mean_ci`, :func:`paired_differences`, :func:`verdict` (:data:`VERDICT_RULE`),
@@ -30,18 +31,18 @@ The package, one concern a module; each name is defined once and re-exported her
 """
 from __future__ import annotations
 
-from .plan import (ALL_TABLES, BUDGETS, DATASETS, RESULTS_DIR, TABLE4_EXTRA, TABLE_ROWS, TABLE_SCALES, TAGS, Budget,
+from .plan import (ALL_TABLES, BUDGETS, DATASETS, END_TO_END, RESULTS_DIR, TABLE4_EXTRA, TABLE_ROWS, TABLE_SCALES, TAGS, Budget,
                    Unit, unit_flops, units)
-from .running import add_cli_command, load_records, missing_units, records_for, run_unit, run_units
+from .running import add_cli_command, load_records, missing_units, records_for, run_unit, run_units, table_status
 from .statistics import (VERDICT_RULE, budget_text, convergence, describe, mean_ci, paired_differences,
                          record_cpu_seconds, schedule_text, scores, summary, table_records, table_scores, verdict)
 
 __all__ = [
     # plan
-    "ALL_TABLES", "BUDGETS", "DATASETS", "RESULTS_DIR", "TABLE4_EXTRA", "TABLE_ROWS", "TABLE_SCALES", "TAGS", "Budget",
+    "ALL_TABLES", "BUDGETS", "DATASETS", "END_TO_END", "RESULTS_DIR", "TABLE4_EXTRA", "TABLE_ROWS", "TABLE_SCALES", "TAGS", "Budget",
     "Unit", "unit_flops", "units",
     # running
-    "add_cli_command", "load_records", "missing_units", "records_for", "run_unit", "run_units",
+    "add_cli_command", "load_records", "missing_units", "records_for", "run_unit", "run_units", "table_status",
     # statistics
     "VERDICT_RULE", "budget_text", "convergence", "describe", "mean_ci", "paired_differences", "record_cpu_seconds",
     "schedule_text", "scores", "summary", "table_records", "table_scores", "verdict",

@@ -11,7 +11,7 @@ from ..campaign import training_flops_per_step
 from ..paper import load_paper_table
 
 __all__ = ["RESULTS_DIR", "DATASETS", "Budget", "BUDGETS", "TABLE_ROWS", "TABLE_SCALES", "TAGS", "TABLE4_EXTRA",
-           "ALL_TABLES", "Unit", "units", "unit_flops"]
+           "ALL_TABLES", "END_TO_END", "Unit", "units", "unit_flops"]
 
 #: Where committed ablation records live (one folder per profile).
 RESULTS_DIR = Path("results/ablations")
@@ -32,6 +32,16 @@ class Budget:
     table4_seeds: int
     val_every: int = 50
 
+    def stage_steps(self, table: str) -> dict[int, int]:
+        """Steps per curriculum stage of ``table``'s units, up to the table's largest scale (an
+        end-to-end row trains their sum in one stage)."""
+        steps = self.table4_steps if table == "table4" else self.steps
+        return {s: n for s, n in steps.items() if s <= max(TABLE_SCALES[table])}
+
+    def seeds_for(self, table: str) -> int:
+        """Seeds per row of ``table``."""
+        return self.table4_seeds if table == "table4" else self.seeds
+
 
 #: Budgets per profile. ``quick``: the committed sets (about 5 single-core CPU-hours in all, see
 #: the claims chapter for the measured total); ``smoke``: seconds, for tests and CI.
@@ -50,6 +60,8 @@ TABLE_ROWS: dict[str, dict[str, str]] = {
     "losses": {"L1, then L2 / L1 alternating": "full", "L1 only": "full:l1only"},
 }
 TABLE_SCALES = {"table2": (4,), "table3": (4, 8), "table4": (4,), "losses": (4,)}
+#: Variants trained end to end (one stage at the final scale) rather than through the curriculum.
+END_TO_END = ("model2", "fsrcnn")
 #: Config overrides a tag applies to every stage of a unit.
 TAGS: dict[str, dict[str, Any]] = {"l1only": {"loss_schedule": "l1"}}
 #: Table IV rows that are not in the paper: U2TR1 is the hybrid counterpart of the paper's U2TU1
@@ -129,7 +141,7 @@ def unit_flops(unit: Unit, profile: str = "quick") -> float:
     for scale in (2, 4, 8):
         if scale > final:
             break
-        if unit.variant in ("model2", "fsrcnn") and scale != final:
+        if unit.variant in END_TO_END and scale != final:
             continue
         config = stage_config(profile, scale, unit.variant, final_scale=final, stage_steps=steps,
                               **_options(unit, profile, budget))

@@ -24,9 +24,10 @@ from ..data.fetch import file_sha256
 from ..evaluation import bicubic_upscaler, evaluate
 from ..repository import display_path, resolve
 from ..training.checkpoint import atomic_write
-from .plan import ALL_TABLES, BUDGETS, DATASETS, RESULTS_DIR, Budget, Unit, _options, _unit_steps, unit_flops, units
+from .plan import (ALL_TABLES, BUDGETS, DATASETS, END_TO_END, RESULTS_DIR, TABLE_ROWS, Budget, Unit, _options,
+                   _unit_steps, unit_flops, units)
 
-__all__ = ["run_unit", "run_units", "missing_units", "load_records", "records_for", "add_cli_command"]
+__all__ = ["run_unit", "run_units", "missing_units", "table_status", "load_records", "records_for", "add_cli_command"]
 
 
 def _now() -> str:
@@ -105,6 +106,21 @@ def missing_units(profile: str = "quick", tables: Sequence[str] = ALL_TABLES,
 
     out = resolve(results_dir) / profile
     return [u for u in units(profile, tables) if not all((out / u.record_name(s)).is_file() for s in u.scales)]
+
+
+def table_status(profile: str, table: str, results_dir: Path | str = RESULTS_DIR) -> str:
+    """Two lines for a table's page: how many of its units are stored under ``results_dir``, and
+    the budget behind them (steps per curriculum stage, seeds per row)."""
+    budget = BUDGETS.get(profile)
+    if budget is None:
+        return f"profile {profile!r} has no ablation budget (those with one: {', '.join(BUDGETS)})"
+    planned, missing = units(profile, (table,)), missing_units(profile, (table,), results_dir)
+    steps = budget.stage_steps(table)
+    end_to_end = any(spec.partition(":")[0] in END_TO_END for spec in TABLE_ROWS.get(table, {}).values())
+    return (f"{len(planned) - len(missing)} of {len(planned)} units of {table} stored under "
+            f"{display_path(resolve(results_dir) / profile)}\n"
+            f"budget (profile {profile}): {', '.join(f'x{s} {n}' for s, n in steps.items())} steps per curriculum stage"
+            + (f", {sum(steps.values())} end to end" if end_to_end else "") + f"; {budget.seeds_for(table)} seeds per row")
 
 
 def _worker(unit: Unit, profile: str, results_dir: str, runs_dir: str, data_root: str | None,
