@@ -24,7 +24,7 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 import torch
@@ -147,20 +147,37 @@ def run_tiled(fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, scale
     _, _, h, w = x.shape
     if tile <= 0 or (h <= tile and w <= tile):
         return fn(x)
-    tile = max(align, tile // align * align)
-    overlap = int(math.ceil(overlap / align) * align)
     out = None
-    cores = [(y, xx) for y in range(0, h, tile) for xx in range(0, w, tile)]
-    for y0, x0 in tqdm(cores, desc="tiles", disable=not progress, leave=False):
-        y1, x1 = min(y0 + tile, h), min(x0 + tile, w)
-        ys, xs = max(0, y0 - overlap), max(0, x0 - overlap)
-        ye, xe = min(h, y1 + overlap), min(w, x1 + overlap)
-        piece = fn(x[:, :, ys:ye, xs:xe])
+    for window, core, inside in tqdm(_tiles(h, w, scale, tile, overlap, align), total=_tile_count(h, w, tile, align),
+                                     desc="tiles", disable=not progress, leave=False):
+        piece = fn(x[(..., *window)])
         if out is None:
             out = piece.new_zeros((x.shape[0], piece.shape[1], h * scale, w * scale))
-        out[:, :, y0 * scale:y1 * scale, x0 * scale:x1 * scale] = piece[
-            :, :, (y0 - ys) * scale:(y1 - ys) * scale, (x0 - xs) * scale:(x1 - xs) * scale]
+        out[(..., *core)] = piece[(..., *inside)]
     return out
+
+
+def _tiles(h: int, w: int, scale: int, tile: int, overlap: int, align: int) -> Iterator[tuple[tuple[slice, slice], ...]]:
+    """The tiles of an ``h x w`` LR image for :func:`run_tiled`: per core of side ``tile`` (rounded
+    down to a multiple of ``align``), ``(window, core, inside)``: the LR rows / columns the network
+    sees (the core plus ``overlap``, rounded up to a multiple of ``align``, on every side inside the
+    image), the output rows / columns the core fills, and where they lie in the window's output.
+    A generator (nothing is held per tile): tqdm gets the count from :func:`_tile_count`."""
+    tile = max(align, tile // align * align)
+    overlap = int(math.ceil(overlap / align) * align)
+    for y0 in range(0, h, tile):
+        for x0 in range(0, w, tile):
+            y1, x1 = min(y0 + tile, h), min(x0 + tile, w)
+            ys, xs = max(0, y0 - overlap), max(0, x0 - overlap)
+            ye, xe = min(h, y1 + overlap), min(w, x1 + overlap)
+            yield ((slice(ys, ye), slice(xs, xe)),
+                   (slice(y0 * scale, y1 * scale), slice(x0 * scale, x1 * scale)),
+                   (slice((y0 - ys) * scale, (y1 - ys) * scale), slice((x0 - xs) * scale, (x1 - xs) * scale)))
+
+
+def _tile_count(h: int, w: int, tile: int, align: int) -> int:
+    tile = max(align, tile // align * align)
+    return math.ceil(h / tile) * math.ceil(w / tile)
 
 
 def run_tiled_uint8(fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, scale: int,
@@ -177,17 +194,12 @@ def run_tiled_uint8(fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor,
     if tile <= 0 or (h <= tile and w <= tile):
         out[...] = to_uint8(fn(x))
         return out
-    tile = max(align, tile // align * align)
-    overlap = int(math.ceil(overlap / align) * align)
-    cores = [(y, xx) for y in range(0, h, tile) for xx in range(0, w, tile)]
-    for y0, x0 in tqdm(cores, desc="tiles", disable=not progress, leave=False):
-        y1, x1 = min(y0 + tile, h), min(x0 + tile, w)
-        ys, xs = max(0, y0 - overlap), max(0, x0 - overlap)
-        ye, xe = min(h, y1 + overlap), min(w, x1 + overlap)
-        piece = fn(x[:, :, ys:ye, xs:xe])
-        core = piece[:, :, (y0 - ys) * scale:(y1 - ys) * scale, (x0 - xs) * scale:(x1 - xs) * scale]
-        out[y0 * scale:y1 * scale, x0 * scale:x1 * scale] = to_uint8(core)
-        del piece, core
+    for window, core, inside in tqdm(_tiles(h, w, scale, tile, overlap, align), total=_tile_count(h, w, tile, align),
+                                     desc="tiles", disable=not progress, leave=False):
+        piece = fn(x[(..., *window)])
+        part = piece[(..., *inside)]
+        out[core] = to_uint8(part)
+        del piece, part
     return out
 
 
