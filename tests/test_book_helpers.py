@@ -251,22 +251,10 @@ def test_weights_fingerprint_ignores_metadata_order_only(tmp_path: Path):
         book.weights_fingerprint(bad)
 
 
-def test_steps_parameter_and_run_options():
-    defaults = {"quick": {2: 10, 4: 5}, "paper": None}
-    assert book.steps_parameter("", defaults, "quick") == {2: 10, 4: 5}
-    assert book.steps_parameter("", defaults, "paper") is None
-    assert book.steps_parameter('{"2": 7, "4": 3}', defaults, "quick") == {2: 7, 4: 3}
-    assert book.steps_parameter({"8": "4"}, defaults, "quick") == {8: 4}
-    with pytest.raises(ValueError, match="JSON object"):
-        book.steps_parameter("[1, 2]", defaults, "quick")
+def test_run_options():
     assert book.run_options("r", "cpu") == {"runs_dir": "r", "device": "cpu", "progress": False}
     assert book.run_options("r", "cpu", "/data")["data_root"] == "/data"
     assert book.evaluate_runs([], datasets=["Set5"]).empty
-    assert book.describe_steps({4: 3, 2: 5}, "quick") == "x2 5, x4 3 (set by this notebook)"
-    from srlib.training import preset
-
-    assert book.describe_steps(None, "quick", (2, 4)) == (f"x2 {preset('quick', 2).steps}, "
-                                                          f"x4 {preset('quick', 4).steps} (profile quick's own)")
 
 
 def test_reference_runs_absent_is_empty(tmp_path: Path):

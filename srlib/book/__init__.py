@@ -37,8 +37,8 @@ from .figures import benchmark_image, detail_crop, error_crop, save_figure
 from .grid import EVAL_COLUMNS, MISSING, code_fingerprint, dataset_fingerprint, evaluate_grid
 from .protocol_checks import PROTOCOL_DEVIATIONS, matlab_lr_check, protocol_deviations
 from .provenance import Provenance, format_duration
-from .runs import (BOOK_VAL_LIMIT, STAGE_VARIANTS, RunRecord, architecture_signature, curriculum_run, describe_steps,
-                   evaluate_runs, find_or_train, run_key, run_options, stage_config, steps_parameter)
+from .runs import (BOOK_VAL_LIMIT, STAGE_VARIANTS, RunRecord, architecture_signature, curriculum_run, evaluate_runs,
+                   find_or_train, run_key, run_options, stage_config)
 from .tables import (NO_VALUE, compare, comparison_long, comparison_table, format_interval, format_mean_ci,
                      format_number, gain_share, gain_share_display, styled)
 
@@ -60,7 +60,7 @@ __all__ = [
     "Provenance", "format_duration",
     # trainings
     "BOOK_VAL_LIMIT", "STAGE_VARIANTS", "RunRecord", "architecture_signature", "curriculum_run",
-    "describe_steps", "evaluate_runs", "find_or_train", "run_key", "run_options", "stage_config", "steps_parameter",
+    "evaluate_runs", "find_or_train", "run_key", "run_options", "stage_config",
     # paper | ours | difference
     "NO_VALUE", "compare", "comparison_long", "comparison_table", "format_interval", "format_mean_ci", "format_number",
     "gain_share",

@@ -7,7 +7,7 @@
   of a curriculum in order.
 * :class:`RunRecord`: a finished run (weights, log, provenance, upscaler).
 * :func:`evaluate_runs`: cached benchmark scores of several runs.
-* :func:`run_options`, :func:`steps_parameter`, :func:`describe_steps`: a notebook's parameters.
+* :func:`run_options`: the training options a notebook's parameters give.
 
 The per-profile budgets the notebooks pass in are in :mod:`srlib.book.budgets`.
 """
@@ -34,7 +34,7 @@ from .grid import EVAL_COLUMNS, evaluate_grid, slug
 from .provenance import Provenance
 
 __all__ = ["STAGE_VARIANTS", "BOOK_VAL_LIMIT", "run_key", "architecture_signature", "RunRecord", "find_or_train",
-           "stage_config", "curriculum_run", "run_options", "steps_parameter", "describe_steps", "evaluate_runs"]
+           "stage_config", "curriculum_run", "run_options", "evaluate_runs"]
 
 #: Variants of the curriculum notebooks and ablation tables (see :func:`stage_config`): CSRCNN's
 #: (:data:`srlib.training.VARIANTS`) and Table II's FSRCNN baseline.
@@ -257,30 +257,6 @@ def run_options(runs_dir: Path | str = "runs", device: str = "auto", data_dir: P
     where runs live, the device, no progress bars in the book, and the data root when a notebook's
     ``data_dir`` parameter sets one."""
     return dict(runs_dir=runs_dir, device=device, progress=False, **({"data_root": str(data_dir)} if data_dir else {}))
-
-
-def steps_parameter(text: str | dict | None, defaults: dict[str, dict[int, int] | None], profile: str
-                    ) -> dict[int, int] | None:
-    """A notebook's per-stage steps parameter: JSON text such as ``'{"2": 150, "4": 60}'`` (or a
-    dict), or empty for the profile's entry of ``defaults`` (a dict: profile -> steps or ``None``).
-    ``None`` means the profile's own steps. Keys are scales."""
-    if isinstance(text, dict):
-        value = text
-    elif text:
-        value = json.loads(text)
-        if not isinstance(value, dict):
-            raise ValueError(f"steps must be a JSON object such as {{\"2\": 150, \"4\": 60}}, got {text!r}")
-    else:
-        return defaults.get(profile)
-    return {int(k): int(v) for k, v in value.items()}
-
-
-def describe_steps(steps: dict[int, int] | None, profile: str, scales: Sequence[int] = (2, 4, 8)) -> str:
-    """``'x2 500, x4 200, x8 100 (the profile's own)'`` or the budget ``steps`` sets, for a
-    notebook to print what its runs were given."""
-    if steps:
-        return ", ".join(f"x{s} {n}" for s, n in sorted(steps.items())) + " (set by this notebook)"
-    return ", ".join(f"x{s} {preset(profile, s).steps}" for s in scales) + f" (profile {profile}'s own)"
 
 
 def evaluate_runs(runs: Iterable[tuple[str, int, Any]], *, datasets: Sequence[str], root: Path | str | None = None,
