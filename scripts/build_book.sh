@@ -20,6 +20,7 @@
 #                                         without it the notebooks read results/ablations/<profile>/
 #   EXECUTE_ONLY=1                        execute the notebooks but build no HTML (the smoke check of CI)
 #   OUT=book/notebooks                    where executed notebooks go
+#   OMP_NUM_THREADS=1                     torch threads per notebook (default 1; see below)
 #   SRLIB_DATA_DIR                        data root (default ../shared/data when it exists, else ./data;
 #                                         missing files are fetched first: python -m srlib data fetch)
 set -euo pipefail
@@ -35,6 +36,12 @@ if [[ -z "${SRLIB_DATA_DIR:-}" && -d ../shared/data/benchmark ]]; then
   export SRLIB_DATA_DIR="$(cd ../shared/data && pwd)"
 fi
 export PYTHONUNBUFFERED=1
+# One torch thread per notebook unless the caller sets another count. The notebooks run one after
+# the other, and on this 2-core CPU one training thread is faster than two even on an idle machine
+# (issue 10: quick x2 0.13-0.20 against 0.42 s/step); on a busy one two threads collapse: in a CI
+# dry run with a training job on the other core, train_x2 took 2.2 s/step with two threads (stopped
+# after 20 minutes) and 69 s for the whole notebook with one.
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 
 # Data: download only what is missing (a quick presence-and-size check first; CI's complete
 # ../shared/data passes it, so CI never downloads). Offline, `data fetch` stops with one message
