@@ -142,7 +142,8 @@ def test_built_page_shows_its_tables_figures_and_provenance(page):
         assert (REPO_ROOT / "book" / "notebooks" / "figures" / f"{name}.png").is_file(), f"figure {name}.png not saved"
     assert "Traceback" not in html and "Error</span>" not in html, f"{page}: an error is shown"
     if page != "try_it":
-        assert "commit " in html, f"{page}: no provenance line"
+        # a provenance line names the commit(s) behind the numbers: "commit 1a2b3c4" or "commits 1a2b3c4, ..."
+        assert re.search(r"commits? [0-9a-f]{7}", html), f"{page}: no provenance line"
 
 
 def test_built_book_has_every_chapter_and_no_missing_dataset_number():
