@@ -157,7 +157,10 @@ else:
 # $\mathrm{PSNR}(C) = P_\infty - a\,C^{-b}$ on the points after the first part of the stage
 # (`fit_from`); $P_\infty$ is the fitted ceiling of this network on this data with unlimited
 # training, and the compute at which the curve would reach the paper's number is an
-# **extrapolation**, far outside the measured range when it is large.
+# **extrapolation**, far outside the measured range when it is large. When the points do not bend
+# towards a ceiling (the fit runs to its bound: a ceiling 10 dB above the best point), the table
+# says the ceiling is *not identified* and draws no extrapolation: such a stage's curve, inside one
+# cosine schedule, is shaped by the learning rate's decay more than by saturation.
 
 # %%
 peers = {"paper CSRCNN": "CSRCNN", "VDSR (paper's Table V)": "VDSR", "LapSRN (paper's Table V)": "LapSRN"}
@@ -203,15 +206,18 @@ if stages:
         steps = res.record["steps_planned"]
         pts = val[val.step >= fit_from * steps]
         if len(pts) >= 4:
-            fit = fit_params[s] = campaign.fit_saturation(pts.cpu_hours, pts.psnr)
+            fit = campaign.fit_saturation(pts.cpu_hours, pts.psnr)
             target = paper_psnr("CSRCNN", s)
-            need = campaign.compute_to_reach(fit, target)
-            grid = np.geomspace(pts.cpu_hours.min(), max(pts.cpu_hours.max() * 30, 1), 200)
-            ax.plot(grid, fit["p_inf"] - fit["a"] * grid ** -fit["b"], color="tab:red", ls=":",
-                    label=f"fit, extrapolated (ceiling {fit['p_inf']:.2f} dB)")
-            fits.append({"scale": f"x{s}", "points": len(pts), "ceiling P_inf (dB)": fit["p_inf"], "b": fit["b"],
-                         "fit RMSE (dB)": fit["rmse"], "paper (dB)": target,
-                         "CPU-hours to the paper (extrapolated)": need})
+            if fit["identified"]:
+                fit_params[s] = fit
+                grid = np.geomspace(pts.cpu_hours.min(), max(pts.cpu_hours.max() * 30, 1), 200)
+                ax.plot(grid, fit["p_inf"] - fit["a"] * grid ** -fit["b"], color="tab:red", ls=":",
+                        label=f"fit, extrapolated (ceiling {fit['p_inf']:.2f} dB)")
+            fits.append({"scale": f"x{s}", "points": len(pts),
+                         "ceiling P_inf (dB)": round(fit["p_inf"], 3) if fit["identified"] else "not identified",
+                         "b": fit["b"], "fit RMSE (dB)": fit["rmse"], "paper (dB)": target,
+                         "CPU-hours to the paper (extrapolated)": round(campaign.compute_to_reach(fit, target), 3)
+                         if fit["identified"] else book.NO_VALUE})
         ax.set(xscale="log", xlabel="single-core CPU-hours of training (log scale)", ylabel="Set5 PSNR (dB)",
                title=f"x{s}: Set5 PSNR against training compute")
         ax.legend(fontsize=7, loc="lower right")
@@ -223,7 +229,8 @@ if fits:
                         "Saturation fit of the campaign's Set5 curve (an extrapolation beyond the measured range)",
                         "campaign-fit"))
     for r in fits:
-        glue(f"campaign_{r['scale']}_ceiling", float(r["ceiling P_inf (dB)"]), display=False)
+        if not isinstance(r["ceiling P_inf (dB)"], str):
+            glue(f"campaign_{r['scale']}_ceiling", float(r["ceiling P_inf (dB)"]), display=False)
 else:
     print("not enough campaign validation points for a fit yet (4 are needed)")
 

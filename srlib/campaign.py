@@ -326,10 +326,19 @@ def read_log(folder: Path, flops_per_step: float | None = None):
     return log
 
 
+#: Bounds of :func:`fit_saturation`: the ceiling lies at most this far above the best point (dB),
+#: and the exponent ``b`` is at least :data:`FIT_B_MIN`.
+FIT_CEILING_MARGIN = 10.0
+FIT_B_MIN = 1e-3
+
+
 def fit_saturation(compute, psnr) -> dict[str, float]:
     """Least-squares fit of ``psnr = p_inf - a * compute ** -b`` (``a, b > 0``): the PSNR a model
     approaches with unlimited training compute. ``compute`` in any positive unit (the fit's
-    ``a`` depends on it). Returns ``{"p_inf", "a", "b", "rmse"}``."""
+    ``a`` depends on it). Returns ``{"p_inf", "a", "b", "rmse", "identified"}``; ``identified``
+    is False when the fit ran to a bound (the ceiling :data:`FIT_CEILING_MARGIN` dB above the best
+    point, or ``b`` at :data:`FIT_B_MIN`): the points do not bend towards a ceiling, so ``p_inf``
+    is only the bound and no extrapolation should be read from it."""
     import numpy as np
     from scipy.optimize import curve_fit
 
@@ -343,11 +352,14 @@ def fit_saturation(compute, psnr) -> dict[str, float]:
     def model(x, p_inf, log_a, b):
         return p_inf - np.exp(log_a) * x ** (-b)
 
-    p0 = (float(y.max()) + 0.3, np.log(max(float(y.max() - y.min()), 1e-3)), 0.5)
-    params, _ = curve_fit(model, x, y, p0=p0, bounds=([y.max(), -20, 1e-3], [y.max() + 10, 10, 5]), maxfev=20000)
+    top = float(y.max())
+    p0 = (top + 0.3, np.log(max(float(y.max() - y.min()), 1e-3)), 0.5)
+    params, _ = curve_fit(model, x, y, p0=p0, bounds=([top, -20, FIT_B_MIN], [top + FIT_CEILING_MARGIN, 10, 5]),
+                          maxfev=20000)
     p_inf, log_a, b = (float(v) for v in params)
     rmse = float(np.sqrt(np.mean((model(x, *params) - y) ** 2)))
-    return {"p_inf": p_inf, "a": float(np.exp(log_a) * scale**b), "b": b, "rmse": rmse}
+    identified = p_inf < top + 0.99 * FIT_CEILING_MARGIN and b > 2 * FIT_B_MIN
+    return {"p_inf": p_inf, "a": float(np.exp(log_a) * scale**b), "b": b, "rmse": rmse, "identified": identified}
 
 
 def compute_to_reach(fit: dict[str, float], target: float) -> float:

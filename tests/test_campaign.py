@@ -111,8 +111,13 @@ def test_saturation_fit_recovers_a_known_curve():
     assert fit["p_inf"] == pytest.approx(37.4, abs=1e-3) and fit["b"] == pytest.approx(0.3, rel=1e-3)
     assert campaign.compute_to_reach(fit, float(y[5])) == pytest.approx(c[5], rel=1e-3)
     assert campaign.compute_to_reach(fit, 37.5) == float("inf")
+    assert fit["identified"]
     with pytest.raises(ValueError, match="at least 4 points"):
         campaign.fit_saturation(c[:3], y[:3])
+    # a curve that grows like log(compute) over the range bends towards no ceiling: the fit runs to
+    # its bound and says so
+    flat = campaign.fit_saturation(c, 30.0 + 0.05 * np.log(c / c[0]))
+    assert not flat["identified"] and flat["p_inf"] > 30.0 + 0.9 * campaign.FIT_CEILING_MARGIN
 
 
 def test_pilots_are_stored_and_read_back(root, data, tmp_path):
