@@ -228,9 +228,8 @@ if fits:
     display(book.styled(fit_table.round(3).astype(object).where(fit_table.notna(), book.MISSING),
                         "Saturation fit of the campaign's Set5 curve (an extrapolation beyond the measured range)",
                         "campaign-fit"))
-    for r in fits:
-        if not isinstance(r["ceiling P_inf (dB)"], str):
-            glue(f"campaign_{r['scale']}_ceiling", float(r["ceiling P_inf (dB)"]), display=False)
+    for s, fit in fit_params.items():  # the identified fits only
+        glue(f"campaign_x{s}_ceiling", fit["p_inf"], display=False)
 else:
     print("not enough campaign validation points for a fit yet (4 are needed)")
 

@@ -43,8 +43,8 @@ class Budget:
         return self.table4_seeds if table == "table4" else self.seeds
 
 
-#: Budgets per profile. ``quick``: the committed sets (about 5 single-core CPU-hours in all, see
-#: the claims chapter for the measured total); ``smoke``: seconds, for tests and CI.
+#: Budgets per profile. ``quick``: the committed sets (3.6 single-core CPU-hours in all for the
+#: committed records; the claims chapter prints the measured total); ``smoke``: seconds, for tests and CI.
 BUDGETS: dict[str, Budget] = {
     "quick": Budget(steps={2: 1500, 4: 600, 8: 300}, seeds=5, table4_steps={2: 600, 4: 300}, table4_seeds=3),
     "smoke": Budget(steps={2: 10, 4: 10, 8: 10}, seeds=2, table4_steps={2: 6, 4: 6}, table4_seeds=2, val_every=5),
