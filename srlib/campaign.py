@@ -61,7 +61,13 @@ def _now() -> str:
 
 
 def campaign_config(scale: int, init: str = "", **overrides) -> TrainConfig:
-    """The ``campaign`` profile at ``scale`` (``init``: the previous stage's fp32 weights)."""
+    """The ``campaign`` profile at ``scale`` (``init``: the previous stage's fp32 weights).
+
+    Overriding ``steps`` also rescales what the profile ties to the stage's length (the loss
+    alternation and the validation interval, 5 % of the steps) unless they are given too."""
+    if overrides.get("steps"):
+        tied = max(1, int(overrides["steps"]) // 20)
+        overrides = {"alternate_every": tied, "val_every": tied, **overrides}
     return preset("campaign", scale, init=init, **overrides)
 
 
@@ -373,7 +379,9 @@ def compute_to_reach(fit: dict[str, float], target: float) -> float:
 # ------------------------------------------------------------------------------ CLI
 def _cmd(args: argparse.Namespace) -> int:
     if args.action == "run":
-        overrides = {"steps": args.steps} if args.steps else {}
+        given = {"steps": args.steps, "lr": args.lr, "patch_size": args.patch_size, "batch_size": args.batch_size,
+                 "ckpt_every": args.ckpt_every}
+        overrides = {key: value for key, value in given.items() if value}
         config = campaign_config(args.scale, init=args.init, threads=args.threads, progress=False, **overrides)
         res = run(args.name, config, threads=args.threads)
         print(f"{res.out_dir}: step {res.step}; {res.scores or 'no validation'}")
@@ -395,6 +403,10 @@ def add_cli_command(subparsers) -> None:
     p.add_argument("--scale", type=int, default=2, help="run: the stage's scale (2, 4 or 8)")
     p.add_argument("--init", default="", help="run: the previous stage's fp32 weights (a new stage only)")
     p.add_argument("--steps", type=int, default=0, help="run: override the profile's steps (a new stage only)")
+    p.add_argument("--lr", type=float, default=0.0, help="run: override the peak learning rate (a new stage only)")
+    p.add_argument("--patch-size", type=int, default=0, help="run: override the LR patch size (a new stage only)")
+    p.add_argument("--batch-size", type=int, default=0, help="run: override the batch size (a new stage only)")
+    p.add_argument("--ckpt-every", type=int, default=0, help="run: steps between checkpoints (a new stage only)")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--datasets", default="Set5,Set14,B100,Urban100", help="publish: benchmarks to evaluate")
     p.add_argument("--limit", type=int, default=0, help="publish: first N images of each benchmark (0 = all)")

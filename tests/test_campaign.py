@@ -35,6 +35,29 @@ def test_campaign_profile_exists_at_every_scale():
         assert cfg.ckpt_every <= cfg.steps
 
 
+def test_overriding_steps_rescales_what_the_profile_ties_to_them():
+    cfg = campaign.campaign_config(2, steps=8000, lr=1e-4)
+    assert (cfg.steps, cfg.alternate_every, cfg.val_every, cfg.lr) == (8000, 400, 400, 1e-4)
+    assert campaign.campaign_config(2, steps=8000, val_every=500).val_every == 500
+    default = campaign.campaign_config(2)
+    assert default.alternate_every == default.steps // 20
+
+
+def test_cli_passes_the_run_overrides(monkeypatch):
+    import argparse
+    seen = {}
+    monkeypatch.setattr(campaign, "run", lambda name, config, threads: seen.update(name=name, config=config)
+                        or argparse.Namespace(out_dir="x", step=0, scores=None))
+    parser = argparse.ArgumentParser()
+    campaign.add_cli_command(parser.add_subparsers())
+    args = parser.parse_args(["campaign", "run", "x2-p48", "--scale", "2", "--init", "w.safetensors", "--steps", "800",
+                              "--lr", "1e-4", "--patch-size", "48", "--batch-size", "8", "--ckpt-every", "60"])
+    assert args.func(args) == 0
+    cfg = seen["config"]
+    assert seen["name"] == "x2-p48" and cfg.init == "w.safetensors"
+    assert (cfg.steps, cfg.lr, cfg.patch_size, cfg.batch_size, cfg.ckpt_every) == (800, 1e-4, 48, 8, 60)
+
+
 def test_training_flops_scale_with_batch(root):
     cfg = tiny_config(root)
     one, two = campaign.training_flops_per_step(cfg), campaign.training_flops_per_step(cfg.replace(batch_size=8))
