@@ -44,7 +44,6 @@ campaign_dir = "results/campaign"
 fit_from = 0.15  # fit the saturation curve on validation points after this fraction of a stage
 
 # %%
-import json
 import math
 import warnings
 
@@ -164,16 +163,12 @@ else:
 
 # %%
 peers = {"paper CSRCNN": "CSRCNN", "VDSR (paper's Table V)": "VDSR", "LapSRN (paper's Table V)": "LapSRN"}
-# Stages trained further after they finished (results/campaign/x<s>-continued/: log and summary of
-# a warm restart from the stage's final weights), shown as the continuation of the stage's curve.
-continued = {}
-for s in stages:
-    folder = base / f"x{s}-continued"
-    if (folder / "summary.json").is_file():
-        summary = json.loads((folder / "summary.json").read_text())
-        log = campaign.read_log(folder, summary["train_flops_per_step"])
-        continued[s] = log[log.psnr.notna()].assign(end=summary["scores"]["Set5"]["psnr"],
-                                                    cpu_total=summary.get("cpu_seconds", math.nan))
+# Stages trained further after they finished (results/campaign/x<s>-<name>/: config, log and
+# summary of a training started from the stage's, or another continuation's, final weights),
+# drawn from the point where their parent ended, on the cumulative compute of the stage.
+continued = {s: campaign.read_continuations(base, s, res.record["cpu_seconds"], res.record["train_flops"])
+             for s, res in stages.items()}
+continued = {s: table for s, table in continued.items() if len(table)}
 fits, fit_params = [], {}
 if stages:
     fig, axes = plt.subplots(2, len(stages), figsize=(6.5 * len(stages), 9), squeeze=False)
@@ -193,12 +188,13 @@ if stages:
         for _, p in (same.iterrows() if len(same) else []):
             ax.plot(p.planned_cpu_seconds / 3600, p.set5_psnr, "*", ms=14, color="tab:orange",
                     label=f"the same network, end of a {p.planned_cpu_seconds / 60:.0f}-minute run (pilot {p.pilot})")
-        more = continued.get(s)
-        if more is not None:  # a warm restart after the stage: its curve continues the stage's
-            ax.plot(more.cpu_hours + res.record["cpu_seconds"] / 3600, more.psnr, "s-", ms=4, color="tab:brown",
-                    label="continued: a warm restart from the stage's end")
-            ax_flops.plot(more.train_flops + res.record["train_flops"], more.psnr, "s-", ms=4, color="tab:brown",
-                          label="continued (warm restart)")
+        for i, more in enumerate(continued.get(s, pd.DataFrame()).itertuples()):
+            extra = campaign.read_log(base / more.name, more.train_flops / more.steps)
+            extra = extra[extra.psnr.notna()]
+            label = f"{more.name} (from {more.parent}: peak LR {more.lr:g}, LR patch {more.patch}, batch {more.batch})"
+            style = dict(marker="sxd^v"[i % 5], ms=4, color=plt.cm.Dark2(i % 8), label=label)
+            ax.plot(extra.cpu_hours + more.start_cpu_seconds / 3600, extra.psnr, "-", **style)
+            ax_flops.plot(extra.train_flops + more.start_flops, extra.psnr, "-", **style)
         bic = res.metrics["results"]["Set5"]["bicubic_psnr"]
         ax.axhline(bic, color="grey", ls=":", label="bicubic")
         for (label, method), color in zip(peers.items(), ("tab:blue", "tab:green", "tab:purple")):
@@ -236,30 +232,38 @@ else:
 # %% [markdown]
 # ## 4. Training a finished stage further
 #
-# A stage that ended short of its target can be trained on: a second cosine cycle from its final
-# weights (a *warm restart*), at a lower peak learning rate. The campaign tried it where the x2
-# target was missed by a few hundredths of a dB; the table gives what it bought, beside what the
-# stage's fitted curve (section 3) predicted for the same total compute: a test of that
-# extrapolation on compute it had not seen (a restart is not the longer single schedule the fit
-# describes, so it tests the fit only roughly).
+# A stage that ended short of its target can be trained on from its final weights: a second
+# cosine cycle at a lower peak learning rate (a *warm restart*), or a fine-tune with larger
+# patches, which show the network more context around each pixel than the stage's small LR
+# patches did. The campaign tried both where the x2 target was missed by a few hundredths of a
+# dB. The table gives what each bought over the weights it started from and, where the stage's
+# curve has an identified fit (section 3), what that fit predicted for the same total compute: a
+# test of the extrapolation on compute it had not seen (a continuation is not the longer single
+# schedule the fit describes, so it tests the fit only roughly). One seed each: a difference of a
+# few hundredths of a dB between two continuations is within what a second seed could change.
 
 # %%
 if continued:
     rows = []
-    for s, more in sorted(continued.items()):
-        start = float(campaign.read_log(stages[s].folder).psnr.dropna().iloc[-1])  # the same validation
-        rows.append({"stage": f"x{s}", "Set5 at the stage's end (dB)": start,
-                     "Set5 after the restart (dB)": float(more.end.iloc[0]),
-                     "gain (dB)": float(more.end.iloc[0]) - start,
-                     "restart CPU-hours": float(more.cpu_total.iloc[0]) / 3600,
-                     "stage CPU-hours": stages[s].record["cpu_seconds"] / 3600})
-        if s in fit_params:  # what the stage's fitted curve predicted for the same total compute
-            f, total = fit_params[s], (stages[s].record["cpu_seconds"] + float(more.cpu_total.iloc[0])) / 3600
-            rows[-1]["the fit's prediction at that compute (dB)"] = f["p_inf"] - f["a"] * total ** -f["b"]
-        glue(f"campaign_x{s}_continued_gain", float(more.end.iloc[0]) - start, display=False)
-        glue(f"campaign_x{s}_continued_hours", float(more.cpu_total.iloc[0]) / 3600, display=False)
-    display(book.styled(pd.DataFrame(rows).set_index("stage").round(3),
-                        "Warm restarts after a finished stage (Set5 validation; weights not committed)",
+    for s, table in sorted(continued.items()):
+        ends = {f"x{s}": float(campaign.read_log(stages[s].folder).psnr.dropna().iloc[-1])}  # the same validation
+        ends.update(zip(table.name, table.set5_psnr))
+        for more in table.itertuples():
+            row = {"stage": f"x{s}", "continuation": more.name, "started from": more.parent,
+                   "peak LR": f"{more.lr:g}", "LR patch x batch": f"{more.patch} x {more.batch}", "steps": more.steps,
+                   "CPU-hours": more.cpu_seconds / 3600, "Set5 at the start (dB)": ends[more.parent],
+                   "Set5 at the end (dB)": more.set5_psnr, "gain (dB)": more.set5_psnr - ends[more.parent],
+                   "stage CPU-hours in all": more.cumulative_cpu_seconds / 3600}
+            if s in fit_params:  # what the stage's fitted curve predicted for the same total compute
+                f, total = fit_params[s], more.cumulative_cpu_seconds / 3600
+                row["the fit's prediction at that compute (dB)"] = f["p_inf"] - f["a"] * total ** -f["b"]
+            rows.append(row)
+        best = table.loc[table.set5_psnr.idxmax()]
+        glue(f"campaign_x{s}_continued_best", float(best.set5_psnr), display=False)
+        glue(f"campaign_x{s}_continued_gain", float(best.set5_psnr) - ends[f"x{s}"], display=False)
+        glue(f"campaign_x{s}_continued_hours", float(table.cpu_seconds.sum()) / 3600, display=False)
+    display(book.styled(pd.DataFrame(rows).set_index(["stage", "continuation"]).round(3),
+                        "Trainings continued after a finished stage (Set5 validation, float32 weights)",
                         "campaign-continued", precision=3))
 else:
     print("no stage was trained further")

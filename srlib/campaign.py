@@ -49,7 +49,7 @@ from .training import TrainConfig, preset, train
 from .training import checkpoint as ck
 
 __all__ = ["RESULTS_ROOT", "RUNS_ROOT", "campaign_config", "training_flops_per_step", "restore", "save",
-           "publish", "run", "publish_pilot", "read_pilots", "read_log", "fit_saturation", "compute_to_reach"]
+           "publish", "run", "publish_pilot", "read_pilots", "read_continuations", "read_log", "fit_saturation", "compute_to_reach"]
 
 RESULTS_ROOT = Path("results/campaign")
 RUNS_ROOT = Path("runs/campaign")
@@ -317,6 +317,42 @@ def read_pilots(folder: Path = RESULTS_ROOT / "pilots"):
                      "batch": cfg.batch_size, "train_flops": summary["train_flops_per_step"] * summary["steps"],
                      "set5_psnr": set5.get("psnr"), "set5_ssim": set5.get("ssim"), "note": summary.get("note", "")})
     return pd.DataFrame(rows)
+
+
+def read_continuations(folder: Path, scale: int, stage_cpu_seconds: float = 0.0, stage_flops: float = 0.0):
+    """One row per stored continuation of stage ``x<scale>`` (``<folder>/x<scale>-<name>/``: the
+    files of :func:`publish_pilot` for a training started from a finished stage's, or another
+    continuation's, final weights): name, parent (the folder whose weights it started from),
+    peak LR, LR patch, batch, steps, CPU seconds, training FLOPs, final Set5 PSNR, note, and the
+    cumulative CPU seconds / FLOPs from the stage's start (the stage's own given as
+    ``stage_cpu_seconds`` / ``stage_flops``), parents before children."""
+    import pandas as pd
+
+    rows = {}
+    for d in sorted(Path(folder).glob(f"x{scale}-*")):
+        if not (d / "summary.json").is_file() or not (d / "config.json").is_file():
+            continue
+        summary = json.loads((d / "summary.json").read_text())
+        cfg = TrainConfig.from_dict(json.loads((d / "config.json").read_text())["train_config"])
+        init = Path(cfg.init)
+        parent = init.parts[init.parts.index("campaign") + 1] if "campaign" in init.parts[:-1] else str(init)
+        rows[d.name] = {"name": d.name, "parent": parent, "lr": cfg.lr, "patch": cfg.patch_size,
+                        "batch": cfg.batch_size, "steps": summary["steps"], "cpu_seconds": summary.get("cpu_seconds"),
+                        "train_flops": summary["train_flops_per_step"] * summary["steps"],
+                        "set5_psnr": summary.get("scores", {}).get("Set5", {}).get("psnr"),
+                        "note": summary.get("note", "")}
+    ordered, base = [], {f"x{scale}": (stage_cpu_seconds, stage_flops)}
+    while len(ordered) < len(rows):
+        ready = [r for r in rows.values() if r["parent"] in base and r["name"] not in base]
+        if not ready:
+            orphans = sorted(set(rows) - set(base))
+            raise ValueError(f"{folder}: continuation(s) {orphans} start from weights of no stored stage")
+        for r in ready:
+            cpu, flops = base[r["parent"]]
+            base[r["name"]] = (cpu + (r["cpu_seconds"] or 0.0), flops + r["train_flops"])
+            ordered.append({**r, "start_cpu_seconds": cpu, "start_flops": flops,
+                            "cumulative_cpu_seconds": base[r["name"]][0], "cumulative_flops": base[r["name"]][1]})
+    return pd.DataFrame(ordered)
 
 
 def read_log(folder: Path, flops_per_step: float | None = None):

@@ -153,3 +153,30 @@ def test_pilots_are_stored_and_read_back(root, data, tmp_path):
     assert row.train_flops == pytest.approx(10 * campaign.training_flops_per_step(cfg))
     log = campaign.read_log(tmp_path / "pilots" / "p1", row.train_flops / 10)
     assert list(log.step) == [5, 10] and log.cpu_hours.iloc[-1] > 0
+
+
+def test_continuations_chain_on_their_parents_compute(root, data, tmp_path):
+    """A continuation of a continuation starts where its parent ended, in compute as in weights."""
+    base = tmp_path / "campaign"
+    train(tiny_config(root, steps=6, log_every=3, val_every=3), tmp_path / "run", data=data)
+
+    def store(name, init):  # a stored continuation whose config names the weights it started from
+        campaign.publish_pilot(tmp_path / "run", base / name)
+        info = json.loads((base / name / "config.json").read_text())
+        info["train_config"]["init"] = init
+        (base / name / "config.json").write_text(json.dumps(info))
+
+    store("x2-b", "results/campaign/x2-a/state/final.safetensors")  # the child first: the order comes from the chain
+    store("x2-a", "results/campaign/x2/state/final.safetensors")
+    table = campaign.read_continuations(base, 2, stage_cpu_seconds=100.0, stage_flops=1e12)
+    assert list(table.name) == ["x2-a", "x2-b"] and list(table.parent) == ["x2", "x2-a"]
+    a, b = table.iloc[0], table.iloc[1]
+    assert a.cpu_seconds > 0 and a.train_flops > 0
+    assert a.start_cpu_seconds == 100.0 and a.cumulative_cpu_seconds == pytest.approx(100.0 + a.cpu_seconds)
+    assert b.start_cpu_seconds == pytest.approx(a.cumulative_cpu_seconds)
+    assert b.cumulative_flops == pytest.approx(1e12 + a.train_flops + b.train_flops)
+    assert campaign.read_continuations(base, 4).empty
+
+    store("x2-c", "elsewhere/weights.safetensors")
+    with pytest.raises(ValueError, match="x2-c"):
+        campaign.read_continuations(base, 2)
