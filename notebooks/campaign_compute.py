@@ -121,7 +121,7 @@ else:
 # and labelled *incomplete*.
 
 # %%
-stages = book.campaign_runs(base)
+stages = book.campaign_stages(base)
 rows = []
 for s, res in sorted(stages.items()):
     prov = res.record

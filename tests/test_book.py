@@ -179,7 +179,7 @@ def test_built_table5_shows_the_committed_results(kind):
 def test_built_campaign_chapter_shows_every_published_stage():
     from srlib import book
 
-    stages = book.campaign_runs()
+    stages = book.campaign_stages()
     if not stages:
         pytest.skip("no campaign stage published under results/campaign/")
     page = (_html_dir() / "book" / "notebooks" / "campaign_compute.html").read_text(encoding="utf-8")

@@ -64,6 +64,18 @@ def test_best_committed_runs_picks_the_highest_stored_psnr_per_scale(tmp_path):
     assert "reference profile's own x2 schedule is 20000 steps" in line
 
 
+def test_a_published_continuation_is_the_campaign_result_when_it_scores_higher(tmp_path):
+    campaign = tmp_path / "campaign"
+    _committed(campaign / "x2", 2, 37.43, 28000)
+    _committed(campaign / "x2-lower", 2, 37.40, 8000)
+    (campaign / "x2-unpublished").mkdir()  # a continuation with no weights published is not a candidate
+    assert book.campaign_runs(campaign)[2].folder == campaign / "x2"
+    _committed(campaign / "x2-higher", 2, 37.51, 8000)
+    assert book.campaign_runs(campaign)[2].folder == campaign / "x2-higher"
+    assert book.best_committed_runs(tmp_path)[2].folder == campaign / "x2-higher"
+    assert book.campaign_stages(campaign)[2].folder == campaign / "x2"  # the stage itself, for its curve
+
+
 def test_the_committed_reference_is_described_as_its_provenance_says():
     refs = book.reference_runs()
     if 2 not in refs:

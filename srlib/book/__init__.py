@@ -31,8 +31,8 @@ from __future__ import annotations
 from ..repository import REPO_ROOT, display_path, git_commit, resolve
 from ..runfolder import weights_fingerprint
 from .budgets import TABLE5_PARTIAL
-from .committed import (REFERENCE_FILES, ReferenceResult, best_committed_runs, campaign_runs, committed_results,
-                        committed_runs, describe_committed, reference_runs)
+from .committed import (REFERENCE_FILES, ReferenceResult, best_committed_runs, campaign_runs, campaign_stages,
+                        committed_results, committed_runs, describe_committed, reference_runs)
 from .figures import benchmark_image, detail_crop, error_crop, save_figure
 from .grid import EVAL_COLUMNS, MISSING, code_fingerprint, dataset_fingerprint, evaluate_grid
 from .protocol_checks import PROTOCOL_DEVIATIONS, matlab_lr_check, protocol_deviations
@@ -48,7 +48,7 @@ __all__ = [
     # budgets
     "TABLE5_PARTIAL",
     # committed results
-    "REFERENCE_FILES", "ReferenceResult", "best_committed_runs", "campaign_runs", "committed_results",
+    "REFERENCE_FILES", "ReferenceResult", "best_committed_runs", "campaign_runs", "campaign_stages", "committed_results",
     "committed_runs", "describe_committed", "reference_runs",
     # figures
     "benchmark_image", "detail_crop", "error_crop", "save_figure",

@@ -23,7 +23,7 @@ from ..training import TrainConfig, preset
 from .grid import EVAL_COLUMNS
 from .provenance import Provenance, format_duration
 
-__all__ = ["REFERENCE_FILES", "ReferenceResult", "reference_runs", "campaign_runs", "committed_runs",
+__all__ = ["REFERENCE_FILES", "ReferenceResult", "reference_runs", "campaign_runs", "campaign_stages", "committed_runs",
            "best_committed_runs", "committed_results", "describe_committed"]
 
 
@@ -103,24 +103,45 @@ class ReferenceResult:
             return int(sum(math.prod(f.get_slice(k).get_shape()) for k in f.keys()))
 
 
-def reference_runs(reference_dir: Path | str = "results/reference", scales: Sequence[int] = (2, 4, 8)
-                   ) -> dict[int, ReferenceResult]:
+def _set5_psnr(ref: ReferenceResult) -> float:
+    set5 = ref.metrics.get("results", {}).get("Set5", {})
+    return float(set5["psnr"]) if "psnr" in set5 and not set5.get("subset") else -math.inf
+
+
+def reference_runs(reference_dir: Path | str = "results/reference", scales: Sequence[int] = (2, 4, 8),
+                   continuations: bool = True) -> dict[int, ReferenceResult]:
     """Committed results under ``<reference_dir>/x<s>/`` (see :class:`ReferenceResult`; its
     ``kind`` is the folder's name, e.g. ``'reference'`` or ``'campaign'``), ``{scale: result}``
-    for the scales whose three files are all present (empty when none is)."""
+    for the scales whose three files are all present (empty when none is).
+
+    ``continuations``: a folder ``x<s>-<name>/`` laid out the same way holds a training continued
+    from a finished stage's weights (:func:`srlib.campaign.read_continuations`); per scale the one
+    of ``x<s>/`` and these with the highest stored Set5 PSNR (on all images) is returned, ties to
+    ``x<s>/``. ``False``: the folders ``x<s>/`` alone (the stages as trained from the previous one).
+    """
     base = resolve(reference_dir)
     out: dict[int, ReferenceResult] = {}
     for s in scales:
-        folder = base / f"x{s}"
-        if all((folder / name).is_file() for name in REFERENCE_FILES):
-            out[int(s)] = ReferenceResult(int(s), folder, kind=base.name)
+        folders = [base / f"x{s}"] + (sorted(base.glob(f"x{s}-*")) if continuations else [])
+        found = [ReferenceResult(int(s), folder, kind=base.name) for folder in folders
+                 if all((folder / name).is_file() for name in REFERENCE_FILES)]
+        if found:
+            out[int(s)] = max(found, key=_set5_psnr)  # max keeps the first of equals
     return out
 
 
 def campaign_runs(campaign_dir: Path | str = "results/campaign", scales: Sequence[int] = (2, 4, 8)
                   ) -> dict[int, ReferenceResult]:
-    """Published stages of the CPU campaign (:mod:`srlib.campaign`), ``{scale: result}``."""
+    """The best published weights of the CPU campaign (:mod:`srlib.campaign`) per scale: a stage,
+    or a published continuation of it, ``{scale: result}``."""
     return reference_runs(campaign_dir, scales)
+
+
+def campaign_stages(campaign_dir: Path | str = "results/campaign", scales: Sequence[int] = (2, 4, 8)
+                    ) -> dict[int, ReferenceResult]:
+    """The published stages of the CPU campaign (``x<s>/``, each trained from the previous
+    stage's weights), without their continuations, ``{scale: result}``."""
+    return reference_runs(campaign_dir, scales, continuations=False)
 
 
 def committed_results(scales: Sequence[int] = (2, 4, 8), results_dir: Path | str = "results"
