@@ -267,3 +267,51 @@ if continued:
                         "campaign-continued", precision=3))
 else:
     print("no stage was trained further")
+
+# %% [markdown]
+# ### The ends of the schedules
+#
+# The curve of section 3 runs inside one cosine schedule; only its end is a finished result. The
+# points below are all finished results of the same network at x2: the equal-time pilots of the
+# stage's width (from scratch), the stage, and each continuation at the stage's total compute up
+# to its end. The same saturation law fitted to them (on training FLOPs, which do not depend on
+# the machine's load) gives a second estimate of the network's ceiling, closer to the question
+# "how far does more training of this network go". Continuations are not single longer
+# schedules and the pilots are short, so it is a rough estimate too; with five or six points and
+# three parameters it has no useful confidence interval, and the table says so by giving the
+# points it rests on.
+
+# %%
+end_rows, end_fits = [], []
+for s, res in sorted(stages.items()):
+    cfg = res.config
+    same = pilots[(pilots.channels == cfg.channels) & (pilots.refined_blocks == cfg.hr_blocks)
+                  & (pilots.u_blocks == "/".join(map(str, cfg.blocks_per_level)))] if len(pilots) else pilots
+    points = [(f"pilot {p.pilot}", p.train_flops, p.set5_psnr) for p in same.itertuples() if s == 2]
+    points.append((f"stage x{s}", res.record["train_flops"], float(campaign.read_log(res.folder).psnr.dropna().iloc[-1])))
+    for more in continued.get(s, pd.DataFrame()).itertuples():
+        points.append((more.name, more.cumulative_flops, more.set5_psnr))
+    if len(points) < 4:  # a fit needs four: the stages without pilots or continuations have one
+        continue
+    end_rows += [{"scale": f"x{s}", "finished run": name, "training PFLOP": flops / 1e15, "Set5 (dB)": psnr}
+                 for name, flops, psnr in points]
+    fit = campaign.fit_saturation(np.array([p[1] for p in points]) / 1e15, np.array([p[2] for p in points]))
+    vdsr = paper_psnr("VDSR", s)
+    rate = res.record["train_flops"] / res.record["cpu_seconds"]  # the stage's FLOPs per CPU-second
+    hours = campaign.compute_to_reach(fit, vdsr) * 1e15 / rate / 3600
+    reach = ("never: the ceiling is below it" if math.isinf(hours) else f"{hours:.1f}") if fit["identified"] else book.NO_VALUE
+    end_fits.append({"scale": f"x{s}", "finished runs": len(points), "best (dB)": max(p[2] for p in points),
+                     "ceiling P_inf (dB)": f"{fit['p_inf']:.3f}" if fit["identified"] else "not identified",
+                     "fit RMSE (dB)": fit["rmse"],
+                     f"CPU-hours to VDSR's {vdsr:.2f} dB (extrapolated; {rate / 1e9:.0f} GFLOP per CPU-second)": reach})
+    if fit["identified"]:
+        glue(f"campaign_x{s}_end_ceiling", fit["p_inf"], display=False)
+if end_rows:
+    ends = pd.DataFrame(end_rows).set_index(["scale", "finished run"])
+    display(book.styled(ends.round(3), "Finished runs of the campaign's network (Set5, float32 weights)",
+                        "campaign-ends", precision=3))
+    display(book.styled(pd.DataFrame(end_fits).set_index("scale").round(3),
+                        "The saturation law through the finished runs (an extrapolation beyond them)",
+                        "campaign-ends-fit", precision=3))
+else:
+    print("fewer than four finished runs of one network: no fit through the ends of the schedules")
