@@ -162,6 +162,14 @@ else:
 # cosine schedule, is shaped by the learning rate's decay more than by saturation.
 
 # %%
+def same_network(runs, cfg):
+    """The rows of ``runs`` (:func:`srlib.campaign.read_pilots`) that trained ``cfg``'s network."""
+    if not len(runs):
+        return runs
+    return runs[(runs.channels == cfg.channels) & (runs.refined_blocks == cfg.hr_blocks)
+                & (runs.u_blocks == "/".join(map(str, cfg.blocks_per_level)))]
+
+
 peers = {"paper CSRCNN": "CSRCNN", "VDSR (paper's Table V)": "VDSR", "LapSRN (paper's Table V)": "LapSRN"}
 # Stages trained further after they finished (results/campaign/x<s>-<name>/: config, log and
 # summary of a training started from the stage's, or another continuation's, final weights),
@@ -183,8 +191,7 @@ if stages:
         ax_flops.legend(fontsize=7, loc="lower right")
         ax.plot(val.cpu_hours, val.psnr, "o-", color="tab:red", label="campaign (Set5 validation)")
         cfg = res.config
-        same = pilots[(pilots.channels == cfg.channels) & (pilots.refined_blocks == cfg.hr_blocks)
-                      & (pilots.u_blocks == "/".join(map(str, cfg.blocks_per_level)))] if s == 2 and len(pilots) else []
+        same = same_network(pilots, cfg) if s == 2 else []
         for _, p in (same.iterrows() if len(same) else []):
             ax.plot(p.planned_cpu_seconds / 3600, p.set5_psnr, "*", ms=14, color="tab:orange",
                     label=f"the same network, end of a {p.planned_cpu_seconds / 60:.0f}-minute run (pilot {p.pilot})")
@@ -273,8 +280,8 @@ else:
 #
 # The curve of section 3 runs inside one cosine schedule; only its end is a finished result. The
 # points below are all finished results of the same network at x2: the equal-time pilots of the
-# stage's width (from scratch), the stage, and each continuation at the stage's total compute up
-# to its end. The same saturation law fitted to them (on training FLOPs, which do not depend on
+# stage's width and single schedules of other lengths (`results/campaign/schedules/`), all from
+# scratch, the stage, and each continuation at the stage's total compute up to its end. The same saturation law fitted to them (on training FLOPs, which do not depend on
 # the machine's load) gives a second estimate of the network's ceiling, closer to the question
 # "how far does more training of this network go". Continuations are not single longer
 # schedules and the pilots are short, so it is a rough estimate too; with five or six points and
@@ -282,12 +289,13 @@ else:
 # points it rests on.
 
 # %%
+# runs of the stage's network from scratch: the pilots, and single schedules of other lengths
+runs_from_scratch = {"pilot": pilots, "schedule": campaign.read_pilots(base / "schedules")}
 end_rows, end_fits = [], []
 for s, res in sorted(stages.items()):
     cfg = res.config
-    same = pilots[(pilots.channels == cfg.channels) & (pilots.refined_blocks == cfg.hr_blocks)
-                  & (pilots.u_blocks == "/".join(map(str, cfg.blocks_per_level)))] if len(pilots) else pilots
-    points = [(f"pilot {p.pilot}", p.train_flops, p.set5_psnr) for p in same.itertuples() if s == 2]
+    points = [(f"{kind} {p.pilot}", p.train_flops, p.set5_psnr) for kind, table in runs_from_scratch.items()
+              for p in same_network(table, cfg).itertuples() if s == 2]
     points.append((f"stage x{s}", res.record["train_flops"], float(campaign.read_log(res.folder).psnr.dropna().iloc[-1])))
     for more in continued.get(s, pd.DataFrame()).itertuples():
         points.append((more.name, more.cumulative_flops, more.set5_psnr))
