@@ -265,6 +265,7 @@ if continued:
                 f, total = fit_params[s], more.cumulative_cpu_seconds / 3600
                 row["the fit's prediction at that compute (dB)"] = f["p_inf"] - f["a"] * total ** -f["b"]
             rows.append(row)
+            glue(f"campaign_{more.name.replace('-', '_')}_gain", row["gain (dB)"], display=False)
         best = table.loc[table.set5_psnr.idxmax()]
         glue(f"campaign_x{s}_continued_best", float(best.set5_psnr), display=False)
         glue(f"campaign_x{s}_continued_gain", float(best.set5_psnr) - ends[f"x{s}"], display=False)
