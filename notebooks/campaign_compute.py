@@ -285,9 +285,11 @@ else:
 # scratch, the stage, and each continuation at the stage's total compute up to its end. The same saturation law fitted to them (on training FLOPs, which do not depend on
 # the machine's load) gives a second estimate of the network's ceiling, closer to the question
 # "how far does more training of this network go". Continuations are not single longer
-# schedules and the pilots are short, so it is a rough estimate too; with five or six points and
-# three parameters it has no useful confidence interval, and the table says so by giving the
-# points it rests on.
+# schedules and the pilots are short, so it is a rough estimate too. How far its ceiling can move
+# is measured by refitting it many times with noise of the size one run's result has added to
+# the fitted curve (a parametric bootstrap, `srlib.campaign.fit_saturation_interval`): the size
+# is the spread of the repeated pilots (same network and steps, another seed) or the fit's
+# residual, whichever is larger.
 
 # %%
 # runs of the stage's network from scratch: the pilots, and single schedules of other lengths
@@ -304,17 +306,28 @@ for s, res in sorted(stages.items()):
         continue
     end_rows += [{"scale": f"x{s}", "finished run": name, "training PFLOP": flops / 1e15, "Set5 (dB)": psnr}
                  for name, flops, psnr in points]
-    fit = campaign.fit_saturation(np.array([p[1] for p in points]) / 1e15, np.array([p[2] for p in points]))
+    compute, psnr = np.array([p[1] for p in points]) / 1e15, np.array([p[2] for p in points])
+    fit = campaign.fit_saturation(compute, psnr)
+    # the noise of one finished run: the spread of the repeated pilots of this network (same
+    # steps, other seed), or the fit's own residual when that is larger
+    repeats = same_network(pilots, cfg).groupby("steps").set5_psnr.std().dropna() if s == 2 and len(pilots) else []
+    sigma = max(float(np.mean(repeats)) if len(repeats) else 0.0, fit["rmse"])
+    spread = campaign.fit_saturation_interval(compute, psnr, sigma=sigma) if fit["identified"] else None
     vdsr = paper_psnr("VDSR", s)
     rate = res.record["train_flops"] / res.record["cpu_seconds"]  # the stage's FLOPs per CPU-second
     hours = campaign.compute_to_reach(fit, vdsr) * 1e15 / rate / 3600
     reach = ("never: the ceiling is below it" if math.isinf(hours) else f"{hours:.1f}") if fit["identified"] else book.NO_VALUE
     end_fits.append({"scale": f"x{s}", "finished runs": len(points), "best (dB)": max(p[2] for p in points),
                      "ceiling P_inf (dB)": f"{fit['p_inf']:.3f}" if fit["identified"] else "not identified",
-                     "fit RMSE (dB)": fit["rmse"],
+                     "fit RMSE (dB)": fit["rmse"], "noise of one run, sigma (dB)": sigma,
+                     "ceiling, 95 % interval (dB)": book.format_interval(spread["low"], spread["high"], 3)
+                     if spread else book.NO_VALUE,
+                     f"refits reaching VDSR's {vdsr:.2f} dB": f"{np.mean(spread['samples'] >= vdsr):.1%}"
+                     if spread else book.NO_VALUE,
                      f"CPU-hours to VDSR's {vdsr:.2f} dB (extrapolated; {rate / 1e9:.0f} GFLOP per CPU-second)": reach})
     if fit["identified"]:
         glue(f"campaign_x{s}_end_ceiling", fit["p_inf"], display=False)
+        glue(f"campaign_x{s}_end_ceiling_high", spread["high"], display=False)
 if end_rows:
     ends = pd.DataFrame(end_rows).set_index(["scale", "finished run"])
     display(book.styled(ends.round(3), "Finished runs of the campaign's network (Set5, float32 weights)",

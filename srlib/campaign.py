@@ -49,7 +49,8 @@ from .training import TrainConfig, preset, train
 from .training import checkpoint as ck
 
 __all__ = ["RESULTS_ROOT", "RUNS_ROOT", "campaign_config", "training_flops_per_step", "restore", "save",
-           "publish", "run", "publish_pilot", "read_pilots", "read_continuations", "read_log", "fit_saturation", "compute_to_reach"]
+           "publish", "run", "publish_pilot", "read_pilots", "read_continuations", "read_log", "fit_saturation", "fit_saturation_interval",
+           "compute_to_reach"]
 
 RESULTS_ROOT = Path("results/campaign")
 RUNS_ROOT = Path("runs/campaign")
@@ -402,6 +403,29 @@ def fit_saturation(compute, psnr) -> dict[str, float]:
     rmse = float(np.sqrt(np.mean((model(x, *params) - y) ** 2)))
     identified = p_inf < top + 0.99 * FIT_CEILING_MARGIN and b > 2 * FIT_B_MIN
     return {"p_inf": p_inf, "a": float(np.exp(log_a) * scale**b), "b": b, "rmse": rmse, "identified": identified}
+
+
+def fit_saturation_interval(compute, psnr, sigma: float, n: int = 300, level: float = 0.95, seed: int = 0
+                            ) -> dict[str, Any]:
+    """How far the ceiling of :func:`fit_saturation` can move when each point is off by noise of
+    standard deviation ``sigma`` dB (a parametric bootstrap: ``n`` refits of the fitted curve plus
+    Gaussian noise). Returns ``{"low", "high"}`` (the central ``level`` interval of the ceiling;
+    ``inf`` when more than its upper tail ran to the bound), ``"unidentified"`` (the share of
+    refits that did) and ``"samples"`` (the refitted ceilings, ``inf`` for those)."""
+    import numpy as np
+
+    c, y = np.asarray(compute, dtype=float), np.asarray(psnr, dtype=float)
+    fit = fit_saturation(c, y)
+    curve = fit["p_inf"] - fit["a"] * c ** -fit["b"]
+    rng = np.random.default_rng(seed)
+    samples = []
+    for _ in range(n):
+        refit = fit_saturation(c, curve + rng.normal(0.0, sigma, size=len(c)))
+        samples.append(refit["p_inf"] if refit["identified"] else math.inf)
+    samples = np.sort(np.array(samples))
+    tail = (1.0 - level) / 2.0
+    low, high = (float(np.quantile(samples, q, method="lower" if q < 0.5 else "higher")) for q in (tail, 1 - tail))
+    return {"low": low, "high": high, "unidentified": float(np.mean(np.isinf(samples))), "samples": samples}
 
 
 def compute_to_reach(fit: dict[str, float], target: float) -> float:

@@ -7,6 +7,7 @@ import csv
 import json
 import shutil
 
+import numpy as np
 import pytest
 import torch
 
@@ -180,3 +181,13 @@ def test_continuations_chain_on_their_parents_compute(root, data, tmp_path):
     store("x2-c", "elsewhere/weights.safetensors")
     with pytest.raises(ValueError, match="x2-c"):
         campaign.read_continuations(base, 2)
+
+
+def test_ceiling_interval_covers_the_true_ceiling_and_narrows_with_less_noise():
+    c = np.geomspace(0.05, 1.0, 7)
+    y = 37.5 - 0.2 * c ** -0.6
+    wide = campaign.fit_saturation_interval(c, y, sigma=0.02, n=60)
+    narrow = campaign.fit_saturation_interval(c, y, sigma=0.002, n=60)
+    assert wide["low"] <= 37.5 <= wide["high"] and narrow["low"] <= 37.5 + 1e-6 and narrow["high"] >= 37.5 - 1e-6
+    assert narrow["high"] - narrow["low"] < wide["high"] - wide["low"]
+    assert len(wide["samples"]) == 60 and 0.0 <= wide["unidentified"] <= 1.0
