@@ -269,7 +269,8 @@ if continued:
         # per continuation above (campaign_<name>_gain); per stage the best of them and its cost in all
         glue(f"campaign_x{s}_best_continuation", float(table.set5_psnr.max()), display=False)
         glue(f"campaign_x{s}_continuation_hours", float(table.cpu_seconds.sum()) / 3600, display=False)
-    display(book.styled(pd.DataFrame(rows).set_index(["stage", "continuation"]).round(3),
+    table = pd.DataFrame(rows).set_index(["stage", "continuation"]).round(3)
+    display(book.styled(table.T.astype(object).where(table.T.notna(), book.NO_VALUE),  # one column per continuation
                         "Trainings continued after a finished stage (Set5 validation, float32 weights)",
                         "campaign-continued", precision=3))
 else:
