@@ -253,16 +253,19 @@ else:
 if continued:
     rows = []
     for s, table in sorted(continued.items()):
-        ends = {f"x{s}": float(campaign.read_log(stages[s].folder).psnr.dropna().iloc[-1])}  # the same validation
+        ends = {f"x{s}": campaign.last_validation(stages[s].folder)}  # the same validation as the table's
         ends.update(zip(table.name, table.set5_psnr))
+        rate = stages[s].record["train_flops"] / stages[s].record["cpu_seconds"]  # the stage's FLOPs per CPU-second
         for more in table.itertuples():
             row = {"stage": f"x{s}", "continuation": more.name, "started from": more.parent,
                    "peak LR": f"{more.lr:g}", "LR patch x batch": f"{more.patch} x {more.batch}", "steps": more.steps,
-                   "CPU-hours": more.cpu_seconds / 3600, "Set5 at the start (dB)": ends[more.parent],
+                   "loss": more.loss, "CPU-hours": more.cpu_seconds / 3600,
+                   "GFLOP per CPU-second": more.train_flops / more.cpu_seconds / 1e9 if more.cpu_seconds else np.nan,
+                   "Set5 at the start (dB)": ends[more.parent],
                    "Set5 at the end (dB)": more.set5_psnr, "gain (dB)": more.set5_psnr - ends[more.parent],
-                   "stage CPU-hours in all": more.cumulative_cpu_seconds / 3600}
-            if s in fit_params:  # what the stage's fitted curve predicted for the same total compute
-                f, total = fit_params[s], more.cumulative_cpu_seconds / 3600
+                   "training PFLOP from the stage's start": more.cumulative_flops / 1e15}
+            if s in fit_params:  # what the stage's fitted curve (on its CPU-hours) predicted for the same FLOPs
+                f, total = fit_params[s], more.cumulative_flops / rate / 3600
                 row["the fit's prediction at that compute (dB)"] = f["p_inf"] - f["a"] * total ** -f["b"]
             rows.append(row)
             glue(f"campaign_{more.name.replace('-', '_')}_gain", row["gain (dB)"], display=False)
@@ -299,7 +302,7 @@ for s, res in sorted(stages.items()):
     cfg = res.config
     points = [(f"{kind} {p.pilot}", p.train_flops, p.set5_psnr) for kind, table in runs_from_scratch.items()
               for p in same_network(table, cfg).itertuples() if s == 2]
-    points.append((f"stage x{s}", res.record["train_flops"], float(campaign.read_log(res.folder).psnr.dropna().iloc[-1])))
+    points.append((f"stage x{s}", res.record["train_flops"], campaign.last_validation(res.folder)))
     for more in continued.get(s, pd.DataFrame()).itertuples():
         points.append((more.name, more.cumulative_flops, more.set5_psnr))
     if len(points) < 4:  # a fit needs four: the stages without pilots or continuations have one
@@ -337,6 +340,24 @@ if end_rows:
                         "campaign-ends-fit", precision=3))
 else:
     print("fewer than four finished runs of one network: no fit through the ends of the schedules")
+
+# %% [markdown]
+# The fit above follows one network. Whether a wider one would have gone further is asked by the
+# single schedules from scratch at (nearly) equal training FLOPs, one per width: all of them are
+# listed here, those of other networks included (one seed each).
+
+# %%
+schedules = runs_from_scratch["schedule"]
+if len(schedules):
+    widths = pd.DataFrame({"channels": schedules.channels, "U blocks": schedules.u_blocks,
+                           "parameters (K)": (schedules.parameters / 1e3).map("{:.1f}".format), "steps": schedules.steps,
+                           "peak LR": schedules.lr.map("{:g}".format), "training PFLOP": schedules.train_flops / 1e15,
+                           "Set5 x2 (dB)": schedules.set5_psnr})
+    widths.index = list(schedules.pilot)
+    display(book.styled(widths.round(3), "Single schedules from scratch, Set5 x2 (float32 weights)",
+                        "campaign-schedules", precision=3))
+else:
+    print(f"no single schedules stored under {base / 'schedules'}/")
 
 # %% [markdown]
 # ## 5. Where the campaign ends

@@ -49,7 +49,8 @@ from .training import TrainConfig, preset, train
 from .training import checkpoint as ck
 
 __all__ = ["RESULTS_ROOT", "RUNS_ROOT", "campaign_config", "training_flops_per_step", "restore", "save",
-           "publish", "run", "publish_pilot", "read_pilots", "read_continuations", "read_log", "fit_saturation", "fit_saturation_interval",
+           "publish", "run", "publish_pilot", "read_pilots", "read_continuations", "read_log", "last_validation",
+           "fit_saturation", "fit_saturation_interval",
            "compute_to_reach"]
 
 RESULTS_ROOT = Path("results/campaign")
@@ -324,8 +325,8 @@ def read_continuations(folder: Path, scale: int, stage_cpu_seconds: float = 0.0,
     """One row per stored continuation of stage ``x<scale>`` (``<folder>/x<scale>-<name>/``: the
     files of :func:`publish_pilot` for a training started from a finished stage's, or another
     continuation's, final weights): name, parent (the folder whose weights it started from),
-    peak LR, LR patch, batch, steps, CPU seconds, training FLOPs, final Set5 PSNR, note, and the
-    cumulative CPU seconds / FLOPs from the stage's start (the stage's own given as
+    peak LR, LR patch, batch, loss schedule, steps, CPU seconds, training FLOPs, final Set5 PSNR,
+    note, and the cumulative CPU seconds / FLOPs from the stage's start (the stage's own given as
     ``stage_cpu_seconds`` / ``stage_flops``), parents before children."""
     import pandas as pd
 
@@ -338,7 +339,8 @@ def read_continuations(folder: Path, scale: int, stage_cpu_seconds: float = 0.0,
         init = Path(cfg.init)
         parent = init.parts[init.parts.index("campaign") + 1] if "campaign" in init.parts[:-1] else str(init)
         rows[d.name] = {"name": d.name, "parent": parent, "lr": cfg.lr, "patch": cfg.patch_size,
-                        "batch": cfg.batch_size, "steps": summary["steps"], "cpu_seconds": summary.get("cpu_seconds"),
+                        "batch": cfg.batch_size, "loss": cfg.loss_schedule, "steps": summary["steps"],
+                        "cpu_seconds": summary.get("cpu_seconds"),
                         "train_flops": summary["train_flops_per_step"] * summary["steps"],
                         "set5_psnr": summary.get("scores", {}).get("Set5", {}).get("psnr"),
                         "note": summary.get("note", "")}
@@ -367,6 +369,15 @@ def read_log(folder: Path, flops_per_step: float | None = None):
     seconds = log["cpu_time"] if "cpu_time" in log and log["cpu_time"].notna().any() else log["wall_time"]
     log["cpu_hours"] = seconds / 3600.0
     return log
+
+
+def last_validation(folder: Path) -> float:
+    """The last validation PSNR (dB) in a run's ``log.csv``: the float32 weights at the end of
+    training, scored by the same in-training validation as every other point of the log."""
+    psnr = read_log(folder).psnr.dropna()
+    if psnr.empty:
+        raise ValueError(f"{Path(folder) / 'log.csv'} holds no validation PSNR")
+    return float(psnr.iloc[-1])
 
 
 #: Bounds of :func:`fit_saturation`: the ceiling lies at most this far above the best point (dB),

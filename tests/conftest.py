@@ -40,7 +40,7 @@ def assert_stored_set5_score(folder: Path, data_root: Path) -> None:
     from srlib.inference import load_upscaler
 
     metrics = json.loads((folder / "metrics.json").read_text())
-    scale = int(folder.name[1:].split("-")[0])  # x<s>/ or a continuation x<s>-<name>/
+    scale = int(metrics["scale"])
     up, name = load_upscaler(folder / "weights_fp16.safetensors", scale=scale, device="cpu")
     res = evaluate(up, "Set5", scale, method=name, root=data_root, progress=False)
     assert abs(res.psnr - metrics["results"]["Set5"]["psnr"]) <= 0.01

@@ -62,15 +62,34 @@ def test_architecture_prose_numbers_follow_the_tables():
 GLUE_REF = re.compile(r"(?:\{glue:text\}`|:doc: )(notebooks/[\w]+)\.ipynb(?:::(\w+))?")
 
 
+def glues(source: str, name: str) -> bool:
+    """Whether a notebook's source glues ``name``: a literal ``glue("name", ...)``, or an
+    f-string key (``glue(f"campaign_x{s}_gain", ...)``) whose fields can spell it."""
+    if re.search(rf'glue\(\s*"{name}"', source):
+        return True
+    for key in re.findall(r'glue\(\s*f"([^"]+)"', source):
+        pattern = "".join(r"\w+" if part.startswith("{") else re.escape(part)
+                          for part in re.split(r"(\{[^}]*\})", key) if part)
+        if re.fullmatch(pattern, name):
+            return True
+    return False
+
+
+def test_glue_names_resolve_literal_and_f_string_keys():
+    source = 'glue("plain", 1)\nglue(f"campaign_x{s}_end_ceiling", x)\nglue(f"{name}_gain", y)'
+    assert glues(source, "plain") and glues(source, "campaign_x2_end_ceiling") and glues(source, "x2_p48_gain")
+    assert not glues(source, "plainer") and not glues(source, "campaign_x2_end") and not glues(source, "gain")
+
+
 @pytest.mark.parametrize("page", ["intro", "method", "reproduce", "limitations", "exercises"])
 def test_every_glued_number_is_glued_by_its_notebook(page):
     text = (BOOK / f"{page}.md").read_text()
     for m in re.finditer(r"\{glue:text\}`notebooks/(\w+)\.ipynb::(\w+)", text):
         source = (REPO_ROOT / "notebooks" / f"{m.group(1)}.py").read_text()
-        assert re.search(rf'glue\(\s*"{m.group(2)}"', source), f"{page}: {m.group(1)} glues no {m.group(2)!r}"
+        assert glues(source, m.group(2)), f"{page}: {m.group(1)} glues no {m.group(2)!r}"
     for m in re.finditer(r"```\{glue\} (\w+)\n:doc: notebooks/(\w+)\.ipynb", text):
         source = (REPO_ROOT / "notebooks" / f"{m.group(2)}.py").read_text()
-        assert re.search(rf'glue\(\s*"{m.group(1)}"', source), f"{page}: {m.group(2)} glues no {m.group(1)!r}"
+        assert glues(source, m.group(1)), f"{page}: {m.group(2)} glues no {m.group(1)!r}"
 
 
 def test_intro_table_has_the_share_of_the_papers_gain():

@@ -162,6 +162,14 @@ def test_pilots_are_stored_and_read_back(root, data, tmp_path):
     assert list(log.step) == [5, 10] and log.cpu_hours.iloc[-1] > 0
 
 
+def test_last_validation_is_the_logs_last_psnr(tmp_path):
+    (tmp_path / "log.csv").write_text("step,wall_time,cpu_time,psnr\n5,1,1,30.5\n10,2,2,31.25\n15,3,3,\n")
+    assert campaign.last_validation(tmp_path) == 31.25
+    (tmp_path / "log.csv").write_text("step,wall_time,cpu_time,psnr\n5,1,1,\n")
+    with pytest.raises(ValueError, match="no validation"):
+        campaign.last_validation(tmp_path)
+
+
 def test_continuations_chain_on_their_parents_compute(root, data, tmp_path):
     """A continuation of a continuation starts where its parent ended, in compute as in weights."""
     base = tmp_path / "campaign"
@@ -178,7 +186,7 @@ def test_continuations_chain_on_their_parents_compute(root, data, tmp_path):
     table = campaign.read_continuations(base, 2, stage_cpu_seconds=100.0, stage_flops=1e12)
     assert list(table.name) == ["x2-a", "x2-b"] and list(table.parent) == ["x2", "x2-a"]
     a, b = table.iloc[0], table.iloc[1]
-    assert a.cpu_seconds > 0 and a.train_flops > 0
+    assert a.cpu_seconds > 0 and a.train_flops > 0 and a.loss == tiny_config(root).loss_schedule
     assert a.start_cpu_seconds == 100.0 and a.cumulative_cpu_seconds == pytest.approx(100.0 + a.cpu_seconds)
     assert b.start_cpu_seconds == pytest.approx(a.cumulative_cpu_seconds)
     assert b.cumulative_flops == pytest.approx(1e12 + a.train_flops + b.train_flops)

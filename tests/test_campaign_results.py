@@ -34,9 +34,10 @@ def test_weights_fp16_and_provenance(folder):
     tensors, meta = ck.load_weights(path)
     assert {v.dtype for v in tensors.values() if v.is_floating_point()} == {torch.float16}
     loaded = load_checkpoint(path)
-    assert loaded.name == "csrcnn" and loaded.scale == int(folder.name[1:].split("-")[0])  # x<s> or x<s>-<name>
     prov = json.loads((folder / "provenance.json").read_text())
-    assert prov["profile"] == "campaign" and prov["scale"] == loaded.scale
+    metrics = json.loads((folder / "metrics.json").read_text())
+    assert loaded.name == "csrcnn" and loaded.scale == prov["scale"] == metrics["scale"]
+    assert prov["profile"] == "campaign"
     assert prov["weights_sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
     assert prov["status"] in ("complete", "incomplete") and prov["pieces"]
     assert prov["train_flops"] == pytest.approx(prov["steps"] * prov["train_flops_per_step"])
