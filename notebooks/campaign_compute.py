@@ -330,6 +330,7 @@ for s, res in sorted(stages.items()):
                      f"CPU-hours to VDSR's {vdsr:.2f} dB (extrapolated; {rate / 1e9:.0f} GFLOP per CPU-second)": reach})
     if fit["identified"]:
         glue(f"campaign_x{s}_end_ceiling", fit["p_inf"], display=False)
+        glue(f"campaign_x{s}_end_ceiling_low", spread["low"], display=False)
         glue(f"campaign_x{s}_end_ceiling_high", spread["high"], display=False)
 if end_rows:
     ends = pd.DataFrame(end_rows).set_index(["scale", "finished run"])
