@@ -240,14 +240,19 @@ else:
 # ## 4. Training a finished stage further
 #
 # A stage that ended short of its target can be trained on from its final weights: a second
-# cosine cycle at a lower peak learning rate (a *warm restart*), or a fine-tune with larger
+# cosine cycle at a lower peak learning rate (a *warm restart*), a fine-tune with larger
 # patches, which show the network more context around each pixel than the stage's small LR
-# patches did. The campaign tried both where the x2 target was missed by a few hundredths of a
-# dB. The table gives what each bought over the weights it started from and, where the stage's
-# curve has an identified fit (section 3), what that fit predicted for the same total compute: a
-# test of the extrapolation on compute it had not seen (a continuation is not the longer single
-# schedule the fit describes, so it tests the fit only roughly). One seed each: a difference of a
-# few hundredths of a dB between two continuations is within what a second seed could change.
+# patches did, or one with the L2 loss throughout (the loss whose minimum is the best PSNR). The
+# campaign tried all three where the x2 target was missed by a few hundredths of a dB. The table
+# gives what each bought over the weights it started from and, where the stage's curve has an
+# identified fit (section 3), what that fit predicted for the same total compute: a test of the
+# extrapolation on compute it had not seen (a continuation is not the longer single schedule the
+# fit describes, so it tests the fit only roughly). The continuations did not all run on the
+# same machine: the GFLOP per CPU-second row shows how fast each one's core was, so the fit's
+# prediction is taken at the continuation's training FLOPs, converted to CPU-hours at the
+# stage's own rate, and the lower panel of the figure above (FLOPs) is the one to compare them
+# on. One seed each: a difference of a few hundredths of a dB between two continuations is
+# within what a second seed could change.
 
 # %%
 if continued:

@@ -451,7 +451,7 @@ def compute_to_reach(fit: dict[str, float], target: float) -> float:
 def _cmd(args: argparse.Namespace) -> int:
     if args.action == "run":
         given = {"steps": args.steps, "lr": args.lr, "patch_size": args.patch_size, "batch_size": args.batch_size,
-                 "ckpt_every": args.ckpt_every, "loss_schedule": args.loss}
+                 "ckpt_every": args.ckpt_every, "loss_schedule": args.loss, "seed": args.seed}
         overrides = {key: value for key, value in given.items() if value}
         config = campaign_config(args.scale, init=args.init, threads=args.threads, progress=False, **overrides)
         res = run(args.name, config, threads=args.threads)
@@ -478,6 +478,8 @@ def add_cli_command(subparsers) -> None:
     p.add_argument("--patch-size", type=int, default=0, help="run: override the LR patch size (a new stage only)")
     p.add_argument("--batch-size", type=int, default=0, help="run: override the batch size (a new stage only)")
     p.add_argument("--ckpt-every", type=int, default=0, help="run: steps between checkpoints (a new stage only)")
+    p.add_argument("--seed", type=int, default=0, help="run: the training seed (data order, augmentation; a new "
+                   "stage only; 0: the profile's)")
     p.add_argument("--loss", default="", choices=["", "l1", "l2", "l1_then_alternate"],
                    help="run: override the loss schedule (a new stage only)")
     p.add_argument("--threads", type=int, default=1)

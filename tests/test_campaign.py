@@ -53,12 +53,12 @@ def test_cli_passes_the_run_overrides(monkeypatch):
     campaign.add_cli_command(parser.add_subparsers())
     args = parser.parse_args(["campaign", "run", "x2-p48", "--scale", "2", "--init", "w.safetensors", "--steps", "800",
                               "--lr", "1e-4", "--patch-size", "48", "--batch-size", "8", "--ckpt-every", "60",
-                              "--loss", "l2"])
+                              "--loss", "l2", "--seed", "3"])
     assert args.func(args) == 0
     cfg = seen["config"]
     assert seen["name"] == "x2-p48" and cfg.init == "w.safetensors"
     assert (cfg.steps, cfg.lr, cfg.patch_size, cfg.batch_size, cfg.ckpt_every) == (800, 1e-4, 48, 8, 60)
-    assert cfg.loss_schedule == "l2"
+    assert cfg.loss_schedule == "l2" and cfg.seed == 3
     default = parser.parse_args(["campaign", "run", "x2-more", "--scale", "2"])
     seen.clear()
     default.func(default)
