@@ -295,9 +295,12 @@ else:
 # "how far does more training of this network go". Continuations are not single longer
 # schedules and the pilots are short, so it is a rough estimate too. How far its ceiling can move
 # is measured by refitting it many times with noise of the size one run's result has added to
-# the fitted curve (a parametric bootstrap, `srlib.campaign.fit_saturation_interval`): the size
-# is the spread of the repeated pilots (same network and steps, another seed) or the fit's
-# residual, whichever is larger.
+# the fitted curve (a parametric bootstrap, `srlib.campaign.fit_saturation_interval`). The size
+# is measured per kind of run, from runs repeated with another seed: for runs from scratch the
+# repeated pilots, for continuations a repeated continuation (while there is none, the pilots'
+# spread); never less than the fit's residual. Each is the spread of one pair, so it is itself
+# rough. The same refits also give what ten times the compute of the longest finished run would
+# reach: the question a longer campaign would answer.
 
 # %%
 # runs of the stage's network from scratch: the pilots, and single schedules of other lengths
@@ -305,43 +308,56 @@ runs_from_scratch = {"pilot": pilots, "schedule": campaign.read_pilots(base / "s
 end_rows, end_fits = [], []
 for s, res in sorted(stages.items()):
     cfg = res.config
-    points = [(f"{kind} {p.pilot}", p.train_flops, p.set5_psnr) for kind, table in runs_from_scratch.items()
+    # (name, FLOPs, PSNR, kind): "scratch" for a run from scratch, "continued" for a continuation
+    points = [(f"{kind} {p.pilot}", p.train_flops, p.set5_psnr, "scratch") for kind, table in runs_from_scratch.items()
               for p in same_network(table, cfg).itertuples() if s == 2]
-    points.append((f"stage x{s}", res.record["train_flops"], campaign.last_validation(res.folder)))
-    for more in continued.get(s, pd.DataFrame()).itertuples():
-        points.append((more.name, more.cumulative_flops, more.set5_psnr))
+    points.append((f"stage x{s}", res.record["train_flops"], campaign.last_validation(res.folder), "scratch"))
+    more_runs = continued.get(s, pd.DataFrame())
+    for more in more_runs.itertuples():
+        points.append((more.name, more.cumulative_flops, more.set5_psnr, "continued"))
     if len(points) < 4:  # a fit needs four: the stages without pilots or continuations have one
         continue
     end_rows += [{"scale": f"x{s}", "finished run": name, "training PFLOP": flops / 1e15, "Set5 (dB)": psnr}
-                 for name, flops, psnr in points]
+                 for name, flops, psnr, _ in points]
     compute, psnr = np.array([p[1] for p in points]) / 1e15, np.array([p[2] for p in points])
     fit = campaign.fit_saturation(compute, psnr)
-    # the noise of one finished run: the spread of the repeated pilots of this network (same
-    # steps, other seed), or the fit's own residual when that is larger
+    # The noise of one finished run, per kind of run, from its repeats (same recipe, other seed),
+    # never below the fit's own residual: runs from scratch from the repeated pilots; continuations
+    # from repeated continuations, or as runs from scratch while none is repeated.
     repeats = same_network(pilots, cfg).groupby("steps").set5_psnr.std().dropna() if s == 2 and len(pilots) else []
-    sigma = max(float(np.mean(repeats)) if len(repeats) else 0.0, fit["rmse"])
-    spread = campaign.fit_saturation_interval(compute, psnr, sigma=sigma) if fit["identified"] else None
+    recipe = ["parent", "lr", "patch", "batch", "loss", "steps"]
+    repeats_continued = more_runs.groupby(recipe).set5_psnr.std().dropna() if len(more_runs) else []
+    noise = {"scratch": max(float(np.mean(repeats)) if len(repeats) else 0.0, fit["rmse"])}
+    noise["continued"] = (max(float(np.mean(repeats_continued)), fit["rmse"]) if len(repeats_continued)
+                          else noise["scratch"])
+    sigma = np.array([noise[p[3]] for p in points])
+    ahead = 10 * compute.max()  # ten times the largest compute of the finished runs
+    spread = campaign.fit_saturation_interval(compute, psnr, sigma=sigma, at=ahead) if fit["identified"] else None
     vdsr = paper_psnr("VDSR", s)
     rate = res.record["train_flops"] / res.record["cpu_seconds"]  # the stage's FLOPs per CPU-second
     hours = campaign.compute_to_reach(fit, vdsr) * 1e15 / rate / 3600
     reach = ("never: the ceiling is below it" if math.isinf(hours) else f"{hours:.1f}") if fit["identified"] else book.NO_VALUE
     end_fits.append({"scale": f"x{s}", "finished runs": len(points), "best (dB)": max(p[2] for p in points),
                      "ceiling P_inf (dB)": f"{fit['p_inf']:.3f}" if fit["identified"] else "not identified",
-                     "fit RMSE (dB)": fit["rmse"], "noise of one run, sigma (dB)": sigma,
+                     "fit RMSE (dB)": fit["rmse"], "noise of one run from scratch, sigma (dB)": noise["scratch"],
+                     "noise of one continuation, sigma (dB)": noise["continued"],
                      "ceiling, 95 % interval (dB)": book.format_interval(spread["low"], spread["high"], 3)
                      if spread else book.NO_VALUE,
                      f"refits reaching VDSR's {vdsr:.2f} dB": f"{np.mean(spread['samples'] >= vdsr):.1%}"
                      if spread else book.NO_VALUE,
+                     f"Set5 at {ahead:.1f} PFLOP (ten times the largest), 95 % interval (dB)":
+                     book.format_interval(spread["at_low"], spread["at_high"], 3) if spread else book.NO_VALUE,
                      f"CPU-hours to VDSR's {vdsr:.2f} dB (extrapolated; {rate / 1e9:.0f} GFLOP per CPU-second)": reach})
     if fit["identified"]:
         glue(f"campaign_x{s}_end_ceiling", fit["p_inf"], display=False)
         glue(f"campaign_x{s}_end_ceiling_low", spread["low"], display=False)
         glue(f"campaign_x{s}_end_ceiling_high", spread["high"], display=False)
+        glue(f"campaign_x{s}_end_tenfold_high", spread["at_high"], display=False)
 if end_rows:
     ends = pd.DataFrame(end_rows).set_index(["scale", "finished run"])
     display(book.styled(ends.round(3), "Finished runs of the campaign's network (Set5, float32 weights)",
                         "campaign-ends", precision=3))
-    display(book.styled(pd.DataFrame(end_fits).set_index("scale").round(3),
+    display(book.styled(pd.DataFrame(end_fits).set_index("scale").round(3).T.astype(object),  # one column a scale
                         "The saturation law through the finished runs (an extrapolation beyond them)",
                         "campaign-ends-fit", precision=3))
 else:

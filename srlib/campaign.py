@@ -325,8 +325,8 @@ def read_continuations(folder: Path, scale: int, stage_cpu_seconds: float = 0.0,
     """One row per stored continuation of stage ``x<scale>`` (``<folder>/x<scale>-<name>/``: the
     files of :func:`publish_pilot` for a training started from a finished stage's, or another
     continuation's, final weights): name, parent (the folder whose weights it started from),
-    peak LR, LR patch, batch, loss schedule, steps, CPU seconds, training FLOPs, final Set5 PSNR,
-    note, and the cumulative CPU seconds / FLOPs from the stage's start (the stage's own given as
+    peak LR, LR patch, batch, loss schedule, seed, steps, CPU seconds, training FLOPs, final Set5
+    PSNR, note, and the cumulative CPU seconds / FLOPs from the stage's start (the stage's own given as
     ``stage_cpu_seconds`` / ``stage_flops``), parents before children."""
     import pandas as pd
 
@@ -339,7 +339,7 @@ def read_continuations(folder: Path, scale: int, stage_cpu_seconds: float = 0.0,
         init = Path(cfg.init)
         parent = init.parts[init.parts.index("campaign") + 1] if "campaign" in init.parts[:-1] else str(init)
         rows[d.name] = {"name": d.name, "parent": parent, "lr": cfg.lr, "patch": cfg.patch_size,
-                        "batch": cfg.batch_size, "loss": cfg.loss_schedule, "steps": summary["steps"],
+                        "batch": cfg.batch_size, "loss": cfg.loss_schedule, "seed": cfg.seed, "steps": summary["steps"],
                         "cpu_seconds": summary.get("cpu_seconds"),
                         "train_flops": summary["train_flops_per_step"] * summary["steps"],
                         "set5_psnr": summary.get("scores", {}).get("Set5", {}).get("psnr"),
@@ -416,27 +416,39 @@ def fit_saturation(compute, psnr) -> dict[str, float]:
     return {"p_inf": p_inf, "a": float(np.exp(log_a) * scale**b), "b": b, "rmse": rmse, "identified": identified}
 
 
-def fit_saturation_interval(compute, psnr, sigma: float, n: int = 300, level: float = 0.95, seed: int = 0
-                            ) -> dict[str, Any]:
+def fit_saturation_interval(compute, psnr, sigma, n: int = 300, level: float = 0.95, seed: int = 0,
+                            at: float | None = None) -> dict[str, Any]:
     """How far the ceiling of :func:`fit_saturation` can move when each point is off by noise of
     standard deviation ``sigma`` dB (a parametric bootstrap: ``n`` refits of the fitted curve plus
-    Gaussian noise). Returns ``{"low", "high"}`` (the central ``level`` interval of the ceiling;
-    ``inf`` when more than its upper tail ran to the bound), ``"unidentified"`` (the share of
-    refits that did) and ``"samples"`` (the refitted ceilings, ``inf`` for those)."""
+    Gaussian noise; ``sigma``: one value, or one per point). Returns ``{"low", "high"}`` (the
+    central ``level`` interval of the ceiling; ``inf`` when more than its upper tail ran to the
+    bound), ``"unidentified"`` (the share of refits that did) and ``"samples"`` (the refitted
+    ceilings, ``inf`` for those); with ``at`` (a compute, same unit) also ``"at_low"``,
+    ``"at_high"`` and ``"at_samples"``: the same for the refitted curves' PSNR at that compute."""
     import numpy as np
 
     c, y = np.asarray(compute, dtype=float), np.asarray(psnr, dtype=float)
     fit = fit_saturation(c, y)
     curve = fit["p_inf"] - fit["a"] * c ** -fit["b"]
     rng = np.random.default_rng(seed)
-    samples = []
+    samples, at_samples = [], []
     for _ in range(n):
         refit = fit_saturation(c, curve + rng.normal(0.0, sigma, size=len(c)))
         samples.append(refit["p_inf"] if refit["identified"] else math.inf)
-    samples = np.sort(np.array(samples))
+        if at is not None:
+            at_samples.append(refit["p_inf"] - refit["a"] * at ** -refit["b"] if refit["identified"] else math.inf)
     tail = (1.0 - level) / 2.0
-    low, high = (float(np.quantile(samples, q, method="lower" if q < 0.5 else "higher")) for q in (tail, 1 - tail))
-    return {"low": low, "high": high, "unidentified": float(np.mean(np.isinf(samples))), "samples": samples}
+
+    def central(values):
+        values = np.sort(np.array(values))
+        return values, *(float(np.quantile(values, q, method="lower" if q < 0.5 else "higher"))
+                         for q in (tail, 1 - tail))
+
+    samples, low, high = central(samples)
+    out = {"low": low, "high": high, "unidentified": float(np.mean(np.isinf(samples))), "samples": samples}
+    if at is not None:
+        out["at_samples"], out["at_low"], out["at_high"] = central(at_samples)
+    return out
 
 
 def compute_to_reach(fit: dict[str, float], target: float) -> float:

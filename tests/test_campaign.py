@@ -187,6 +187,7 @@ def test_continuations_chain_on_their_parents_compute(root, data, tmp_path):
     assert list(table.name) == ["x2-a", "x2-b"] and list(table.parent) == ["x2", "x2-a"]
     a, b = table.iloc[0], table.iloc[1]
     assert a.cpu_seconds > 0 and a.train_flops > 0 and a.loss == tiny_config(root).loss_schedule
+    assert a.seed == tiny_config(root).seed
     assert a.start_cpu_seconds == 100.0 and a.cumulative_cpu_seconds == pytest.approx(100.0 + a.cpu_seconds)
     assert b.start_cpu_seconds == pytest.approx(a.cumulative_cpu_seconds)
     assert b.cumulative_flops == pytest.approx(1e12 + a.train_flops + b.train_flops)
@@ -205,3 +206,10 @@ def test_ceiling_interval_covers_the_true_ceiling_and_narrows_with_less_noise():
     assert wide["low"] <= 37.5 <= wide["high"] and narrow["low"] <= 37.5 + 1e-6 and narrow["high"] >= 37.5 - 1e-6
     assert narrow["high"] - narrow["low"] < wide["high"] - wide["low"]
     assert len(wide["samples"]) == 60 and 0.0 <= wide["unidentified"] <= 1.0
+    # noise per point: quiet points where the curve bends narrow the interval against noisy ones
+    mixed = campaign.fit_saturation_interval(c, y, sigma=np.where(c > 0.3, 0.002, 0.02), n=60)
+    assert mixed["high"] - mixed["low"] < wide["high"] - wide["low"]
+    # the PSNR the refitted curves give at ten times the largest compute: around the true curve's
+    ahead = campaign.fit_saturation_interval(c, y, sigma=0.002, n=60, at=10.0)
+    assert ahead["at_low"] <= 37.5 - 0.2 * 10.0 ** -0.6 <= ahead["at_high"] <= ahead["high"]
+    assert len(ahead["at_samples"]) == 60 and "at_low" not in wide
