@@ -69,7 +69,8 @@ def _record(unit: Unit, scale: int, run, profile: str, budget: Budget, data_root
             "profile": profile, "budget": asdict(budget), "parameters": run.parameters(),
             "weights_sha256": file_sha256(run.weights), "stages": [_stage_entry(r) for r in run.curriculum_chain()],
             "metrics": metrics, "torch": torch.__version__, "python": platform.python_version(),
-            "threads": 1, "recorded_utc": _now()}
+            "threads": 1, "cpu_capability": torch.backends.cpu.get_cpu_capability(),  # the CPU kernels' ISA
+            "recorded_utc": _now()}
 
 
 def _write_json(path: Path, data: dict) -> None:
