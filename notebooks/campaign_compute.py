@@ -177,6 +177,8 @@ peers = {"paper CSRCNN": "CSRCNN", "VDSR (paper's Table V)": "VDSR", "LapSRN (pa
 continued = {s: campaign.read_continuations(base, s, res.record["cpu_seconds"], res.record["train_flops"])
              for s, res in stages.items()}
 continued = {s: table for s, table in continued.items() if len(table)}
+# each stage's training FLOPs per CPU-second: converts FLOPs to the stage's own CPU-hours
+stage_rate = {s: res.record["train_flops"] / res.record["cpu_seconds"] for s, res in stages.items()}
 fits, fit_params = [], {}
 if stages:
     fig, axes = plt.subplots(2, len(stages), figsize=(6.5 * len(stages), 9), squeeze=False)
@@ -214,7 +216,7 @@ if stages:
             if fit["identified"]:
                 fit_params[s] = fit
                 grid = np.geomspace(pts.cpu_hours.min(), max(pts.cpu_hours.max() * 30, 1), 200)
-                ax.plot(grid, fit["p_inf"] - fit["a"] * grid ** -fit["b"], color="tab:red", ls=":",
+                ax.plot(grid, campaign.saturation_psnr(fit, grid), color="tab:red", ls=":",
                         label=f"fit, extrapolated (ceiling {fit['p_inf']:.2f} dB)")
             fits.append({"scale": f"x{s}", "points": len(pts),
                          "ceiling P_inf (dB)": round(fit["p_inf"], 3) if fit["identified"] else "not identified",
@@ -260,7 +262,6 @@ if continued:
     for s, table in sorted(continued.items()):
         ends = {f"x{s}": campaign.last_validation(stages[s].folder)}  # the same validation as the table's
         ends.update(zip(table.name, table.set5_psnr))
-        rate = stages[s].record["train_flops"] / stages[s].record["cpu_seconds"]  # the stage's FLOPs per CPU-second
         for more in table.itertuples():
             row = {"stage": f"x{s}", "continuation": more.name, "started from": more.parent,
                    "peak LR": f"{more.lr:g}", "LR patch x batch": f"{more.patch} x {more.batch}", "steps": more.steps,
@@ -270,8 +271,8 @@ if continued:
                    "Set5 at the end (dB)": more.set5_psnr, "gain (dB)": more.set5_psnr - ends[more.parent],
                    "training PFLOP from the stage's start": more.cumulative_flops / 1e15}
             if s in fit_params:  # what the stage's fitted curve (on its CPU-hours) predicted for the same FLOPs
-                f, total = fit_params[s], more.cumulative_flops / rate / 3600
-                row["the fit's prediction at that compute (dB)"] = f["p_inf"] - f["a"] * total ** -f["b"]
+                hours = more.cumulative_flops / stage_rate[s] / 3600
+                row["the fit's prediction at that compute (dB)"] = campaign.saturation_psnr(fit_params[s], hours)
             rows.append(row)
             glue(f"campaign_{more.name.replace('-', '_')}_gain", row["gain (dB)"], display=False)
         # per continuation above (campaign_<name>_gain); per stage the best of them and its cost in all
@@ -334,7 +335,7 @@ for s, res in sorted(stages.items()):
     ahead = 10 * compute.max()  # ten times the largest compute of the finished runs
     spread = campaign.fit_saturation_interval(compute, psnr, sigma=sigma, at=ahead) if fit["identified"] else None
     vdsr = paper_psnr("VDSR", s)
-    rate = res.record["train_flops"] / res.record["cpu_seconds"]  # the stage's FLOPs per CPU-second
+    rate = stage_rate[s]
     hours = campaign.compute_to_reach(fit, vdsr) * 1e15 / rate / 3600
     reach = ("never: the ceiling is below it" if math.isinf(hours) else f"{hours:.1f}") if fit["identified"] else book.NO_VALUE
     end_fits.append({"scale": f"x{s}", "finished runs": len(points), "best (dB)": max(p[2] for p in points),
@@ -352,7 +353,6 @@ for s, res in sorted(stages.items()):
         glue(f"campaign_x{s}_end_ceiling", fit["p_inf"], display=False)
         glue(f"campaign_x{s}_end_ceiling_low", spread["low"], display=False)
         glue(f"campaign_x{s}_end_ceiling_high", spread["high"], display=False)
-        glue(f"campaign_x{s}_end_tenfold_high", spread["at_high"], display=False)
 if end_rows:
     ends = pd.DataFrame(end_rows).set_index(["scale", "finished run"])
     display(book.styled(ends.round(3), "Finished runs of the campaign's network (Set5, float32 weights)",

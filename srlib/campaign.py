@@ -50,7 +50,7 @@ from .training import checkpoint as ck
 
 __all__ = ["RESULTS_ROOT", "RUNS_ROOT", "campaign_config", "training_flops_per_step", "restore", "save",
            "publish", "run", "publish_pilot", "read_pilots", "read_continuations", "read_log", "last_validation",
-           "fit_saturation", "fit_saturation_interval",
+           "fit_saturation", "fit_saturation_interval", "saturation_psnr",
            "compute_to_reach"]
 
 RESULTS_ROOT = Path("results/campaign")
@@ -429,14 +429,14 @@ def fit_saturation_interval(compute, psnr, sigma, n: int = 300, level: float = 0
 
     c, y = np.asarray(compute, dtype=float), np.asarray(psnr, dtype=float)
     fit = fit_saturation(c, y)
-    curve = fit["p_inf"] - fit["a"] * c ** -fit["b"]
+    curve = saturation_psnr(fit, c)
     rng = np.random.default_rng(seed)
     samples, at_samples = [], []
     for _ in range(n):
         refit = fit_saturation(c, curve + rng.normal(0.0, sigma, size=len(c)))
         samples.append(refit["p_inf"] if refit["identified"] else math.inf)
         if at is not None:
-            at_samples.append(refit["p_inf"] - refit["a"] * at ** -refit["b"] if refit["identified"] else math.inf)
+            at_samples.append(saturation_psnr(refit, at) if refit["identified"] else math.inf)
     tail = (1.0 - level) / 2.0
 
     def central(values):
@@ -449,6 +449,12 @@ def fit_saturation_interval(compute, psnr, sigma, n: int = 300, level: float = 0
     if at is not None:
         out["at_samples"], out["at_low"], out["at_high"] = central(at_samples)
     return out
+
+
+def saturation_psnr(fit: dict[str, float], compute):
+    """The fitted curve of :func:`fit_saturation` at ``compute`` (same unit as the fit's):
+    ``p_inf - a * compute ** -b`` dB."""
+    return fit["p_inf"] - fit["a"] * compute ** -fit["b"]
 
 
 def compute_to_reach(fit: dict[str, float], target: float) -> float:

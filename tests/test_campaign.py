@@ -141,6 +141,7 @@ def test_saturation_fit_recovers_a_known_curve():
     assert fit["p_inf"] == pytest.approx(37.4, abs=1e-3) and fit["b"] == pytest.approx(0.3, rel=1e-3)
     assert campaign.compute_to_reach(fit, float(y[5])) == pytest.approx(c[5], rel=1e-3)
     assert campaign.compute_to_reach(fit, 37.5) == float("inf")
+    assert campaign.saturation_psnr(fit, c) == pytest.approx(y, abs=1e-3)
     assert fit["identified"]
     with pytest.raises(ValueError, match="at least 4 points"):
         campaign.fit_saturation(c[:3], y[:3])
