@@ -245,43 +245,50 @@ else:
 # cosine cycle at a lower peak learning rate (a *warm restart*), a fine-tune with larger
 # patches, which show the network more context around each pixel than the stage's small LR
 # patches did, or one with the L2 loss throughout (the loss whose minimum is the best PSNR). The
-# campaign tried all three where the x2 target was missed by a few hundredths of a dB. The table
-# gives what each bought over the weights it started from and, where the stage's curve has an
-# identified fit (section 3), what that fit predicted for the same total compute: a test of the
-# extrapolation on compute it had not seen (a continuation is not the longer single schedule the
-# fit describes, so it tests the fit only roughly). The continuations did not all run on the
-# same machine: the GFLOP per CPU-second row shows how fast each one's core was, so the fit's
-# prediction is taken at the continuation's training FLOPs, converted to CPU-hours at the
-# stage's own rate, and the lower panel of the figure above (FLOPs) is the one to compare them
-# on. One seed each: a difference of a few hundredths of a dB between two continuations is
-# within what a second seed could change.
+# campaign tried all three where the x2 target was missed by a few hundredths of a dB. The first
+# table gives how each was trained, the second what each cost and bought over the weights it
+# started from and, where the stage's curve has an identified fit (section 3), what that fit
+# predicted for the same total compute: a test of the extrapolation on compute it had not seen
+# (a continuation is not the longer single schedule the fit describes, so it tests the fit only
+# roughly). The continuations did not all run on the same machine: the GFLOP per CPU-second
+# column shows how fast each one's core was, so the fit's prediction is taken at the
+# continuation's training FLOPs, converted to CPU-hours at the stage's own rate, and the lower
+# panel of the figure above (FLOPs) is the one to compare them on. Most recipes ran with one
+# seed; where one was repeated with another seed (the seed column), the two show how much of a
+# difference of a few hundredths of a dB a seed alone makes.
 
 # %%
 if continued:
-    rows = []
+    recipes, outcomes = [], []
     for s, table in sorted(continued.items()):
         ends = {f"x{s}": campaign.last_validation(stages[s].folder)}  # the same validation as the table's
         ends.update(zip(table.name, table.set5_psnr))
         for more in table.itertuples():
-            row = {"stage": f"x{s}", "continuation": more.name, "started from": more.parent,
-                   "peak LR": f"{more.lr:g}", "LR patch x batch": f"{more.patch} x {more.batch}", "steps": more.steps,
-                   "loss": more.loss, "CPU-hours": more.cpu_seconds / 3600,
+            key = {"stage": f"x{s}", "continuation": more.name}
+            recipes.append({**key, "started from": more.parent, "peak LR": f"{more.lr:g}",
+                            "LR patch x batch": f"{more.patch} x {more.batch}", "steps": more.steps,
+                            "loss": more.loss, "seed": more.seed})
+            row = {**key, "CPU-hours": more.cpu_seconds / 3600,
                    "GFLOP per CPU-second": more.train_flops / more.cpu_seconds / 1e9 if more.cpu_seconds else np.nan,
-                   "Set5 at the start (dB)": ends[more.parent],
-                   "Set5 at the end (dB)": more.set5_psnr, "gain (dB)": more.set5_psnr - ends[more.parent],
-                   "training PFLOP from the stage's start": more.cumulative_flops / 1e15}
+                   "PFLOP from the stage's start": more.cumulative_flops / 1e15,
+                   "Set5 at the start (dB)": ends[more.parent], "Set5 at the end (dB)": more.set5_psnr,
+                   "gain (dB)": more.set5_psnr - ends[more.parent]}
             if s in fit_params:  # what the stage's fitted curve (on its CPU-hours) predicted for the same FLOPs
                 hours = more.cumulative_flops / stage_rate[s] / 3600
-                row["the fit's prediction at that compute (dB)"] = campaign.saturation_psnr(fit_params[s], hours)
-            rows.append(row)
+                row["the fit's prediction (dB)"] = campaign.saturation_psnr(fit_params[s], hours)
+            outcomes.append(row)
             glue(f"campaign_{more.name.replace('-', '_')}_gain", row["gain (dB)"], display=False)
         # per continuation above (campaign_<name>_gain); per stage the best of them and its cost in all
         glue(f"campaign_x{s}_best_continuation", float(table.set5_psnr.max()), display=False)
         glue(f"campaign_x{s}_continuation_hours", float(table.cpu_seconds.sum()) / 3600, display=False)
-    table = pd.DataFrame(rows).set_index(["stage", "continuation"]).round(3)
-    display(book.styled(table.T.astype(object).where(table.T.notna(), book.NO_VALUE),  # one column per continuation
-                        "Trainings continued after a finished stage (Set5 validation, float32 weights)",
-                        "campaign-continued", precision=3))
+    # one row per continuation, in two tables (how each was trained, what it cost and bought), so
+    # that more continuations make the tables longer, not wider than the page
+    display(book.styled(pd.DataFrame(recipes).set_index(["stage", "continuation"]),
+                        "Trainings continued after a finished stage: the recipes", "campaign-continued"))
+    outcome = pd.DataFrame(outcomes).set_index(["stage", "continuation"]).round(3)
+    display(book.styled(outcome.astype(object).where(outcome.notna(), book.NO_VALUE),
+                        "Trainings continued after a finished stage: cost and Set5 validation (float32 weights)",
+                        "campaign-continued-outcome", precision=3))
 else:
     print("no stage was trained further")
 

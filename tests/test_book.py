@@ -51,7 +51,7 @@ CLAIMS_TABLES = {"claims-comparisons", "claims-convergence", "claims-costs", "cl
 NOT_COMPARISONS = {"protocol-data", "protocol-matlab", "protocol-ssim-window", "train-x2-config", "train-x4-config",
                    "train-x8-config", "table2-deltas", "table2-seeds", "table2-set5", "table3-deltas", "table4-deltas",
                    "figure5-convergence", "figure5-deltas", "table5-gain", "table5-cited", "figure6-edges",
-                   "figures7-8-scores", "protocol-deviations", "campaign-pilots", "campaign-fit", "campaign-continued",
+                   "figures7-8-scores", "protocol-deviations", "campaign-pilots", "campaign-fit", "campaign-continued", "campaign-continued-outcome",
                    "campaign-ends", "campaign-ends-fit", "campaign-schedules", "campaign-summary", "table6-symmetric", *CLAIMS_TABLES}
 PROSE = ["intro", "method", "training", "reproduce", "limitations", "exercises", "references"]
 
