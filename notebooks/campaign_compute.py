@@ -316,18 +316,20 @@ runs_from_scratch = {"pilot": pilots, "schedule": campaign.read_pilots(base / "s
 end_rows, end_fits = [], []
 for s, res in sorted(stages.items()):
     cfg = res.config
-    # (name, FLOPs, PSNR, kind): "scratch" for a run from scratch, "continued" for a continuation
-    points = [(f"{kind} {p.pilot}", p.train_flops, p.set5_psnr, "scratch") for kind, table in runs_from_scratch.items()
-              for p in same_network(table, cfg).itertuples() if s == 2]
-    points.append((f"stage x{s}", res.record["train_flops"], campaign.last_validation(res.folder), "scratch"))
+    # one row per finished run; kind "scratch" for a run from scratch, "continued" for a continuation
+    points = [{"finished run": f"{kind} {p.pilot}", "flops": p.train_flops, "psnr": p.set5_psnr, "kind": "scratch"}
+              for kind, table in runs_from_scratch.items() for p in same_network(table, cfg).itertuples() if s == 2]
+    points.append({"finished run": f"stage x{s}", "flops": res.record["train_flops"],
+                   "psnr": campaign.last_validation(res.folder), "kind": "scratch"})
     more_runs = continued.get(s, pd.DataFrame())
-    for more in more_runs.itertuples():
-        points.append((more.name, more.cumulative_flops, more.set5_psnr, "continued"))
+    points += [{"finished run": more.name, "flops": more.cumulative_flops, "psnr": more.set5_psnr, "kind": "continued"}
+               for more in more_runs.itertuples()]
+    points = pd.DataFrame(points)
     if len(points) < 4:  # a fit needs four: the stages without pilots or continuations have one
         continue
-    end_rows += [{"scale": f"x{s}", "finished run": name, "training PFLOP": flops / 1e15, "Set5 (dB)": psnr}
-                 for name, flops, psnr, _ in points]
-    compute, psnr = np.array([p[1] for p in points]) / 1e15, np.array([p[2] for p in points])
+    end_rows += [{"scale": f"x{s}", "finished run": p["finished run"], "training PFLOP": p.flops / 1e15,
+                  "Set5 (dB)": p.psnr} for _, p in points.iterrows()]
+    compute, psnr = points.flops.to_numpy() / 1e15, points.psnr.to_numpy()
     fit = campaign.fit_saturation(compute, psnr)
     # The noise of one finished run, per kind of run, from its repeats (same recipe, other seed),
     # never below the fit's own residual: runs from scratch from the repeated pilots; continuations
@@ -338,14 +340,14 @@ for s, res in sorted(stages.items()):
     noise = {"scratch": max(float(np.mean(repeats)) if len(repeats) else 0.0, fit["rmse"])}
     noise["continued"] = (max(float(np.mean(repeats_continued)), fit["rmse"]) if len(repeats_continued)
                           else noise["scratch"])
-    sigma = np.array([noise[p[3]] for p in points])
+    sigma = points.kind.map(noise).to_numpy()
     ahead = 10 * compute.max()  # ten times the largest compute of the finished runs
     spread = campaign.fit_saturation_interval(compute, psnr, sigma=sigma, at=ahead) if fit["identified"] else None
     vdsr = paper_psnr("VDSR", s)
     rate = stage_rate[s]
     hours = campaign.compute_to_reach(fit, vdsr) * 1e15 / rate / 3600
     reach = ("never: the ceiling is below it" if math.isinf(hours) else f"{hours:.1f}") if fit["identified"] else book.NO_VALUE
-    end_fits.append({"scale": f"x{s}", "finished runs": len(points), "best (dB)": max(p[2] for p in points),
+    end_fits.append({"scale": f"x{s}", "finished runs": len(points), "best (dB)": points.psnr.max(),
                      "ceiling P_inf (dB)": f"{fit['p_inf']:.3f}" if fit["identified"] else "not identified",
                      "fit RMSE (dB)": fit["rmse"], "noise of one run from scratch, sigma (dB)": noise["scratch"],
                      "noise of one continuation, sigma (dB)": noise["continued"],

@@ -43,7 +43,7 @@ from .data.fetch import file_sha256
 from .device import describe_device
 from .models.parameters import model_input_channels
 from .profiling import count_macs
-from .repository import git_commit
+from .repository import git_commit, uncommitted_paths
 from .runfolder import RunFolder, read_metadata
 from .training import TrainConfig, preset, train
 from .training import checkpoint as ck
@@ -217,6 +217,7 @@ def publish(name: str, datasets: tuple[str, ...] = ("Set5", "Set14", "B100", "Ur
     from .evaluation import bicubic_upscaler, evaluate
     from .inference import load_upscaler
 
+    commit, uncommitted = git_commit(), uncommitted_paths()  # before this function writes anything
     live = runs / name
     if RunFolder(live).latest_checkpoint() is None:
         restore(name, results=results, runs=runs)
@@ -272,7 +273,7 @@ def publish(name: str, datasets: tuple[str, ...] = ("Set5", "Set14", "B100", "Ur
             "cpu_seconds": round(float(state.get("cpu_seconds", 0.0)), 1),
             "train_flops_per_step": flops, "train_flops": flops * step,
             "pieces": pieces, "git_commit": pieces[0]["commit"] if pieces else git_commit(),
-            "published_commit": git_commit(), "published_utc": _now(),
+            "published_commit": commit, "published_uncommitted_paths": uncommitted, "published_utc": _now(),
             "weights_source": weights.name, "weights_sha256": file_sha256(dest / "weights_fp16.safetensors"),
             "weights_dtype": "float16 (trained in float32; loads into the float32 model)",
             "training_images": {"sets": list(config.train_sets), "aug_scales": list(config.aug_scales),
@@ -288,6 +289,7 @@ def publish_pilot(run_dir: Path, dest: Path, note: str = "", planned_s_per_step:
     """Store a finished pilot run (``config.json``, ``log.csv``, ``summary.json`` of the engine,
     plus its FLOPs per step, ``note`` and the idle-core seconds per step its steps were planned
     with) in ``dest`` for the book; returns ``dest``."""
+    commit, uncommitted = git_commit(), uncommitted_paths()  # before this function writes anything
     run = RunFolder(run_dir)
     info, summary = run.info(), run.summary()
     config = TrainConfig.from_dict(info["train_config"])
@@ -296,54 +298,57 @@ def publish_pilot(run_dir: Path, dest: Path, note: str = "", planned_s_per_step:
     shutil.copy2(run_dir / "log.csv", dest / "log.csv")
     summary.update(parameters=info.get("parameters"), train_flops_per_step=training_flops_per_step(config),
                    note=note, planned_s_per_step=planned_s_per_step, published_utc=_now(),
-                   published_commit=git_commit())
+                   published_commit=commit, published_uncommitted_paths=uncommitted)
     (dest / "summary.json").write_text(json.dumps(summary, indent=2))
     return dest
 
 
-def read_pilots(folder: Path = RESULTS_ROOT / "pilots"):
-    """One row per stored pilot: name, channels, U blocks, refined blocks, parameters, steps,
-    training seconds, CPU seconds (when logged), FLOPs, final Set5 PSNR / SSIM."""
-    import pandas as pd
-
-    rows = []
-    for d in sorted(p for p in Path(folder).glob("*") if (p / "summary.json").is_file()):
+def _stored_runs(folders):
+    """``(folder name, TrainConfig, summary, row)`` for each of ``folders`` that holds the files of
+    :func:`publish_pilot` (``config.json`` and ``summary.json``; others are skipped), where row has
+    the fields every stored run shares: seed, LR, patch, batch, loss schedule, steps, CPU seconds,
+    training FLOPs, final Set5 PSNR / SSIM and note."""
+    for d in sorted(folders):
+        if not (d / "summary.json").is_file() or not (d / "config.json").is_file():
+            continue
         summary = json.loads((d / "summary.json").read_text())
         cfg = TrainConfig.from_dict(json.loads((d / "config.json").read_text())["train_config"])
         set5 = summary.get("scores", {}).get("Set5", {})
-        rows.append({"pilot": d.name, "seed": cfg.seed, "channels": cfg.channels, "u_blocks": "/".join(map(str, cfg.blocks_per_level)),
+        yield d.name, cfg, summary, {
+            "seed": cfg.seed, "lr": cfg.lr, "patch": cfg.patch_size, "batch": cfg.batch_size,
+            "loss": cfg.loss_schedule, "steps": summary["steps"], "cpu_seconds": summary.get("cpu_seconds"),
+            "train_flops": summary["train_flops_per_step"] * summary["steps"],
+            "set5_psnr": set5.get("psnr"), "set5_ssim": set5.get("ssim"), "note": summary.get("note", "")}
+
+
+def read_pilots(folder: Path = RESULTS_ROOT / "pilots"):
+    """One row per stored pilot: name, channels, U blocks, refined blocks, parameters, training
+    seconds, planned CPU seconds, and the fields of every stored run (:func:`_stored_runs`)."""
+    import pandas as pd
+
+    rows = []
+    for name, cfg, summary, run in _stored_runs(Path(folder).glob("*")):
+        rows.append({"pilot": name, "channels": cfg.channels, "u_blocks": "/".join(map(str, cfg.blocks_per_level)),
                      "refined_blocks": cfg.hr_blocks, "parameters": summary.get("parameters"),
-                     "steps": summary["steps"], "train_seconds": summary.get("train_seconds"),
-                     "planned_cpu_seconds": summary["steps"] * (summary.get("planned_s_per_step") or math.nan),
-                     "cpu_seconds": summary.get("cpu_seconds"), "lr": cfg.lr, "patch": cfg.patch_size,
-                     "batch": cfg.batch_size, "train_flops": summary["train_flops_per_step"] * summary["steps"],
-                     "set5_psnr": set5.get("psnr"), "set5_ssim": set5.get("ssim"), "note": summary.get("note", "")})
+                     "train_seconds": summary.get("train_seconds"),
+                     "planned_cpu_seconds": summary["steps"] * (summary.get("planned_s_per_step") or math.nan), **run})
     return pd.DataFrame(rows)
 
 
 def read_continuations(folder: Path, scale: int, stage_cpu_seconds: float = 0.0, stage_flops: float = 0.0):
     """One row per stored continuation of stage ``x<scale>`` (``<folder>/x<scale>-<name>/``: the
     files of :func:`publish_pilot` for a training started from a finished stage's, or another
-    continuation's, final weights): name, parent (the folder whose weights it started from),
-    peak LR, LR patch, batch, loss schedule, seed, steps, CPU seconds, training FLOPs, final Set5
-    PSNR, note, and the cumulative CPU seconds / FLOPs from the stage's start (the stage's own given as
-    ``stage_cpu_seconds`` / ``stage_flops``), parents before children."""
+    continuation's, final weights): name, parent (the folder whose weights it started from), the
+    fields of every stored run (:func:`_stored_runs`), and the cumulative CPU seconds / FLOPs from
+    the stage's start (the stage's own given as ``stage_cpu_seconds`` / ``stage_flops``), parents
+    before children."""
     import pandas as pd
 
     rows = {}
-    for d in sorted(Path(folder).glob(f"x{scale}-*")):
-        if not (d / "summary.json").is_file() or not (d / "config.json").is_file():
-            continue
-        summary = json.loads((d / "summary.json").read_text())
-        cfg = TrainConfig.from_dict(json.loads((d / "config.json").read_text())["train_config"])
+    for name, cfg, _, run in _stored_runs(Path(folder).glob(f"x{scale}-*")):
         init = Path(cfg.init)
         parent = init.parts[init.parts.index("campaign") + 1] if "campaign" in init.parts[:-1] else str(init)
-        rows[d.name] = {"name": d.name, "parent": parent, "lr": cfg.lr, "patch": cfg.patch_size,
-                        "batch": cfg.batch_size, "loss": cfg.loss_schedule, "seed": cfg.seed, "steps": summary["steps"],
-                        "cpu_seconds": summary.get("cpu_seconds"),
-                        "train_flops": summary["train_flops_per_step"] * summary["steps"],
-                        "set5_psnr": summary.get("scores", {}).get("Set5", {}).get("psnr"),
-                        "note": summary.get("note", "")}
+        rows[name] = {"name": name, "parent": parent, **run}
     ordered, base = [], {f"x{scale}": (stage_cpu_seconds, stage_flops)}
     while len(ordered) < len(rows):
         ready = [r for r in rows.values() if r["parent"] in base and r["name"] not in base]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-__all__ = ["REPO_ROOT", "git_commit", "resolve", "display_path"]
+__all__ = ["REPO_ROOT", "git_commit", "uncommitted_paths", "resolve", "display_path"]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -28,6 +28,18 @@ def git_commit(repo: Path | str = REPO_ROOT) -> str:
         return head.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
+
+
+def uncommitted_paths(repo: Path | str = REPO_ROOT) -> list[str]:
+    """The tracked files of ``repo`` that differ from its HEAD (what ``+dirty`` in
+    :func:`git_commit` stands for), so that a record can say whether code or only prose had
+    changed; ``[]`` for a clean checkout or outside a git checkout."""
+    try:
+        status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=repo,
+                                capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return sorted(line[3:] for line in status.stdout.splitlines() if line.strip()) if status.returncode == 0 else []
 
 
 def resolve(path: Path | str) -> Path:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+import subprocess
 
 import numpy as np
 import pytest
@@ -13,6 +14,7 @@ import torch
 
 from srlib import campaign
 from srlib.book.committed import ReferenceResult
+from srlib.repository import git_commit, uncommitted_paths
 from srlib.training import TrainingSet, train
 from srlib.training.checkpoint import load_weights
 
@@ -161,6 +163,28 @@ def test_pilots_are_stored_and_read_back(root, data, tmp_path):
     assert row.train_flops == pytest.approx(10 * campaign.training_flops_per_step(cfg))
     log = campaign.read_log(tmp_path / "pilots" / "p1", row.train_flops / 10)
     assert list(log.step) == [5, 10] and log.cpu_hours.iloc[-1] > 0
+    summary = json.loads((tmp_path / "pilots" / "p1" / "summary.json").read_text())
+    assert isinstance(summary["published_uncommitted_paths"], list)
+    # a folder without the stored files (an interrupted copy) is skipped, not a crash
+    (tmp_path / "pilots" / "p2").mkdir()
+    (tmp_path / "pilots" / "p2" / "summary.json").write_text("{}")
+    assert list(campaign.read_pilots(tmp_path / "pilots").pilot) == ["p1"]
+
+
+def test_uncommitted_paths_name_the_changed_tracked_files(tmp_path):
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    run = lambda *args: subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)  # noqa: E731
+    run("init", "-q")
+    (tmp_path / "code.py").write_text("a = 1\n")
+    (tmp_path / "prose.md").write_text("text\n")
+    run("add", ".")
+    run("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "first")
+    assert uncommitted_paths(tmp_path) == [] and not git_commit(tmp_path).endswith("+dirty")
+    (tmp_path / "prose.md").write_text("more text\n")
+    (tmp_path / "untracked.txt").write_text("not tracked\n")
+    assert uncommitted_paths(tmp_path) == ["prose.md"] and git_commit(tmp_path).endswith("+dirty")
+    assert uncommitted_paths(tmp_path / "no-such-folder") == []
 
 
 def test_last_validation_is_the_logs_last_psnr(tmp_path):
