@@ -298,21 +298,26 @@ else:
 # The curve of section 3 runs inside one cosine schedule; only its end is a finished result. The
 # points below are all finished results of the same network at x2: the equal-time pilots of the
 # stage's width and single schedules of other lengths (`results/campaign/schedules/`), all from
-# scratch, the stage, and each continuation at the stage's total compute up to its end. The same saturation law fitted to them (on training FLOPs, which do not depend on
-# the machine's load) gives a second estimate of the network's ceiling, closer to the question
-# "how far does more training of this network go". Continuations are not single longer
-# schedules and the pilots are short, so it is a rough estimate too. How far its ceiling can move
-# is measured by refitting it many times with noise of the size one run's result has added to
-# the fitted curve (a parametric bootstrap, `srlib.campaign.fit_saturation_interval`). The size
-# is measured per kind of run, from runs repeated with another seed: for runs from scratch the
-# repeated pilots, for continuations a repeated continuation (while there is none, the pilots'
-# spread); never less than the fit's residual. Each is the spread of one pair, so it is itself
-# rough. The same refits also give what ten times the compute of the longest finished run would
-# reach: the question a longer campaign would answer.
+# scratch, the stage, and each continuation at the stage's total compute up to its end. The same
+# saturation law fitted to them (on training FLOPs, which do not depend on the machine's load)
+# gives a second estimate of the network's ceiling, closer to the question "how far does more
+# training of this network go". Continuations are not single longer schedules and the pilots are
+# short, so it is a rough estimate too. How far its ceiling can move is measured by refitting it
+# many times with noise of the size one run's result has added to the fitted curve (a parametric
+# bootstrap, `srlib.campaign.fit_saturation_interval`). The size is measured per kind of run,
+# from runs repeated with another seed (the pooled standard deviation of the repeats,
+# `srlib.campaign.seed_spread`): for runs from scratch the repeated pilots and schedules, for
+# continuations the repeated continuations (while there are none, the runs from scratch); never
+# less than the fit's residual. Few runs were repeated, so these sizes are themselves rough. The
+# same refits also give what ten times the compute of the longest finished run would reach: the
+# question a longer campaign would answer.
 
 # %%
 # runs of the stage's network from scratch: the pilots, and single schedules of other lengths
 runs_from_scratch = {"pilot": pilots, "schedule": campaign.read_pilots(base / "schedules")}
+# what makes two runs repeats of one recipe (then they differ in their seed only)
+SCRATCH_RECIPE = ["channels", "u_blocks", "refined_blocks", "steps", "lr", "patch", "batch", "loss"]
+CONTINUED_RECIPE = ["parent", "lr", "patch", "batch", "loss", "steps"]
 end_rows, end_fits = [], []
 for s, res in sorted(stages.items()):
     cfg = res.config
@@ -332,14 +337,13 @@ for s, res in sorted(stages.items()):
     compute, psnr = points.flops.to_numpy() / 1e15, points.psnr.to_numpy()
     fit = campaign.fit_saturation(compute, psnr)
     # The noise of one finished run, per kind of run, from its repeats (same recipe, other seed),
-    # never below the fit's own residual: runs from scratch from the repeated pilots; continuations
-    # from repeated continuations, or as runs from scratch while none is repeated.
-    repeats = same_network(pilots, cfg).groupby("steps").set5_psnr.std().dropna() if s == 2 and len(pilots) else []
-    recipe = ["parent", "lr", "patch", "batch", "loss", "steps"]
-    repeats_continued = more_runs.groupby(recipe).set5_psnr.std().dropna() if len(more_runs) else []
-    noise = {"scratch": max(float(np.mean(repeats)) if len(repeats) else 0.0, fit["rmse"])}
-    noise["continued"] = (max(float(np.mean(repeats_continued)), fit["rmse"]) if len(repeats_continued)
-                          else noise["scratch"])
+    # never below the fit's own residual: runs from scratch from the repeated pilots and schedules;
+    # continuations from repeated continuations, or as runs from scratch while none is repeated.
+    scratch_sd, _ = (campaign.seed_spread(same_network(pd.concat(runs_from_scratch.values()), cfg), SCRATCH_RECIPE)
+                     if s == 2 else (np.nan, 0))
+    continued_sd, _ = campaign.seed_spread(more_runs, CONTINUED_RECIPE) if len(more_runs) else (np.nan, 0)
+    noise = {"scratch": max(np.nan_to_num(scratch_sd), fit["rmse"])}
+    noise["continued"] = max(continued_sd, fit["rmse"]) if np.isfinite(continued_sd) else noise["scratch"]
     sigma = points.kind.map(noise).to_numpy()
     ahead = 10 * compute.max()  # ten times the largest compute of the finished runs
     spread = campaign.fit_saturation_interval(compute, psnr, sigma=sigma, at=ahead) if fit["identified"] else None
@@ -373,14 +377,14 @@ else:
     print("fewer than four finished runs of one network: no fit through the ends of the schedules")
 
 # %% [markdown]
-# The fit above follows one network. Whether a wider one would have gone further is asked by the
-# single schedules from scratch at (nearly) equal training FLOPs, one per width: all of them are
-# listed here, those of other networks included (one seed each).
+# The fit above follows one network. Whether a wider one would have gone further is asked by
+# single schedules from scratch at (nearly) equal training FLOPs, one recipe per width, each
+# repeated with a second seed: all of them are listed here, those of other networks included.
 
 # %%
 schedules = runs_from_scratch["schedule"]
 if len(schedules):
-    widths = pd.DataFrame({"channels": schedules.channels, "U blocks": schedules.u_blocks,
+    widths = pd.DataFrame({"channels": schedules.channels, "U blocks": schedules.u_blocks, "seed": schedules.seed,
                            "parameters (K)": (schedules.parameters / 1e3).map("{:.1f}".format), "steps": schedules.steps,
                            "peak LR": schedules.lr.map("{:g}".format), "training PFLOP": schedules.train_flops / 1e15,
                            "Set5 x2 (dB)": schedules.set5_psnr})
@@ -389,6 +393,47 @@ if len(schedules):
                         "campaign-schedules", precision=3))
 else:
     print(f"no single schedules stored under {base / 'schedules'}/")
+
+# %% [markdown]
+# Each other network's schedules against the stage network's schedule of the nearest training
+# FLOPs: the difference of their mean Set5 PSNR, with a 95 % Student-t interval whose noise is
+# the pooled seed spread of every repeated run from scratch above and in the pilots (a run's seed
+# moves its result by about as much whatever its width; `srlib.campaign.difference_interval`).
+# This compares the two networks at this compute, not their ceilings.
+
+# %%
+width_rows = []
+if 2 in stages and len(schedules):
+    scratch = pd.concat(runs_from_scratch.values())
+    spread, dof = campaign.seed_spread(scratch, SCRATCH_RECIPE)
+    network = ["channels", "u_blocks", "refined_blocks"]
+    ours = same_network(schedules, stages[2].config)
+    for key, other in schedules.drop(ours.index).groupby(network):
+        if ours.empty:
+            break
+        nearest = ours.steps.iloc[(ours.train_flops - other.train_flops.mean()).abs().argmin()]
+        base_runs = ours[ours.steps == nearest]
+        d = campaign.difference_interval(other.set5_psnr, base_runs.set5_psnr, spread, dof)
+        width_rows.append({
+            "network": f"{key[0]} channels, U blocks {key[1]}" + (f", {key[2]} refined" if key[2] else ""),
+            "runs (seeds)": len(other), "training PFLOP": other.train_flops.mean() / 1e15,
+            "Set5 x2, mean (dB)": other.set5_psnr.mean(),
+            "against": f"{stages[2].config.channels} channels (the stage's), {nearest} steps",
+            "its runs (seeds)": len(base_runs), "its training PFLOP": base_runs.train_flops.mean() / 1e15,
+            "its Set5 x2, mean (dB)": base_runs.set5_psnr.mean(), "difference (dB)": d["difference"],
+            "95 % interval (dB)": book.format_interval(d["low"], d["high"], 3, signed=True),
+            "noise of one run, sigma (dB)": spread, "its degrees of freedom": dof})
+        if key[0] == 64:  # the paper's width: the limitations page quotes this comparison
+            glue("campaign_c64_difference", d["difference"], display=False)
+            glue("campaign_c64_difference_low", d["low"], display=False)
+            glue("campaign_c64_difference_high", d["high"], display=False)
+            glue("campaign_c64_seeds", len(other), display=False)
+if width_rows:
+    widths_cmp = pd.DataFrame(width_rows).set_index("network").round(3)
+    display(book.styled(widths_cmp.T.astype(object), "Wider networks against the stage's at equal compute (Set5 x2)",
+                        "campaign-widths", precision=3))
+else:
+    print("no schedule of another network to compare with")
 
 # %% [markdown]
 # ## 5. Where the campaign ends

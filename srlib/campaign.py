@@ -51,7 +51,7 @@ from .training import checkpoint as ck
 __all__ = ["RESULTS_ROOT", "RUNS_ROOT", "campaign_config", "training_flops_per_step", "restore", "save",
            "publish", "run", "publish_pilot", "read_pilots", "read_continuations", "read_log", "last_validation",
            "fit_saturation", "fit_saturation_interval", "saturation_psnr",
-           "compute_to_reach"]
+           "compute_to_reach", "seed_spread", "difference_interval"]
 
 RESULTS_ROOT = Path("results/campaign")
 RUNS_ROOT = Path("runs/campaign")
@@ -383,6 +383,37 @@ def last_validation(folder: Path) -> float:
     if psnr.empty:
         raise ValueError(f"{Path(folder) / 'log.csv'} holds no validation PSNR")
     return float(psnr.iloc[-1])
+
+
+def seed_spread(runs, recipe: list[str], value: str = "set5_psnr") -> tuple[float, int]:
+    """The noise of one run: the pooled standard deviation (dB) of ``runs[value]`` within the
+    groups of rows that agree on every column of ``recipe`` (runs repeated with another seed),
+    and its degrees of freedom (rows in repeated groups minus groups). ``(nan, 0)`` when no recipe
+    was repeated. ``runs``: a frame of :func:`read_pilots` or :func:`read_continuations`."""
+    import numpy as np
+
+    squares, dof = 0.0, 0
+    for _, group in runs.groupby(recipe, dropna=False):
+        if len(group) > 1:
+            x = group[value].to_numpy(dtype=float)
+            squares += float(((x - x.mean()) ** 2).sum())
+            dof += len(x) - 1
+    return (float(np.sqrt(squares / dof)) if dof else math.nan), dof
+
+
+def difference_interval(a, b, sd: float, dof: int, level: float = 0.95) -> dict[str, float]:
+    """``mean(a) - mean(b)`` for two sets of single-run results (dB) and its Student-t interval
+    at ``level``, the noise of one run being ``sd`` with ``dof`` degrees of freedom (from
+    :func:`seed_spread`): ``{"difference", "low", "high"}``, the ends NaN without a noise estimate."""
+    import numpy as np
+    from scipy import stats
+
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    difference = float(a.mean() - b.mean())
+    if not dof or not np.isfinite(sd):
+        return {"difference": difference, "low": math.nan, "high": math.nan}
+    half = float(stats.t.ppf(0.5 + level / 2, dof)) * sd * math.sqrt(1 / len(a) + 1 / len(b))
+    return {"difference": difference, "low": difference - half, "high": difference + half}
 
 
 #: Bounds of :func:`fit_saturation`: the ceiling lies at most this far above the best point (dB),

@@ -52,7 +52,7 @@ NOT_COMPARISONS = {"protocol-data", "protocol-matlab", "protocol-ssim-window", "
                    "train-x8-config", "table2-deltas", "table2-seeds", "table2-set5", "table3-deltas", "table4-deltas",
                    "figure5-convergence", "figure5-deltas", "table5-gain", "table5-cited", "figure6-edges",
                    "figures7-8-scores", "protocol-deviations", "campaign-pilots", "campaign-fit", "campaign-continued", "campaign-continued-outcome",
-                   "campaign-ends", "campaign-ends-fit", "campaign-schedules", "campaign-summary", "table6-symmetric", *CLAIMS_TABLES}
+                   "campaign-ends", "campaign-ends-fit", "campaign-schedules", "campaign-widths", "campaign-summary", "table6-symmetric", *CLAIMS_TABLES}
 PROSE = ["intro", "method", "training", "reproduce", "limitations", "exercises", "references"]
 
 

@@ -238,3 +238,27 @@ def test_ceiling_interval_covers_the_true_ceiling_and_narrows_with_less_noise():
     ahead = campaign.fit_saturation_interval(c, y, sigma=0.002, n=60, at=10.0)
     assert ahead["at_low"] <= 37.5 - 0.2 * 10.0 ** -0.6 <= ahead["at_high"] <= ahead["high"]
     assert len(ahead["at_samples"]) == 60 and "at_low" not in wide
+
+
+def test_seed_spread_pools_the_repeated_recipes_only():
+    import pandas as pd
+
+    runs = pd.DataFrame({"steps": [10, 10, 20, 20, 20, 30], "lr": [1e-3] * 6,
+                         "set5_psnr": [37.0, 37.2, 36.0, 36.1, 36.2, 35.0]})
+    sd, dof = campaign.seed_spread(runs, ["steps", "lr"])
+    # squares 0.02 (pair) + 0.02 (triple) over 1 + 2 degrees of freedom; the single run adds nothing
+    assert dof == 3 and sd == pytest.approx(np.sqrt(0.04 / 3))
+    assert campaign.seed_spread(runs.iloc[[0, 2, 5]], ["steps", "lr"]) == (pytest.approx(np.nan, nan_ok=True), 0)
+
+
+def test_difference_interval_is_a_student_t_interval():
+    from scipy import stats
+
+    out = campaign.difference_interval([37.0, 37.2], [37.3, 37.3, 37.4], sd=0.05, dof=3)
+    half = stats.t.ppf(0.975, 3) * 0.05 * np.sqrt(1 / 2 + 1 / 3)
+    assert out["difference"] == pytest.approx(37.1 - 37.3333333)
+    assert out["low"] == pytest.approx(out["difference"] - half) and out["high"] == pytest.approx(out["difference"] + half)
+    assert out["high"] < 0  # 0.23 dB apart with 0.05 dB noise: the interval excludes zero
+    wide = campaign.difference_interval([37.0], [37.1], sd=0.05, dof=1)
+    assert wide["low"] < 0 < wide["high"]  # one run each, one degree of freedom: inconclusive
+    assert np.isnan(campaign.difference_interval([37.0], [37.1], sd=np.nan, dof=0)["low"])
