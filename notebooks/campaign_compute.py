@@ -50,6 +50,7 @@ import warnings
 warnings.filterwarnings("ignore", message="IProgress not found")
 
 import matplotlib.pyplot as plt
+from matplotlib.ticker import NullFormatter
 import numpy as np
 import pandas as pd
 from myst_nb import glue
@@ -191,6 +192,7 @@ if stages:
         ax_flops.set(xscale="log", xlabel="training FLOPs (6 per forward convolution MAC; log scale)",
                      ylabel="Set5 PSNR (dB)", title=f"x{s}: the same curve against training FLOPs")
         ax_flops.legend(fontsize=7, loc="lower right")
+        ax_flops.xaxis.set_minor_formatter(NullFormatter())  # labelled minor ticks overlap
         ax.plot(val.cpu_hours, val.psnr, "o-", color="tab:red", label="campaign (Set5 validation)")
         cfg = res.config
         same = same_network(pilots, cfg) if s == 2 else []
@@ -202,7 +204,8 @@ if stages:
             extra = extra[extra.psnr.notna()]
             label = f"{more.name} (from {more.parent}: peak LR {more.lr:g}, LR patch {more.patch}, batch {more.batch})"
             style = dict(marker="sxd^v"[i % 5], ms=4, color=plt.cm.Dark2(i % 8), label=label)
-            ax.plot(extra.cpu_hours + more.start_cpu_seconds / 3600, extra.psnr, "-", **style)
+            # on the stage's CPU-hours: its FLOPs at the stage's rate (the continuations ran on other machines)
+            ax.plot((extra.train_flops + more.start_flops) / stage_rate[s] / 3600, extra.psnr, "-", **style)
             ax_flops.plot(extra.train_flops + more.start_flops, extra.psnr, "-", **style)
         bic = res.metrics["results"]["Set5"]["bicubic_psnr"]
         ax.axhline(bic, color="grey", ls=":", label="bicubic")
@@ -223,7 +226,8 @@ if stages:
                          "b": fit["b"], "fit RMSE (dB)": fit["rmse"], "paper (dB)": target,
                          "CPU-hours to the paper (extrapolated)": round(campaign.compute_to_reach(fit, target), 3)
                          if fit["identified"] else book.NO_VALUE})
-        ax.set(xscale="log", xlabel="single-core CPU-hours of training (log scale)", ylabel="Set5 PSNR (dB)",
+        ax.set(xscale="log", ylabel="Set5 PSNR (dB)",
+               xlabel="single-core CPU-hours (log; continuations at the stage's rate)",
                title=f"x{s}: Set5 PSNR against training compute")
         ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
@@ -241,21 +245,21 @@ else:
 # %% [markdown]
 # ## 4. Training a finished stage further
 #
-# A stage that ended short of its target can be trained on from its final weights: a second
-# cosine cycle at a lower peak learning rate (a *warm restart*), a fine-tune with larger
-# patches, which show the network more context around each pixel than the stage's small LR
-# patches did, or one with the L2 loss throughout (the loss whose minimum is the best PSNR). The
-# campaign tried all three where the x2 target was missed by a few hundredths of a dB. The first
-# table gives how each was trained, the second what each cost and bought over the weights it
-# started from and, where the stage's curve has an identified fit (section 3), what that fit
-# predicted for the same total compute: a test of the extrapolation on compute it had not seen
-# (a continuation is not the longer single schedule the fit describes, so it tests the fit only
-# roughly). The continuations did not all run on the same machine: the GFLOP per CPU-second
-# column shows how fast each one's core was, so the fit's prediction is taken at the
-# continuation's training FLOPs, converted to CPU-hours at the stage's own rate, and the lower
-# panel of the figure above (FLOPs) is the one to compare them on. Most recipes ran with one
-# seed; where one was repeated with another seed (the seed column), the two show how much of a
-# difference of a few hundredths of a dB a seed alone makes.
+# A stage that ended short of its target can be trained on from its final weights: a second cosine
+# cycle at a lower peak learning rate (a *warm restart*), a fine-tune with larger patches, which
+# show the network more context around each pixel than the stage's small LR patches did, or one
+# with the L2 loss throughout (the loss whose minimum is the best PSNR). The campaign tried all
+# three where the x2 target was missed by a few hundredths of a dB. The first table gives how each
+# was trained, the second what each cost and bought over the weights it started from and, where
+# the stage's curve has an identified fit (section 3), what that fit predicted for the same total
+# compute: a test of the extrapolation on compute it had not seen (a continuation is not the
+# longer single schedule the fit describes, so it tests the fit only roughly). The continuations
+# did not all run on the same machine: the GFLOP per CPU-second column shows how fast each one's
+# core was, so the fit's prediction is taken at the continuation's training FLOPs, converted to
+# CPU-hours at the stage's own rate, as the upper panel of the figure above draws them (the lower
+# panel, on FLOPs, needs no conversion). Most recipes ran with one seed; where one was repeated
+# with another seed (the seed column), the two show how much of a difference of a few hundredths
+# of a dB a seed alone makes.
 
 # %%
 if continued:
@@ -304,16 +308,16 @@ else:
 # training of this network go". Continuations are not single longer schedules and the pilots are
 # short, so it is a rough estimate too. How far its ceiling can move is measured by refitting it
 # many times with noise of the size one run's result has added to the fitted curve (a parametric
-# bootstrap, `srlib.campaign.fit_saturation_interval`). The size is measured per kind of run,
-# from runs repeated with another seed (the pooled standard deviation of the repeats,
-# `srlib.campaign.seed_spread`): for runs from scratch the repeated pilots and schedules, for
-# continuations the repeated continuations (while there are none, the runs from scratch); never
-# less than the fit's residual. Few runs were repeated, so these sizes are themselves rough. The
-# same refits also give what ten times the compute of the longest finished run would reach: the
-# question a longer campaign would answer.
+# bootstrap, `srlib.campaign.fit_saturation_interval`). The size is measured per kind of run, from
+# runs repeated with another seed (the pooled standard deviation of the repeats,
+# `srlib.campaign.seed_spread`): for runs from scratch the repeated pilots and schedules of every
+# width, for continuations the repeated continuations (while there are none, the runs from
+# scratch); never less than the fit's residual. Few runs were repeated, so these sizes are
+# themselves rough. The same refits also give what ten times the compute of the longest finished
+# run would reach: the question a longer campaign would answer.
 
 # %%
-# runs of the stage's network from scratch: the pilots, and single schedules of other lengths
+# runs from scratch: the pilots, and single schedules (other lengths, other widths)
 runs_from_scratch = {"pilot": pilots, "schedule": campaign.read_pilots(base / "schedules")}
 # what makes two runs repeats of one recipe (then they differ in their seed only)
 SCRATCH_RECIPE = ["channels", "u_blocks", "refined_blocks", "steps", "lr", "patch", "batch", "loss"]
@@ -337,10 +341,10 @@ for s, res in sorted(stages.items()):
     compute, psnr = points.flops.to_numpy() / 1e15, points.psnr.to_numpy()
     fit = campaign.fit_saturation(compute, psnr)
     # The noise of one finished run, per kind of run, from its repeats (same recipe, other seed),
-    # never below the fit's own residual: runs from scratch from the repeated pilots and schedules;
-    # continuations from repeated continuations, or as runs from scratch while none is repeated.
-    scratch_sd, _ = (campaign.seed_spread(same_network(pd.concat(runs_from_scratch.values()), cfg), SCRATCH_RECIPE)
-                     if s == 2 else (np.nan, 0))
+    # never below the fit's own residual: runs from scratch from the repeated pilots and schedules
+    # (of every width, as the comparison of widths below takes it); continuations from repeated
+    # continuations, or as runs from scratch while none is repeated.
+    scratch_sd, _ = campaign.seed_spread(pd.concat(runs_from_scratch.values()), SCRATCH_RECIPE) if s == 2 else (np.nan, 0)
     continued_sd, _ = campaign.seed_spread(more_runs, CONTINUED_RECIPE) if len(more_runs) else (np.nan, 0)
     noise = {"scratch": max(np.nan_to_num(scratch_sd), fit["rmse"])}
     noise["continued"] = max(continued_sd, fit["rmse"]) if np.isfinite(continued_sd) else noise["scratch"]
