@@ -45,6 +45,7 @@ fit_from = 0.15  # fit the saturation curve on validation points after this frac
 
 # %%
 import math
+import re
 import warnings
 
 warnings.filterwarnings("ignore", message="IProgress not found")
@@ -389,10 +390,11 @@ else:
 schedules = runs_from_scratch["schedule"]
 if len(schedules):
     widths = pd.DataFrame({"channels": schedules.channels, "U blocks": schedules.u_blocks, "seed": schedules.seed,
-                           "parameters (K)": (schedules.parameters / 1e3).map("{:.1f}".format), "steps": schedules.steps,
+                           "parameters (K)": (schedules.parameters / 1e3).map("{:.0f}".format), "steps": schedules.steps,
                            "peak LR": schedules.lr.map("{:g}".format), "training PFLOP": schedules.train_flops / 1e15,
                            "Set5 x2 (dB)": schedules.set5_psnr})
-    widths.index = list(schedules.pilot)
+    # the folder's name without its seed suffix (the seed column gives it), so the table fits the page
+    widths.index = [re.sub(r"_seed\d+$", "", name) for name in schedules.pilot]
     display(book.styled(widths.round(3), "Single schedules from scratch, Set5 x2 (float32 weights)",
                         "campaign-schedules", precision=3))
 else:
