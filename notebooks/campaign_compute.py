@@ -323,6 +323,9 @@ runs_from_scratch = {"pilot": pilots, "schedule": campaign.read_pilots(base / "s
 # what makes two runs repeats of one recipe (then they differ in their seed only)
 SCRATCH_RECIPE = ["channels", "u_blocks", "refined_blocks", "steps", "lr", "patch", "batch", "loss"]
 CONTINUED_RECIPE = ["parent", "lr", "patch", "batch", "loss", "steps"]
+# one run's noise from scratch: the pooled seed spread of every repeated run from scratch, of every
+# width (the fit below and the comparison of widths both take it)
+scratch_spread, scratch_dof = campaign.seed_spread(pd.concat(runs_from_scratch.values()), SCRATCH_RECIPE)
 end_rows, end_fits = [], []
 for s, res in sorted(stages.items()):
     cfg = res.config
@@ -345,7 +348,7 @@ for s, res in sorted(stages.items()):
     # never below the fit's own residual: runs from scratch from the repeated pilots and schedules
     # (of every width, as the comparison of widths below takes it); continuations from repeated
     # continuations, or as runs from scratch while none is repeated.
-    scratch_sd, _ = campaign.seed_spread(pd.concat(runs_from_scratch.values()), SCRATCH_RECIPE) if s == 2 else (np.nan, 0)
+    scratch_sd = scratch_spread if s == 2 else np.nan
     continued_sd, _ = campaign.seed_spread(more_runs, CONTINUED_RECIPE) if len(more_runs) else (np.nan, 0)
     noise = {"scratch": max(np.nan_to_num(scratch_sd), fit["rmse"])}
     noise["continued"] = max(continued_sd, fit["rmse"]) if np.isfinite(continued_sd) else noise["scratch"]
@@ -410,8 +413,7 @@ else:
 # %%
 width_rows = []
 if 2 in stages and len(schedules):
-    scratch = pd.concat(runs_from_scratch.values())
-    spread, dof = campaign.seed_spread(scratch, SCRATCH_RECIPE)
+    spread, dof = scratch_spread, scratch_dof
     network = ["channels", "u_blocks", "refined_blocks"]
     ours = same_network(schedules, stages[2].config)
     for key, other in schedules.drop(ours.index).groupby(network):
