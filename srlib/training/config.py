@@ -84,6 +84,9 @@ class TrainConfig:
             ``'stack'`` (used at full weight from the first step).
         fade_fraction: length of the fade-in ramp as a fraction of ``steps``.
         init: checkpoint of the previous stage (``.safetensors``) or ``''``.
+        init_widen: ``init`` may be a *narrower* checkpoint of this stage (fewer ``channels``,
+            same scale and blocks): it is copied in with a function-preserving widening
+            (:mod:`srlib.models.widen`), the new channels start from this model's own init.
 
     Loss
         loss_levels: ``'final'`` (the text: loss at the end of the network only) or ``'all'``
@@ -153,6 +156,7 @@ class TrainConfig:
     blend: str = "fade"
     fade_fraction: float = 0.1
     init: str = ""
+    init_widen: bool = False
     # loss
     loss_levels: str = "final"
     loss_schedule: str = "l1_then_alternate"

@@ -37,6 +37,7 @@ from ..evaluation import evaluate
 from ..inference import FadeBlend, model_upscaler
 from ..models import build_model
 from ..models.parameters import model_input_channels
+from ..models.widen import widen_state_dict
 from ..runfolder import RunFolder
 from . import checkpoint as ck
 from .config import RUNTIME_FIELDS, TrainConfig, config_diff
@@ -95,8 +96,13 @@ def _check_init_compatible(config: TrainConfig, meta: dict, path: Path) -> None:
         raise ck.CheckpointMismatchError(f"init checkpoint {path}", {"model": (meta.get("model"), name)})
     theirs = dict(meta.get("model_kwargs") or {})
     diff = {}
+    if config.init_widen:
+        narrower = int(theirs.get("channels", 0)) < int(kwargs.get("channels", 0))
+        if not narrower or int(theirs.get("scale", 0)) != config.scale:
+            diff["channels, scale (init_widen: a narrower checkpoint of this stage)"] = (
+                (theirs.get("channels"), theirs.get("scale")), (kwargs.get("channels"), config.scale))
     for key in sorted(set(theirs) | set(kwargs)):
-        if key in _ARCH_IGNORE:
+        if key in _ARCH_IGNORE or (config.init_widen and key == "channels"):
             continue
         a, b = theirs.get(key, "<default>"), kwargs.get(key, "<default>")
         if json.dumps(a) != json.dumps(b):
@@ -230,7 +236,10 @@ class StageTrainer:
             init_path = RunFolder(init_path).final_weights
         weights, meta = ck.load_weights(init_path)
         _check_init_compatible(self.config, meta, init_path)
-        if self.multi_level and int(meta["model_kwargs"].get("scale", self.config.scale)) < self.config.scale:
+        if self.config.init_widen:
+            self.net.load_state_dict(widen_state_dict(
+                weights, self.net, int(meta["model_kwargs"]["channels"]), self.config.channels), strict=True)
+        elif self.multi_level and int(meta["model_kwargs"].get("scale", self.config.scale)) < self.config.scale:
             self.new_levels = self.net.load_previous_stage(weights)
         else:
             self.net.load_state_dict(weights, strict=True)
