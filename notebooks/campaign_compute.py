@@ -203,7 +203,8 @@ if stages:
         for i, more in enumerate(continued.get(s, pd.DataFrame()).itertuples()):
             extra = campaign.read_log(base / more.name, more.train_flops / more.steps)
             extra = extra[extra.psnr.notna()]
-            label = f"{more.name} (from {more.parent}: peak LR {more.lr:g}, LR patch {more.patch}, batch {more.batch})"
+            label = (f"{more.name} (from {more.parent}" + (f", widened to {more.channels} channels" if more.widened else "")
+                     + f": peak LR {more.lr:g}, LR patch {more.patch}, batch {more.batch})")
             style = dict(marker="sxd^v"[i % 5], ms=4, color=plt.cm.Dark2(i % 8), label=label)
             # on the stage's CPU-hours: its FLOPs at the stage's rate (the continuations ran on other machines)
             ax.plot((extra.train_flops + more.start_flops) / stage_rate[s] / 3600, extra.psnr, "-", **style)
@@ -250,7 +251,13 @@ else:
 # cycle at a lower peak learning rate (a *warm restart*), a fine-tune with larger patches, which
 # show the network more context around each pixel than the stage's small LR patches did, or one
 # with the L2 loss throughout (the loss whose minimum is the best PSNR). The campaign tried all
-# three where the x2 target was missed by a few hundredths of a dB. The first table gives how each
+# three where the x2 target was missed by a few hundredths of a dB. A fourth recipe buys capacity
+# instead of steps: the finished weights are copied into a *wider* network (64 channels, the
+# paper's width) that computes exactly the same images, its new channels starting from their own
+# initialisation and read by the old ones through weights that start at zero
+# (`srlib.models.widen`, the config field `init_widen`); training then uses the new channels
+# without repeating the stage from scratch. Such a continuation is another network: the saturation
+# law of the stage's network gives it no prediction and the fit below leaves it out. The first table gives how each
 # was trained, the second what each cost and bought over the weights it started from and, where
 # the stage's curve has an identified fit (section 3), what that fit predicted for the same total
 # compute: a test of the extrapolation on compute it had not seen (a continuation is not the
@@ -270,7 +277,8 @@ if continued:
         ends.update(zip(table.name, table.set5_psnr))
         for more in table.itertuples():
             key = {"stage": f"x{s}", "continuation": more.name}
-            recipes.append({**key, "started from": more.parent, "peak LR": f"{more.lr:g}",
+            recipes.append({**key, "started from": more.parent,
+                            "channels": f"{more.channels}" + (" (widened)" if more.widened else ""), "peak LR": f"{more.lr:g}",
                             "LR patch x batch": f"{more.patch} x {more.batch}", "steps": more.steps,
                             "loss": more.loss, "seed": more.seed})
             row = {**key, "CPU-hours": more.cpu_seconds / 3600,
@@ -278,7 +286,9 @@ if continued:
                    "PFLOP from the stage's start": more.cumulative_flops / 1e15,
                    "Set5 at the start (dB)": ends[more.parent], "Set5 at the end (dB)": more.set5_psnr,
                    "gain (dB)": more.set5_psnr - ends[more.parent]}
-            if s in fit_params:  # what the stage's fitted curve (on its CPU-hours) predicted for the same FLOPs
+            if s in fit_params and more.channels == stages[s].config.channels:
+                # what the stage's fitted curve (on its CPU-hours) predicted for the same FLOPs; the
+                # curve is the stage network's: a widened network gets no prediction
                 hours = more.cumulative_flops / stage_rate[s] / 3600
                 row["the fit's prediction (dB)"] = campaign.saturation_psnr(fit_params[s], hours)
             outcomes.append(row)
@@ -322,7 +332,7 @@ else:
 runs_from_scratch = {"pilot": pilots, "schedule": campaign.read_pilots(base / "schedules")}
 # what makes two runs repeats of one recipe (then they differ in their seed only)
 SCRATCH_RECIPE = ["channels", "u_blocks", "refined_blocks", "steps", "lr", "patch", "batch", "loss"]
-CONTINUED_RECIPE = ["parent", "lr", "patch", "batch", "loss", "steps"]
+CONTINUED_RECIPE = ["parent", "channels", "lr", "patch", "batch", "loss", "steps"]
 # one run's noise from scratch: the pooled seed spread of every repeated run from scratch, of every
 # width (the fit below and the comparison of widths both take it)
 scratch_spread, scratch_dof = campaign.seed_spread(pd.concat(runs_from_scratch.values()), SCRATCH_RECIPE)
@@ -335,6 +345,8 @@ for s, res in sorted(stages.items()):
     points.append({"finished run": f"stage x{s}", "flops": res.record["train_flops"],
                    "psnr": campaign.last_validation(res.folder), "kind": "scratch"})
     more_runs = continued.get(s, pd.DataFrame())
+    if len(more_runs):  # the stage's network only: a widened continuation is another network
+        more_runs = more_runs[more_runs.channels == cfg.channels]
     points += [{"finished run": more.name, "flops": more.cumulative_flops, "psnr": more.set5_psnr, "kind": "continued"}
                for more in more_runs.itertuples()]
     points = pd.DataFrame(points)

@@ -306,8 +306,9 @@ def publish_pilot(run_dir: Path, dest: Path, note: str = "", planned_s_per_step:
 def _stored_runs(folders):
     """``(folder name, TrainConfig, summary, row)`` for each of ``folders`` that holds the files of
     :func:`publish_pilot` (``config.json`` and ``summary.json``; others are skipped), where row has
-    the fields every stored run shares: seed, LR, patch, batch, loss schedule, steps, CPU seconds,
-    training FLOPs, final Set5 PSNR / SSIM and note."""
+    the fields every stored run shares: channels, whether it started from a narrower network
+    (``widened``: ``TrainConfig.init_widen``), seed, LR, patch, batch, loss schedule, steps, CPU
+    seconds, training FLOPs, final Set5 PSNR / SSIM and note."""
     for d in sorted(folders):
         if not (d / "summary.json").is_file() or not (d / "config.json").is_file():
             continue
@@ -315,7 +316,7 @@ def _stored_runs(folders):
         cfg = TrainConfig.from_dict(json.loads((d / "config.json").read_text())["train_config"])
         set5 = summary.get("scores", {}).get("Set5", {})
         yield d.name, cfg, summary, {
-            "seed": cfg.seed, "lr": cfg.lr, "patch": cfg.patch_size, "batch": cfg.batch_size,
+            "channels": cfg.channels, "widened": cfg.init_widen, "seed": cfg.seed, "lr": cfg.lr, "patch": cfg.patch_size, "batch": cfg.batch_size,
             "loss": cfg.loss_schedule, "steps": summary["steps"], "cpu_seconds": summary.get("cpu_seconds"),
             "train_flops": summary["train_flops_per_step"] * summary["steps"],
             "set5_psnr": set5.get("psnr"), "set5_ssim": set5.get("ssim"), "note": summary.get("note", "")}

@@ -200,19 +200,21 @@ def test_continuations_chain_on_their_parents_compute(root, data, tmp_path):
     base = tmp_path / "campaign"
     train(tiny_config(root, steps=6, log_every=3, val_every=3), tmp_path / "run", data=data)
 
-    def store(name, init):  # a stored continuation whose config names the weights it started from
+    def store(name, init, **changes):  # a stored continuation whose config names the weights it started from
         campaign.publish_pilot(tmp_path / "run", base / name)
         info = json.loads((base / name / "config.json").read_text())
-        info["train_config"]["init"] = init
+        info["train_config"].update(init=init, **changes)
         (base / name / "config.json").write_text(json.dumps(info))
 
-    store("x2-b", "results/campaign/x2-a/state/final.safetensors")  # the child first: the order comes from the chain
+    # the child first: the order comes from the chain; the child is a widened network
+    store("x2-b", "results/campaign/x2-a/state/final.safetensors", channels=12, init_widen=True)
     store("x2-a", "results/campaign/x2/state/final.safetensors")
     table = campaign.read_continuations(base, 2, stage_cpu_seconds=100.0, stage_flops=1e12)
     assert list(table.name) == ["x2-a", "x2-b"] and list(table.parent) == ["x2", "x2-a"]
     a, b = table.iloc[0], table.iloc[1]
     assert a.cpu_seconds > 0 and a.train_flops > 0 and a.loss == tiny_config(root).loss_schedule
     assert a.seed == tiny_config(root).seed
+    assert (a.channels, a.widened, b.channels, b.widened) == (tiny_config(root).channels, False, 12, True)
     assert a.start_cpu_seconds == 100.0 and a.cumulative_cpu_seconds == pytest.approx(100.0 + a.cpu_seconds)
     assert b.start_cpu_seconds == pytest.approx(a.cumulative_cpu_seconds)
     assert b.cumulative_flops == pytest.approx(1e12 + a.train_flops + b.train_flops)
