@@ -506,9 +506,13 @@ def compute_to_reach(fit: dict[str, float], target: float) -> float:
 def _cmd(args: argparse.Namespace) -> int:
     if args.action == "run":
         given = {"steps": args.steps, "lr": args.lr, "patch_size": args.patch_size, "batch_size": args.batch_size,
-                 "ckpt_every": args.ckpt_every, "loss_schedule": args.loss, "seed": args.seed}
+                 "ckpt_every": args.ckpt_every, "loss_schedule": args.loss, "seed": args.seed, "init": args.init}
         overrides = {key: value for key, value in given.items() if value}
-        config = campaign_config(args.scale, init=args.init, threads=args.threads, progress=False, **overrides)
+        if args.config:  # a whole recipe (e.g. a continuation at another width); the flags above refine it
+            recipe = {**json.loads(Path(args.config).read_text()), **overrides, "threads": args.threads}
+            config = TrainConfig.from_dict({**recipe, "progress": False})
+        else:
+            config = campaign_config(args.scale, threads=args.threads, progress=False, **overrides)
         res = run(args.name, config, threads=args.threads)
         print(f"{res.out_dir}: step {res.step}; {res.scores or 'no validation'}")
     elif args.action == "save":
@@ -528,6 +532,8 @@ def add_cli_command(subparsers) -> None:
     p.add_argument("name", help="stage folder name, e.g. x2 (results/campaign/<name>, runs/campaign/<name>)")
     p.add_argument("--scale", type=int, default=2, help="run: the stage's scale (2, 4 or 8)")
     p.add_argument("--init", default="", help="run: the previous stage's fp32 weights (a new stage only)")
+    p.add_argument("--config", default="", help="run: a TrainConfig JSON to use instead of the campaign profile "
+                   "(a new stage only; the flags below still override it)")
     p.add_argument("--steps", type=int, default=0, help="run: override the profile's steps (a new stage only)")
     p.add_argument("--lr", type=float, default=0.0, help="run: override the peak learning rate (a new stage only)")
     p.add_argument("--patch-size", type=int, default=0, help="run: override the LR patch size (a new stage only)")
