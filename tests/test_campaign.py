@@ -67,6 +67,27 @@ def test_cli_passes_the_run_overrides(monkeypatch):
     assert seen["config"].loss_schedule == campaign.campaign_config(2).loss_schedule
 
 
+def test_cli_runs_a_whole_recipe_from_a_config_file(monkeypatch, tmp_path):
+    import argparse
+    seen = {}
+    monkeypatch.setattr(campaign, "run", lambda name, config, threads: seen.update(config=config)
+                        or argparse.Namespace(out_dir="x", step=0, scores=None))
+    parser = argparse.ArgumentParser()
+    campaign.add_cli_command(parser.add_subparsers())
+    recipe = campaign.campaign_config(2, channels=64, init_widen=True, init="narrow.safetensors", alternate_every=7)
+    (tmp_path / "recipe.json").write_text(recipe.to_json())
+    args = parser.parse_args(["campaign", "run", "x2-wide", "--config", str(tmp_path / "recipe.json"),
+                              "--lr", "3e-5", "--threads", "1"])
+    assert args.func(args) == 0
+    cfg = seen["config"]
+    assert (cfg.channels, cfg.init_widen, cfg.init, cfg.alternate_every) == (64, True, "narrow.safetensors", 7)
+    assert cfg.lr == 3e-5 and cfg.progress is False  # the flags refine the recipe
+    (tmp_path / "bad.json").write_text('{"chanels": 64}')
+    bad = parser.parse_args(["campaign", "run", "x2-bad", "--config", str(tmp_path / "bad.json")])
+    with pytest.raises(ValueError, match="chanels"):
+        bad.func(bad)
+
+
 def test_training_flops_scale_with_batch(root):
     cfg = tiny_config(root)
     one, two = campaign.training_flops_per_step(cfg), campaign.training_flops_per_step(cfg.replace(batch_size=8))
