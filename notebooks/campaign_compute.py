@@ -456,6 +456,48 @@ else:
     print("no schedule of another network to compare with")
 
 # %% [markdown]
+# From scratch the wider network is behind at this compute. A finished network can also be
+# widened (the fourth recipe above) and trained on: does the capacity it gains buy more than the
+# same steps spent on the stage's width? Each widened recipe is compared with the continuations of
+# the stage's width that ran the same recipe from the same weights (peak LR, patches, batch, loss,
+# steps; only the width differs), both repeated with other seeds: the difference of their mean
+# Set5 PSNR, with a 95 % Student-t interval whose noise is the pooled seed spread of every repeated
+# continuation (both widths). Like the table above, this compares the two networks after these
+# steps, not their ceilings.
+
+# %%
+widen_rows = []
+SAME_START = ["parent", "lr", "patch", "batch", "loss", "steps"]  # a continuation's recipe but its width
+for s, table in sorted(continued.items()):
+    spread, dof = campaign.seed_spread(table, CONTINUED_RECIPE)
+    narrow = table[table.channels == stages[s].config.channels]
+    for key, wide in table[table.widened.astype(bool)].groupby(SAME_START):
+        base_runs = narrow[np.logical_and.reduce([narrow[c] == v for c, v in zip(SAME_START, key)])]
+        if base_runs.empty:  # no continuation of the stage's width ran this recipe
+            continue
+        d = campaign.difference_interval(wide.set5_psnr, base_runs.set5_psnr, spread, dof)
+        widen_rows.append({
+            "stage": f"x{s}", "started from": key[0],
+            "recipe": f"peak LR {key[1]:g}, {key[2]} x {key[3]} patches, {key[5]} steps",
+            "widened": f"{wide.channels.iloc[0]} channels: " + ", ".join(wide.name),
+            "its Set5, mean (dB)": wide.set5_psnr.mean(),
+            "continued": f"{stages[s].config.channels} channels: " + ", ".join(base_runs.name),
+            "their Set5, mean (dB)": base_runs.set5_psnr.mean(),
+            "difference (dB)": d["difference"], "95 % interval (dB)": book.format_interval(d["low"], d["high"], 3, signed=True),
+            "noise of one continuation, sigma (dB)": spread, "its degrees of freedom": dof})
+        if s == 2:  # the limitations page quotes the x2 comparison
+            glue("campaign_widen_difference", d["difference"], display=False)
+            glue("campaign_widen_difference_low", d["low"], display=False)
+            glue("campaign_widen_difference_high", d["high"], display=False)
+            glue("campaign_widen_seeds", min(len(wide), len(base_runs)), display=False)
+if widen_rows:
+    widened_cmp = pd.DataFrame(widen_rows).set_index(["stage", "started from"]).round(3)
+    display(book.styled(widened_cmp.T.astype(object), "Widened against continued at the stage's width, same steps (Set5)",
+                        "campaign-widened", precision=3))
+else:
+    print("no widened continuation has a continuation of the stage's width with the same recipe")
+
+# %% [markdown]
 # ## 5. Where the campaign ends
 #
 # Per scale, the campaign's best committed weights (a stage, or a continuation whose weights
