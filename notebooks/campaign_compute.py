@@ -472,7 +472,7 @@ else:
 
 # %%
 widen_rows = []
-SAME_START = ["parent", "lr", "patch", "batch", "loss", "steps"]  # a continuation's recipe but its width
+SAME_START = [c for c in CONTINUED_RECIPE if c != "channels"]  # a continuation's recipe but its width
 for s, table in sorted(continued.items()):
     spread, dof = campaign.seed_spread(table, CONTINUED_RECIPE)
     narrow = table[table.channels == stages[s].config.channels]
@@ -481,9 +481,10 @@ for s, table in sorted(continued.items()):
         if base_runs.empty:  # no continuation of the stage's width ran this recipe
             continue
         d = campaign.difference_interval(wide.set5_psnr, base_runs.set5_psnr, spread, dof)
+        start = dict(zip(SAME_START, key))
         widen_rows.append({
-            "stage": f"x{s}", "started from": key[0],
-            "recipe": f"peak LR {key[1]:g}, {key[2]} x {key[3]} patches, {key[5]} steps",
+            "stage": f"x{s}", "started from": start["parent"],
+            "recipe": "peak LR {lr:g}, {patch} x {batch} patches, {steps} steps".format(**start),
             "widened": f"{wide.channels.iloc[0]} channels: " + ", ".join(wide.name),
             "its training PFLOP": wide.train_flops.mean() / 1e15, "its Set5, mean (dB)": wide.set5_psnr.mean(),
             "continued": f"{stages[s].config.channels} channels: " + ", ".join(base_runs.name),

@@ -509,8 +509,8 @@ def _cmd(args: argparse.Namespace) -> int:
                  "ckpt_every": args.ckpt_every, "loss_schedule": args.loss, "seed": args.seed, "init": args.init}
         overrides = {key: value for key, value in given.items() if value}
         if args.config:  # a whole recipe (e.g. a continuation at another width); the flags above refine it
-            recipe = {**json.loads(Path(args.config).read_text()), **overrides, "threads": args.threads}
-            config = TrainConfig.from_dict({**recipe, "progress": False})
+            config = TrainConfig.from_json(Path(args.config).read_text()).replace(
+                **overrides, threads=args.threads, progress=False)
         else:
             config = campaign_config(args.scale, threads=args.threads, progress=False, **overrides)
         res = run(args.name, config, threads=args.threads)
