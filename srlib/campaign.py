@@ -509,10 +509,12 @@ def _cmd(args: argparse.Namespace) -> int:
                  "ckpt_every": args.ckpt_every, "loss_schedule": args.loss, "seed": args.seed, "init": args.init}
         overrides = {key: value for key, value in given.items() if value}
         if args.config:  # a whole recipe (e.g. a continuation at another width); the flags above refine it
-            config = TrainConfig.from_json(Path(args.config).read_text()).replace(
-                **overrides, threads=args.threads, progress=False)
+            config = TrainConfig.load(args.config).replace(**overrides, threads=args.threads, progress=False)
+            if args.scale and args.scale != config.scale:
+                raise ValueError(f"--scale {args.scale} conflicts with the recipe's scale {config.scale} "
+                                 f"({args.config}): drop --scale or edit the recipe")
         else:
-            config = campaign_config(args.scale, threads=args.threads, progress=False, **overrides)
+            config = campaign_config(args.scale or 2, threads=args.threads, progress=False, **overrides)
         res = run(args.name, config, threads=args.threads)
         print(f"{res.out_dir}: step {res.step}; {res.scores or 'no validation'}")
     elif args.action == "save":
@@ -530,10 +532,11 @@ def add_cli_command(subparsers) -> None:
                               description=__doc__.split("\n\n")[0])
     p.add_argument("action", choices=["run", "save", "publish"])
     p.add_argument("name", help="stage folder name, e.g. x2 (results/campaign/<name>, runs/campaign/<name>)")
-    p.add_argument("--scale", type=int, default=2, help="run: the stage's scale (2, 4 or 8)")
+    p.add_argument("--scale", type=int, default=0, help="run: the stage's scale (2, 4 or 8; default 2, or the "
+                   "recipe's with --config)")
     p.add_argument("--init", default="", help="run: the previous stage's fp32 weights (a new stage only)")
-    p.add_argument("--config", default="", help="run: a TrainConfig JSON to use instead of the campaign profile "
-                   "(a new stage only; the flags below still override it)")
+    p.add_argument("--config", default="", help="run: a TrainConfig JSON, or a run folder's config.json, to use instead "
+                   "of the campaign profile (a new stage only; the flags below still override it)")
     p.add_argument("--steps", type=int, default=0, help="run: override the profile's steps (a new stage only)")
     p.add_argument("--lr", type=float, default=0.0, help="run: override the peak learning rate (a new stage only)")
     p.add_argument("--patch-size", type=int, default=0, help="run: override the LR patch size (a new stage only)")

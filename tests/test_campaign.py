@@ -82,6 +82,14 @@ def test_cli_runs_a_whole_recipe_from_a_config_file(monkeypatch, tmp_path):
     cfg = seen["config"]
     assert (cfg.channels, cfg.init_widen, cfg.init, cfg.alternate_every) == (64, True, "narrow.safetensors", 7)
     assert cfg.lr == 3e-5 and cfg.progress is False  # the flags refine the recipe
+    # a finished stage's config.json (the recipe wrapped as {"train_config": ...}) runs again as it is
+    (tmp_path / "config.json").write_text(json.dumps({"train_config": recipe.to_dict(), "model": "csrcnn"}))
+    again = parser.parse_args(["campaign", "run", "x2-again", "--config", str(tmp_path / "config.json")])
+    assert again.func(again) == 0 and seen["config"].channels == 64 and seen["config"].alternate_every == 7
+    clash = parser.parse_args(["campaign", "run", "x2-clash", "--config", str(tmp_path / "config.json"),
+                               "--scale", "4"])
+    with pytest.raises(ValueError, match="--scale 4 conflicts with the recipe's scale 2"):
+        clash.func(clash)
     (tmp_path / "bad.json").write_text('{"chanels": 64}')
     bad = parser.parse_args(["campaign", "run", "x2-bad", "--config", str(tmp_path / "bad.json")])
     with pytest.raises(ValueError, match="chanels"):
