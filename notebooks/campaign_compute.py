@@ -176,7 +176,7 @@ peers = {"paper CSRCNN": "CSRCNN", "VDSR (paper's Table V)": "VDSR", "LapSRN (pa
 # Stages trained further after they finished (results/campaign/x<s>-<name>/: config, log and
 # summary of a training started from the stage's, or another continuation's, final weights),
 # drawn from the point where their parent ended, on the cumulative compute of the stage.
-continued = {s: campaign.read_continuations(base, s, res.record["cpu_seconds"], res.record["train_flops"])
+continued = {s: campaign.read_continuations(base, s, res.record["train_flops"])
              for s, res in stages.items()}
 continued = {s: table for s, table in continued.items() if len(table)}
 # each stage's training FLOPs per CPU-second: converts FLOPs to the stage's own CPU-hours

@@ -336,13 +336,14 @@ def read_pilots(folder: Path = RESULTS_ROOT / "pilots"):
     return pd.DataFrame(rows)
 
 
-def read_continuations(folder: Path, scale: int, stage_cpu_seconds: float = 0.0, stage_flops: float = 0.0):
+def read_continuations(folder: Path, scale: int, stage_flops: float = 0.0):
     """One row per stored continuation of stage ``x<scale>`` (``<folder>/x<scale>-<name>/``: the
     files of :func:`publish_pilot` for a training started from a finished stage's, or another
     continuation's, final weights): name, parent (the folder whose weights it started from), the
-    fields of every stored run (:func:`_stored_runs`), and the cumulative CPU seconds / FLOPs from
-    the stage's start (the stage's own given as ``stage_cpu_seconds`` / ``stage_flops``), parents
-    before children."""
+    fields of every stored run (:func:`_stored_runs`), and the training FLOPs from the stage's start
+    to the continuation's own start and end (``start_flops`` / ``cumulative_flops``; the stage's own
+    given as ``stage_flops``), parents before children. Compute is chained in FLOPs, not CPU
+    seconds: continuations ran beside other jobs, so their CPU seconds are not comparable."""
     import pandas as pd
 
     rows = {}
@@ -350,17 +351,15 @@ def read_continuations(folder: Path, scale: int, stage_cpu_seconds: float = 0.0,
         init = Path(cfg.init)
         parent = init.parts[init.parts.index("campaign") + 1] if "campaign" in init.parts[:-1] else str(init)
         rows[name] = {"name": name, "parent": parent, **run}
-    ordered, base = [], {f"x{scale}": (stage_cpu_seconds, stage_flops)}
+    ordered, base = [], {f"x{scale}": stage_flops}
     while len(ordered) < len(rows):
         ready = [r for r in rows.values() if r["parent"] in base and r["name"] not in base]
         if not ready:
             orphans = sorted(set(rows) - set(base))
             raise ValueError(f"{folder}: continuation(s) {orphans} start from weights of no stored stage")
         for r in ready:
-            cpu, flops = base[r["parent"]]
-            base[r["name"]] = (cpu + (r["cpu_seconds"] or 0.0), flops + r["train_flops"])
-            ordered.append({**r, "start_cpu_seconds": cpu, "start_flops": flops,
-                            "cumulative_cpu_seconds": base[r["name"]][0], "cumulative_flops": base[r["name"]][1]})
+            base[r["name"]] = base[r["parent"]] + r["train_flops"]
+            ordered.append({**r, "start_flops": base[r["parent"]], "cumulative_flops": base[r["name"]]})
     return pd.DataFrame(ordered)
 
 

@@ -238,14 +238,13 @@ def test_continuations_chain_on_their_parents_compute(root, data, tmp_path):
     # the child first: the order comes from the chain; the child is a widened network
     store("x2-b", "results/campaign/x2-a/state/final.safetensors", channels=12, init_widen=True)
     store("x2-a", "results/campaign/x2/state/final.safetensors")
-    table = campaign.read_continuations(base, 2, stage_cpu_seconds=100.0, stage_flops=1e12)
+    table = campaign.read_continuations(base, 2, stage_flops=1e12)
     assert list(table.name) == ["x2-a", "x2-b"] and list(table.parent) == ["x2", "x2-a"]
     a, b = table.iloc[0], table.iloc[1]
     assert a.cpu_seconds > 0 and a.train_flops > 0 and a.loss == tiny_config(root).loss_schedule
     assert a.seed == tiny_config(root).seed
     assert (a.channels, a.widened, b.channels, b.widened) == (tiny_config(root).channels, False, 12, True)
-    assert a.start_cpu_seconds == 100.0 and a.cumulative_cpu_seconds == pytest.approx(100.0 + a.cpu_seconds)
-    assert b.start_cpu_seconds == pytest.approx(a.cumulative_cpu_seconds)
+    assert a.start_flops == 1e12 and b.start_flops == pytest.approx(a.cumulative_flops)
     assert b.cumulative_flops == pytest.approx(1e12 + a.train_flops + b.train_flops)
     assert campaign.read_continuations(base, 4).empty
 
