@@ -50,7 +50,7 @@ from .training import checkpoint as ck
 
 __all__ = ["RESULTS_ROOT", "RUNS_ROOT", "campaign_config", "training_flops_per_step", "restore", "save",
            "publish", "run", "publish_pilot", "read_pilots", "read_continuations", "read_log", "last_validation",
-           "fit_saturation", "fit_saturation_interval", "saturation_psnr",
+           "period_gains", "fit_saturation", "fit_saturation_interval", "saturation_psnr",
            "compute_to_reach", "seed_spread", "difference_interval"]
 
 RESULTS_ROOT = Path("results/campaign")
@@ -414,6 +414,26 @@ def difference_interval(a, b, sd: float, dof: int, level: float = 0.95) -> dict[
         return {"difference": difference, "low": math.nan, "high": math.nan}
     half = float(stats.t.ppf(0.5 + level / 2, dof)) * sd * math.sqrt(1 / len(a) + 1 / len(b))
     return {"difference": difference, "low": difference - half, "high": difference + half}
+
+
+def period_gains(runs, start_psnr: dict[str, float], recipe: list[str], sd: float, dof: int):
+    """What each continuation recipe bought over the weights it started from: one row per group of
+    ``runs`` (a frame of :func:`read_continuations`) that agree on every column of ``recipe``
+    (which names the ``parent``), in order of training FLOPs: ``parent``, ``names``, ``runs``,
+    ``cumulative_flops`` and ``cpu_seconds`` (means), ``set5_psnr`` (mean), ``gain`` (that mean
+    minus ``start_psnr[parent]``, the parent's one result) and ``low`` / ``high``, its Student-t
+    interval at 95 % (:func:`difference_interval` against the parent as one run of noise ``sd``)."""
+    import pandas as pd
+
+    rows = []
+    for _, group in runs.groupby(recipe, dropna=False):
+        parent = group.parent.iloc[0]
+        d = difference_interval(group.set5_psnr, [start_psnr[parent]], sd, dof)
+        rows.append({"parent": parent, "names": ", ".join(group.name), "runs": len(group),
+                     "cumulative_flops": group.cumulative_flops.mean(), "cpu_seconds": group.cpu_seconds.mean(),
+                     "set5_psnr": group.set5_psnr.mean(), "gain": d["difference"], "low": d["low"], "high": d["high"]})
+    columns = ["parent", "names", "runs", "cumulative_flops", "cpu_seconds", "set5_psnr", "gain", "low", "high"]
+    return pd.DataFrame(rows, columns=columns).sort_values("cumulative_flops", ignore_index=True)
 
 
 #: Bounds of :func:`fit_saturation`: the ceiling lies at most this far above the best point (dB),

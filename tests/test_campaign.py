@@ -281,6 +281,22 @@ def test_seed_spread_pools_the_repeated_recipes_only():
     assert campaign.seed_spread(runs.iloc[[0, 2, 5]], ["steps", "lr"]) == (pytest.approx(np.nan, nan_ok=True), 0)
 
 
+def test_period_gains_group_repeats_and_measure_from_their_parent():
+    import pandas as pd
+    from scipy import stats
+
+    runs = pd.DataFrame({"name": ["b", "a", "b2", "c"], "parent": ["a", "x2", "a", "b"], "lr": [1e-4, 2e-4, 1e-4, 5e-5],
+                         "cumulative_flops": [2.0, 1.0, 2.0, 3.0], "cpu_seconds": [10.0, 10.0, 20.0, 10.0],
+                         "set5_psnr": [37.48, 37.47, 37.49, 37.50]})
+    table = campaign.period_gains(runs, {"x2": 37.46, "a": 37.47, "b": 37.48}, ["parent", "lr"], sd=0.01, dof=4)
+    assert list(table.parent) == ["x2", "a", "b"] and list(table.runs) == [1, 2, 1]  # in order of compute
+    two = table.iloc[1]  # b and b2 repeat one recipe from a: their mean against a's one result
+    assert two.names == "b, b2" and two.cpu_seconds == 15.0 and two.gain == pytest.approx(0.015)
+    half = stats.t.ppf(0.975, 4) * 0.01 * np.sqrt(1 / 2 + 1)
+    assert two.low == pytest.approx(0.015 - half) and two.high == pytest.approx(0.015 + half)
+    assert table.iloc[2].gain == pytest.approx(0.02)  # c from b: b's own result, not the mean of b and b2
+
+
 def test_difference_interval_is_a_student_t_interval():
     from scipy import stats
 
