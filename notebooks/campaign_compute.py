@@ -539,15 +539,16 @@ if 2 in continued:
         glue("campaign_x2_period_gain_low", float(last.low), display=False)
         glue("campaign_x2_period_gain_high", float(last.high), display=False)
         glue("campaign_x2_period_runs", int(last.runs), display=False)
-        glue("campaign_x2_periods_needed", at_mean, display=False)
+        glue("campaign_x2_period_gap", float(gap), display=False)
         glue("campaign_x2_periods_needed_at_least", at_best, display=False)
         glue("campaign_x2_period_hours", float(last.cpu_seconds / 3600), display=False)
 if chain_rows:
     display(book.styled(pd.DataFrame(chain_rows).set_index("period from").round(3),
                         "The widened x2 network, period by period (Set5, float32 weights)", "campaign-periods",
                         precision=3))
-    print(f"to {X2_TARGET} dB from the last period's {last.set5_psnr:.3f} dB: {at_mean} more period(s) at its gain "
-          f"({last.gain:+.4f} dB), at least {at_best} at the upper end of its interval ({last.high:+.4f} dB); "
+    at_its_gain = f"{at_mean} more period(s)" if math.isfinite(at_mean) else "never: it gained nothing"
+    print(f"to {X2_TARGET} dB from the last period's {last.set5_psnr:.3f} dB: at its gain ({last.gain:+.4f} dB) "
+          f"{at_its_gain}; at the upper end of its interval ({last.high:+.4f} dB) at least {at_best} more; "
           f"one period is about {last.cpu_seconds / 3600:.2f} CPU-hours")
 else:
     print("no widened network was trained on in periods")
