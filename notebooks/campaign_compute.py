@@ -540,7 +540,7 @@ if 2 in continued:
         glue("campaign_x2_period_gain_high", float(last.high), display=False)
         glue("campaign_x2_period_runs", int(last.runs), display=False)
         glue("campaign_x2_period_gap", float(gap), display=False)
-        glue("campaign_x2_periods_needed_at_least", at_best, display=False)
+        glue("campaign_x2_periods_needed_at_least", float(at_best), display=False)
         glue("campaign_x2_period_hours", float(last.cpu_seconds / 3600), display=False)
 if chain_rows:
     display(book.styled(pd.DataFrame(chain_rows).set_index("period from").round(3),
