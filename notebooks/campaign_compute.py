@@ -519,30 +519,29 @@ else:
 
 # %%
 X2_TARGET = 37.5  # issue 10's x2 target on Set5 (VDSR's 37.53 dB in the paper's Table V, rounded down)
-chain_rows = []
+periods = pd.DataFrame()
 if 2 in continued:
     table = continued[2]
     spread, dof = campaign.seed_spread(table, CONTINUED_RECIPE)
     widened_net = table[table.channels != stages[2].config.channels]
     start = {"x2": campaign.last_validation(stages[2].folder), **dict(zip(table.name, table.set5_psnr))}
     periods = campaign.period_gains(widened_net, start, CONTINUED_RECIPE, spread, dof)
-    for p in periods.itertuples():
-        chain_rows.append({"period from": p.parent, "runs": p.names, "PFLOP from the stage's start": p.cumulative_flops / 1e15,
-                           "CPU-hours (mean of its runs)": p.cpu_seconds / 3600, "Set5, mean (dB)": p.set5_psnr,
-                           "gain (dB)": p.gain, "95 % interval (dB)": book.format_interval(p.low, p.high, 3, signed=True)})
-    if len(periods):
-        last = periods.iloc[-1]
-        gap = X2_TARGET - last.set5_psnr
-        at_mean = math.ceil(gap / last.gain) if last.gain > 0 else math.inf
-        at_best = math.ceil(gap / last.high) if np.isfinite(last.high) and last.high > 0 else math.inf
-        glue("campaign_x2_period_gain", float(last.gain), display=False)
-        glue("campaign_x2_period_gain_low", float(last.low), display=False)
-        glue("campaign_x2_period_gain_high", float(last.high), display=False)
-        glue("campaign_x2_period_runs", int(last.runs), display=False)
-        glue("campaign_x2_period_gap", float(gap), display=False)
-        glue("campaign_x2_periods_needed_at_least", float(at_best), display=False)
-        glue("campaign_x2_period_hours", float(last.cpu_seconds / 3600), display=False)
-if chain_rows:
+if len(periods):
+    chain_rows = [{"period from": p.parent, "runs": p.names, "PFLOP from the stage's start": p.cumulative_flops / 1e15,
+                   "CPU-hours (mean of its runs)": p.cpu_seconds / 3600, "Set5, mean (dB)": p.set5_psnr,
+                   "gain (dB)": p.gain, "95 % interval (dB)": book.format_interval(p.low, p.high, 3, signed=True)}
+                  for p in periods.itertuples()]
+    last = periods.iloc[-1]
+    gap = X2_TARGET - last.set5_psnr
+    at_mean = math.ceil(gap / last.gain) if last.gain > 0 else math.inf
+    at_best = math.ceil(gap / last.high) if np.isfinite(last.high) and last.high > 0 else math.inf
+    glue("campaign_x2_period_gain", float(last.gain), display=False)
+    glue("campaign_x2_period_gain_low", float(last.low), display=False)
+    glue("campaign_x2_period_gain_high", float(last.high), display=False)
+    glue("campaign_x2_period_runs", int(last.runs), display=False)
+    glue("campaign_x2_period_gap", float(gap), display=False)
+    glue("campaign_x2_periods_needed_at_least", float(at_best), display=False)
+    glue("campaign_x2_period_hours", float(last.cpu_seconds / 3600), display=False)
     display(book.styled(pd.DataFrame(chain_rows).set_index("period from").round(3),
                         "The widened x2 network, period by period (Set5, float32 weights)", "campaign-periods",
                         precision=3))
