@@ -272,9 +272,11 @@ else:
 # %%
 if continued:
     recipes, outcomes = [], []
+    finals = {}  # per stage, each run's final Set5 by name (the stage's own under "x<s>")
     for s, table in sorted(continued.items()):
         ends = {f"x{s}": campaign.last_validation(stages[s].folder)}  # the same validation as the table's
         ends.update(zip(table.name, table.set5_psnr))
+        finals[s] = ends
         for more in table.itertuples():
             key = {"stage": f"x{s}", "continuation": more.name}
             recipes.append({**key, "started from": more.parent,
@@ -524,17 +526,23 @@ if 2 in continued:
     table = continued[2]
     spread, dof = campaign.seed_spread(table, CONTINUED_RECIPE)
     widened_net = table[table.channels != stages[2].config.channels]
-    start = {"x2": campaign.last_validation(stages[2].folder), **dict(zip(table.name, table.set5_psnr))}
-    periods = campaign.period_gains(widened_net, start, CONTINUED_RECIPE, spread, dof)
+    periods = campaign.period_gains(widened_net, finals[2], CONTINUED_RECIPE, spread, dof)
 if len(periods):
-    chain_rows = [{"period from": p.parent, "runs": p.names, "PFLOP from the stage's start": p.cumulative_flops / 1e15,
+    chain_rows = [{"period from": p.parent, "runs": p.names, "peak LR": f"{p.lr:g}", "loss": p.loss, "steps": p.steps,
+                   "PFLOP from the stage's start": p.cumulative_flops / 1e15,
                    "CPU-hours (mean of its runs)": p.cpu_seconds / 3600, "Set5, mean (dB)": p.set5_psnr,
                    "gain (dB)": p.gain, "95 % interval (dB)": book.format_interval(p.low, p.high, 3, signed=True)}
                   for p in periods.itertuples()]
-    last = periods.iloc[-1]
+    # the last period: of the recipes run from the most trained weights, the one that gained most
+    trained = dict(zip(table.name, table.cumulative_flops))  # the FLOPs in each run's final weights
+    latest = periods[periods.parent == max(periods.parent, key=lambda name: trained.get(name, 0.0))]
+    last = latest.loc[latest.gain.idxmax()]
     gap = X2_TARGET - last.set5_psnr
-    at_mean = math.ceil(gap / last.gain) if last.gain > 0 else math.inf
-    at_best = math.ceil(gap / last.high) if np.isfinite(last.high) and last.high > 0 else math.inf
+    if gap <= 0:  # the mean of its runs reached the target: no more periods needed
+        at_mean = at_best = 0
+    else:
+        at_mean = math.ceil(gap / last.gain) if last.gain > 0 else math.inf
+        at_best = math.ceil(gap / last.high) if np.isfinite(last.high) and last.high > 0 else math.inf
     glue("campaign_x2_period_gain", float(last.gain), display=False)
     glue("campaign_x2_period_gain_low", float(last.low), display=False)
     glue("campaign_x2_period_gain_high", float(last.high), display=False)

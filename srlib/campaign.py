@@ -213,7 +213,10 @@ def _log_with_flops(log_path: Path, flops_per_step: float) -> str:
 def publish(name: str, datasets: tuple[str, ...] = ("Set5", "Set14", "B100", "Urban100"), *,
             results: Path = RESULTS_ROOT, runs: Path = RUNS_ROOT, data_root: str | None = None,
             limit: int | None = None, notes: tuple[str, ...] = ()) -> Path:
-    """Publish the newest weights of stage ``name`` into ``results/campaign/<name>/``."""
+    """Publish the newest weights of stage ``name`` into ``results/campaign/<name>/``: fp16 weights,
+    ``metrics.json`` (``datasets`` by the paper's protocol), ``log.csv`` with ``train_flops``,
+    ``provenance.json`` (``notes`` among it) and, for a finished run, the ``config.json`` and
+    ``summary.json`` of :func:`publish_pilot` (so a continuation is read by :func:`read_continuations`)."""
     from .evaluation import bicubic_upscaler, evaluate
     from .inference import load_upscaler
 
@@ -281,21 +284,26 @@ def publish(name: str, datasets: tuple[str, ...] = ("Set5", "Set14", "B100", "Ur
                                 or None},
             "notes": list(notes)}
     (dest / "provenance.json").write_text(json.dumps(prov, indent=2))
+    if complete and (live / "summary.json").is_file():  # what read_continuations reads, beside the log above
+        publish_pilot(live, dest, note="; ".join(notes), keep_log=True)
     return dest
 
 
 # ------------------------------------------------------------------------------ pilots and the fidelity curve
-def publish_pilot(run_dir: Path, dest: Path, note: str = "", planned_s_per_step: float | None = None) -> Path:
+def publish_pilot(run_dir: Path, dest: Path, note: str = "", planned_s_per_step: float | None = None,
+                  keep_log: bool = False) -> Path:
     """Store a finished pilot run (``config.json``, ``log.csv``, ``summary.json`` of the engine,
     plus its FLOPs per step, ``note`` and the idle-core seconds per step its steps were planned
-    with) in ``dest`` for the book; returns ``dest``."""
+    with) in ``dest`` for the book; returns ``dest``. ``keep_log``: leave a ``log.csv`` already in
+    ``dest`` (the one :func:`publish` wrote for the same run, with its FLOPs column) as it is."""
     commit, uncommitted = git_commit(), uncommitted_paths()  # before this function writes anything
     run = RunFolder(run_dir)
     info, summary = run.info(), run.summary()
     config = TrainConfig.from_dict(info["train_config"])
     dest.mkdir(parents=True, exist_ok=True)
     shutil.copy2(run_dir / "config.json", dest / "config.json")
-    shutil.copy2(run_dir / "log.csv", dest / "log.csv")
+    if not (keep_log and (dest / "log.csv").is_file()):
+        shutil.copy2(run_dir / "log.csv", dest / "log.csv")
     summary.update(parameters=info.get("parameters"), train_flops_per_step=training_flops_per_step(config),
                    note=note, planned_s_per_step=planned_s_per_step, published_utc=_now(),
                    published_commit=commit, published_uncommitted_paths=uncommitted)
@@ -419,20 +427,22 @@ def difference_interval(a, b, sd: float, dof: int, level: float = 0.95) -> dict[
 def period_gains(runs, start_psnr: dict[str, float], recipe: list[str], sd: float, dof: int):
     """What each continuation recipe bought over the weights it started from: one row per group of
     ``runs`` (a frame of :func:`read_continuations`) that agree on every column of ``recipe``
-    (which names the ``parent``), in order of training FLOPs: ``parent``, ``names``, ``runs``,
-    ``cumulative_flops`` and ``cpu_seconds`` (means), ``set5_psnr`` (mean), ``gain`` (that mean
-    minus ``start_psnr[parent]``, the parent's one result) and ``low`` / ``high``, its Student-t
+    (which must name the ``parent``), in order of training FLOPs: the ``recipe`` columns, ``names``,
+    ``runs``, ``cumulative_flops`` and ``cpu_seconds`` (means), ``set5_psnr`` (mean), ``gain`` (that
+    mean minus ``start_psnr[parent]``, the parent's one result) and ``low`` / ``high``, its Student-t
     interval at 95 % (:func:`difference_interval` against the parent as one run of noise ``sd``)."""
     import pandas as pd
 
+    if "parent" not in recipe:
+        raise ValueError(f"recipe {recipe} names no 'parent': runs from different weights would be pooled")
     rows = []
-    for _, group in runs.groupby(recipe, dropna=False):
+    for key, group in runs.groupby(recipe, dropna=False):
         parent = group.parent.iloc[0]
         d = difference_interval(group.set5_psnr, [start_psnr[parent]], sd, dof)
-        rows.append({"parent": parent, "names": ", ".join(group.name), "runs": len(group),
+        rows.append({**dict(zip(recipe, key)), "names": ", ".join(group.name), "runs": len(group),
                      "cumulative_flops": group.cumulative_flops.mean(), "cpu_seconds": group.cpu_seconds.mean(),
                      "set5_psnr": group.set5_psnr.mean(), "gain": d["difference"], "low": d["low"], "high": d["high"]})
-    columns = ["parent", "names", "runs", "cumulative_flops", "cpu_seconds", "set5_psnr", "gain", "low", "high"]
+    columns = [*recipe, "names", "runs", "cumulative_flops", "cpu_seconds", "set5_psnr", "gain", "low", "high"]
     return pd.DataFrame(rows, columns=columns).sort_values("cumulative_flops", ignore_index=True)
 
 

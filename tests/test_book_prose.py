@@ -92,6 +92,27 @@ def test_every_glued_number_is_glued_by_its_notebook(page):
         assert glues(source, m.group(1)), f"{page}: {m.group(2)} glues no {m.group(1)!r}"
 
 
+GLUE_TEXT = re.compile(r"\{glue:text\}`([^`]*)`")
+
+
+def glue_text_without_format(markdown: str) -> list[str]:
+    """The ``{glue:text}`` references of a page that give no format: the role splits its
+    argument at the last colon, so ``path.ipynb::key`` alone is read as path ``path.ipynb:``
+    with format ``key`` and the build fails."""
+    return [ref for ref in GLUE_TEXT.findall(markdown) if not re.fullmatch(r"[\w/.-]+\.ipynb::\w+:[^:`]+", ref)]
+
+
+def test_glue_text_without_format_is_found():
+    page = "a {glue:text}`notebooks/x.ipynb::k:.3f` b {glue:text}`notebooks/x.ipynb::bare` c"
+    assert glue_text_without_format(page) == ["notebooks/x.ipynb::bare"]
+
+
+@pytest.mark.parametrize("page", sorted(p.name for p in BOOK.glob("*.md")))
+def test_every_glued_number_has_a_format(page):
+    missing = glue_text_without_format((BOOK / page).read_text())
+    assert not missing, f"book/{page}: {{glue:text}} without a format (append e.g. :.3f): {missing}"
+
+
 def test_intro_table_has_the_share_of_the_papers_gain():
     text = (BOOK / "intro.md").read_text()
     assert "```{glue} intro_gain_table\n:doc: notebooks/table5_benchmarks.ipynb" in text

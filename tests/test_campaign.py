@@ -161,6 +161,9 @@ def test_publish_writes_what_the_book_reads(root, data, tmp_path):
     m = json.loads((dest / "metrics.json").read_text())["results"]["Set5"]
     assert scores.psnr.iloc[0] == m["psnr"] and len(m["per_image"]) == 2 == m["images"]
     assert m["gain_over_bicubic_db"] == pytest.approx(m["psnr"] - m["bicubic_psnr"], abs=1e-3)
+    # a finished run also leaves what read_continuations reads, without replacing the log above
+    summary = json.loads((dest / "summary.json").read_text())
+    assert summary["steps"] == 10 and (dest / "config.json").is_file() and "train_flops" in rows[0]
 
 
 def test_saturation_fit_recovers_a_known_curve():
@@ -194,6 +197,10 @@ def test_pilots_are_stored_and_read_back(root, data, tmp_path):
     assert list(log.step) == [5, 10] and log.cpu_hours.iloc[-1] > 0
     summary = json.loads((tmp_path / "pilots" / "p1" / "summary.json").read_text())
     assert isinstance(summary["published_uncommitted_paths"], list)
+    # beside publish()'s files the log publish() wrote stays when asked to
+    (tmp_path / "pilots" / "p1" / "log.csv").write_text("step,train_flops\n10,1\n")
+    campaign.publish_pilot(tmp_path / "run", tmp_path / "pilots" / "p1", note="tiny", keep_log=True)
+    assert (tmp_path / "pilots" / "p1" / "log.csv").read_text() == "step,train_flops\n10,1\n"
     # a folder without the stored files (an interrupted copy) is skipped, not a crash
     (tmp_path / "pilots" / "p2").mkdir()
     (tmp_path / "pilots" / "p2" / "summary.json").write_text("{}")
@@ -295,6 +302,9 @@ def test_period_gains_group_repeats_and_measure_from_their_parent():
     half = stats.t.ppf(0.975, 4) * 0.01 * np.sqrt(1 / 2 + 1)
     assert two.low == pytest.approx(0.015 - half) and two.high == pytest.approx(0.015 + half)
     assert table.iloc[2].gain == pytest.approx(0.02)  # c from b: b's own result, not the mean of b and b2
+    assert list(table.lr) == [2e-4, 1e-4, 5e-5]  # the recipe's columns come along
+    with pytest.raises(ValueError, match="parent"):
+        campaign.period_gains(runs, {"x2": 37.46}, ["lr"], sd=0.01, dof=4)
 
 
 def test_difference_interval_is_a_student_t_interval():
