@@ -509,15 +509,18 @@ else:
 # ### The widened network, period by period
 #
 # The widened network was then trained on in periods that fit a working period each: every
-# period a continuation of the last one's weights at a lower peak learning rate. Per period, what
-# it bought over the weights it started from: the mean of its runs (several where the recipe was
-# repeated with another seed) minus the result it started from, with a 95 % Student-t interval
-# whose noise is the pooled seed spread of every repeated continuation. Its finished runs sit at
-# too few compute levels for the saturation law of section 4 (a fit through them does not bend
-# towards a ceiling), so the table ends with arithmetic instead of a fit: how many more such
-# periods the target would need if each gained as much as the last one did, and at least, if each
-# gained the upper end of the last one's interval. Both assume gains that do not grow; for a
-# network approaching its ceiling they shrink, so both counts are optimistic.
+# period a continuation of the weights the last one published, at the same or a lower peak
+# learning rate; where several recipes (another loss, another length) started from the same
+# weights, each is a row. Per row, what it bought over the weights it started from: the mean of
+# its runs (several where the recipe was repeated with another seed) minus the result it started
+# from, with a 95 % Student-t interval whose noise is the pooled seed spread of every repeated
+# continuation. Its finished runs sit at too few compute levels for the saturation law of section
+# 4 (a fit through them does not bend towards a ceiling), so the table ends with arithmetic
+# instead of a fit. The *last period* is the recipe that gained most from the most trained
+# weights; the arithmetic asks how many more such periods the target would need if each gained as
+# much as it did, and at least, if each gained the upper end of its interval. Both assume gains
+# that do not shrink; for a network approaching its ceiling they do, and picking the best recipe
+# favours a lucky one, so both counts are optimistic.
 
 # %%
 X2_TARGET = 37.5  # issue 10's x2 target on Set5 (VDSR's 37.53 dB in the paper's Table V, rounded down)
