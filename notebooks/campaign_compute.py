@@ -542,10 +542,11 @@ if len(periods):
     last = latest.loc[latest.gain.idxmax()]
     gap = X2_TARGET - last.set5_psnr
     if gap <= 0:  # the mean of its runs reached the target: no more periods needed
-        at_mean = at_best = 0
+        at_best, at_its_gain = 0, "none: the mean of its runs is at or above the target"
     else:
         at_mean = math.ceil(gap / last.gain) if last.gain > 0 else math.inf
         at_best = math.ceil(gap / last.high) if np.isfinite(last.high) and last.high > 0 else math.inf
+        at_its_gain = f"{at_mean} more period(s)" if math.isfinite(at_mean) else "never: it gained nothing"
     glue("campaign_x2_period_gain", float(last.gain), display=False)
     glue("campaign_x2_period_gain_low", float(last.low), display=False)
     glue("campaign_x2_period_gain_high", float(last.high), display=False)
@@ -556,9 +557,6 @@ if len(periods):
     display(book.styled(pd.DataFrame(chain_rows).set_index("period from").round(3),
                         "The widened x2 network, period by period (Set5, float32 weights)", "campaign-periods",
                         precision=3))
-    at_its_gain = f"{at_mean} more period(s)" if math.isfinite(at_mean) else "never: it gained nothing"
-    if gap <= 0:
-        at_its_gain = "none: the mean of its runs is at or above the target"
     print(f"to {X2_TARGET} dB from the last period's {last.set5_psnr:.3f} dB: at its gain ({last.gain:+.4f} dB) "
           f"{at_its_gain}; at the upper end of its interval ({last.high:+.4f} dB) at least {at_best} more; "
           f"one period is about {last.cpu_seconds / 3600:.2f} CPU-hours")
