@@ -66,10 +66,8 @@ def campaign_config(scale: int, init: str = "", **overrides) -> TrainConfig:
     """The ``campaign`` profile at ``scale`` (``init``: the previous stage's fp32 weights).
 
     Overriding ``steps`` also rescales what the profile ties to the stage's length (the loss
-    alternation and the validation interval, 5 % of the steps) unless they are given too."""
-    if overrides.get("steps"):
-        tied = max(1, int(overrides["steps"]) // 20)
-        overrides = {"alternate_every": tied, "val_every": tied, **overrides}
+    alternation and the validation interval, 5 % of the steps) unless they are given too
+    (:func:`srlib.training.preset` does so for the ``campaign`` profile)."""
     return preset("campaign", scale, init=init, **overrides)
 
 

@@ -21,6 +21,20 @@ def test_units_share_stages_between_tables():
     assert len(set(units)) == len(units)
 
 
+def test_scale_budget_gives_every_unit_ten_times_its_quick_flops_with_the_campaign_network():
+    quick = {u.stem: ab.unit_flops(u, "quick") for u in ab.units("quick", ("table2", "table3")) if u.seed == 0}
+    scale = [u for u in ab.units("scale") if u.seed == 0]
+    assert {u.stem for u in scale} == {"fsrcnn", "model1", "model2", "tu", "full"}  # Tables II and III only
+    for unit in scale:
+        assert ab.unit_flops(unit, "scale") >= 10 * quick[unit.stem], unit.name
+    from srlib.book.runs import stage_config
+
+    options = ab.plan._options(scale[0], "scale", ab.BUDGETS["scale"])
+    config = stage_config(ab.plan.training_preset("scale"), 2, "full", stage_steps={2: 5000}, **options)
+    assert (config.channels, config.blocks_per_level, config.hr_blocks) == (48, (6, 4, 2), 0)
+    assert config.profile == "scale" and config.alternate_every == 5000 // 20
+
+
 def test_table4_units_cover_the_paper_rows_and_the_extra_one():
     from srlib.paper import load_paper_table
 

@@ -2,7 +2,7 @@
 variant's curriculum for one seed) that train them."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -11,7 +11,7 @@ from ..campaign import training_flops_per_step
 from ..paper import load_paper_table
 
 __all__ = ["RESULTS_DIR", "DATASETS", "Budget", "BUDGETS", "TABLE_ROWS", "TABLE_SCALES", "TAGS", "TABLE4_EXTRA",
-           "ALL_TABLES", "END_TO_END", "Unit", "units", "unit_flops"]
+           "ALL_TABLES", "END_TO_END", "BUDGET_TABLES", "Unit", "units", "unit_flops", "training_preset"]
 
 #: Where committed ablation records live (one folder per profile).
 RESULTS_DIR = Path("results/ablations")
@@ -31,6 +31,11 @@ class Budget:
     table4_steps: dict[int, int]
     table4_seeds: int
     val_every: int = 50
+    #: The training preset of every unit (``srlib.training.preset``); ``""``: the budget's own name.
+    preset: str = ""
+    #: Variants whose steps are multiplied (e.g. a network far cheaper per step than CSRCNN, so
+    #: that it too gets the budget's multiple of its ``quick`` FLOPs).
+    step_factor: dict[str, int] = field(default_factory=dict)
 
     def stage_steps(self, table: str) -> dict[int, int]:
         """Steps per curriculum stage of ``table``'s units, up to the table's largest scale (an
@@ -48,7 +53,16 @@ class Budget:
 BUDGETS: dict[str, Budget] = {
     "quick": Budget(steps={2: 1500, 4: 600, 8: 300}, seeds=5, table4_steps={2: 600, 4: 300}, table4_seeds=3),
     "smoke": Budget(steps={2: 10, 4: 10, 8: 10}, seeds=2, table4_steps={2: 6, 4: 6}, table4_seeds=2, val_every=5),
+    # ``scale``: Tables II and III with the campaign's network and recipe (48 channels, U blocks
+    # 6/4/2, Adam 1e-3 cosine), each unit at >= 10x the training FLOPs of the same unit at
+    # ``quick`` (the campaign network costs ~3.1-3.4x quick's per step; FSRCNN costs the same per
+    # step at both budgets, so it gets 3x the steps). Table IV is not trained at this budget.
+    "scale": Budget(steps={2: 5000, 4: 2000, 8: 1000}, seeds=3, table4_steps={}, table4_seeds=0, val_every=250,
+                    preset="campaign", step_factor={"fsrcnn": 4}),
 }
+
+#: The tables each budget trains (Table IV and the loss schedules only at the smaller budgets).
+BUDGET_TABLES: dict[str, tuple[str, ...]] = {"scale": ("table2", "table3")}
 
 #: Table rows and what builds each: a variant of ``srlib.book.runs.stage_config``, optionally with a
 #: tag of :data:`TAGS` (``"full:l1only"``). ``losses`` is no table of the paper: it tests Sec. III-C's
@@ -102,6 +116,8 @@ def _table4_notations() -> list[str]:
 def units(profile: str = "quick", tables: Sequence[str] = ALL_TABLES) -> list[Unit]:
     """Every unit the ``tables`` need at ``profile``'s budget (shared stages listed once)."""
     budget = BUDGETS[profile]
+    if profile in BUDGET_TABLES:
+        tables = [t for t in tables if t in BUDGET_TABLES[profile]]
     wanted: dict[tuple[str, str, str, int], set[int]] = {}
     for table in tables:
         if table == "table4":
@@ -119,12 +135,19 @@ def units(profile: str = "quick", tables: Sequence[str] = ALL_TABLES) -> list[Un
 
 
 def _unit_steps(unit: Unit, budget: Budget) -> dict[int, int]:
-    return dict(budget.table4_steps) if unit.notation else dict(budget.steps)
+    steps = dict(budget.table4_steps) if unit.notation else dict(budget.steps)
+    factor = budget.step_factor.get(unit.variant, 1)
+    return {s: n * factor for s, n in steps.items()}
+
+
+def training_preset(profile: str) -> str:
+    """The training preset behind ablation budget ``profile`` (its own name unless it names one)."""
+    return BUDGETS[profile].preset or profile
 
 
 def _options(unit: Unit, profile: str, budget: Budget) -> dict[str, Any]:
     extra: dict[str, Any] = {"seed": unit.seed, "threads": 1, "val_every": budget.val_every, "val_limit": 0,
-                             "val_sets": ("Set5",)}
+                             "val_sets": ("Set5",), "profile": profile}
     if unit.notation:
         extra["notation"] = unit.notation
     extra.update(TAGS.get(unit.tag, {}) if unit.tag else {})
@@ -143,7 +166,7 @@ def unit_flops(unit: Unit, profile: str = "quick") -> float:
             break
         if unit.variant in END_TO_END and scale != final:
             continue
-        config = stage_config(profile, scale, unit.variant, final_scale=final, stage_steps=steps,
+        config = stage_config(training_preset(profile), scale, unit.variant, final_scale=final, stage_steps=steps,
                               **_options(unit, profile, budget))
         total += training_flops_per_step(config) * config.steps
     return total

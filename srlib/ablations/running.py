@@ -25,7 +25,7 @@ from ..evaluation import bicubic_upscaler, evaluate
 from ..repository import display_path, resolve
 from ..training.checkpoint import atomic_write
 from .plan import (ALL_TABLES, BUDGETS, DATASETS, END_TO_END, RESULTS_DIR, TABLE_ROWS, Budget, Unit, _options,
-                   _unit_steps, unit_flops, units)
+                   _unit_steps, training_preset, unit_flops, units)
 
 __all__ = ["run_unit", "run_units", "missing_units", "table_status", "load_records", "records_for", "add_cli_command"]
 
@@ -94,7 +94,7 @@ def run_unit(unit: Unit, profile: str = "quick", *, results_dir: Path | str = RE
         if path.is_file() and not retrain:
             continue
         options = dict(runs_dir=runs_dir, progress=False, **({"data_root": data_root} if data_root else {}))
-        run = curriculum_run(profile, scale, unit.variant, final_scale=max(unit.scales) if unit.variant == "model1"
+        run = curriculum_run(training_preset(profile), scale, unit.variant, final_scale=max(unit.scales) if unit.variant == "model1"
                              else 0, stage_steps=_unit_steps(unit, budget), name=unit.name, retrain=retrain,
                              **options, **_options(unit, profile, budget))
         _write_json(path, _record(unit, scale, run, profile, budget, data_root))
@@ -134,10 +134,11 @@ def _worker(unit: Unit, profile: str, results_dir: str, runs_dir: str, data_root
 def run_units(todo: Iterable[Unit], profile: str = "quick", *, jobs: int = 2, results_dir: Path | str = RESULTS_DIR,
               runs_dir: Path | str = "runs/ablations", data_root: str | None = None, retrain: bool = False
               ) -> list[tuple[str, str]]:
-    """Train ``todo`` with ``jobs`` single-thread processes, the costliest first; returns the
-    failures as ``(unit, error)`` (the others' records are written as each finishes).
+    """Train ``todo`` with ``jobs`` single-thread processes, seed by seed (so that a stopped run
+    leaves complete paired seeds), the costliest first within a seed; returns the failures as
+    ``(unit, error)`` (the others' records are written as each finishes).
     ``retrain``: train every stage again (fresh run folders) and replace the records."""
-    order = sorted(todo, key=lambda u: -unit_flops(u, profile))
+    order = sorted(todo, key=lambda u: (u.seed, -unit_flops(u, profile)))
     failures: list[tuple[str, str]] = []
     with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=get_context("spawn")) as pool:
         futures = {pool.submit(_worker, u, profile, str(results_dir), str(runs_dir), data_root, retrain): u

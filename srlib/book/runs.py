@@ -183,9 +183,10 @@ def find_or_train(config, *, label: str, runs_dir: Path | str = "runs", retrain:
     return RunRecord(label, out, config, reused=False)
 
 
-def stage_config(profile: str, scale: int, variant: str = "full", *, init: str = "", final_scale: int = 0,
+def stage_config(preset_name: str, scale: int, variant: str = "full", *, init: str = "", final_scale: int = 0,
                  stage_steps: dict[int, int] | None = None, **overrides):
-    """The training config of one run of the book.
+    """The training config of one run of the book, from training preset ``preset_name``
+    (``overrides`` may set another ``profile`` label, e.g. an ablation budget's).
 
     ``variant``: ``'full'`` (the paper's model), ``'model1'`` (symmetric; needs ``final_scale``),
     ``'model3'`` / ``'tu'`` (T-U blocks), ``'model2'`` (the full model end to end at ``scale``,
@@ -198,19 +199,19 @@ def stage_config(profile: str, scale: int, variant: str = "full", *, init: str =
         raise ValueError(f"unknown variant {variant!r}; expected one of {STAGE_VARIANTS}")
     if variant in ("model2", "fsrcnn"):
         per_stage = {int(k): int(v) for k, v in (stage_steps or {}).items()}
-        steps = sum(per_stage.get(s, preset(profile, s).steps) for s in (2, 4, 8) if s <= scale)
+        steps = sum(per_stage.get(s, preset(preset_name, s).steps) for s in (2, 4, 8) if s <= scale)
         extra: dict[str, Any] = {"steps": steps, "curriculum": "none", "blend": "stack"}
         if variant == "model2":
             extra["variant"] = "model2"
         else:
             extra["model"] = "fsrcnn"
-        return _with_validation(preset(profile, scale, **{**extra, **overrides}))
+        return _with_validation(preset(preset_name, scale, **{**extra, **overrides}))
     values: dict[str, Any] = {"variant": variant, "init": init}
     if stage_steps and int(scale) in {int(k) for k in stage_steps}:
         values["steps"] = int({int(k): v for k, v in stage_steps.items()}[int(scale)])
     if variant == "model1":
         values["final_scale"] = final_scale or scale
-    return _with_validation(preset(profile, scale, **{**values, **overrides}))
+    return _with_validation(preset(preset_name, scale, **{**values, **overrides}))
 
 
 #: Images of the first validation set used by the validations the book adds (see below).
@@ -228,7 +229,7 @@ def _with_validation(config):
     return config
 
 
-def curriculum_run(profile: str, scale: int, variant: str = "full", *, runs_dir: Path | str = "runs",
+def curriculum_run(preset_name: str, scale: int, variant: str = "full", *, runs_dir: Path | str = "runs",
                    final_scale: int = 0, retrain: bool = False, name: str | None = None,
                    stage_steps: dict[int, int] | None = None, **overrides) -> RunRecord:
     """The run of curriculum stage ``scale`` of ``variant``, with every earlier stage found or
@@ -243,11 +244,11 @@ def curriculum_run(profile: str, scale: int, variant: str = "full", *, runs_dir:
     final_scale = final_scale or scale
     label = f"{slug(name or variant)}-x{scale}" + (f"-of-x{final_scale}" if variant == "model1" else "")
     if variant in ("model2", "fsrcnn") or scale == 2:
-        config = stage_config(profile, scale, variant, final_scale=final_scale, stage_steps=stage_steps, **overrides)
+        config = stage_config(preset_name, scale, variant, final_scale=final_scale, stage_steps=stage_steps, **overrides)
         return find_or_train(config, label=label, runs_dir=runs_dir, retrain=retrain)
-    previous = curriculum_run(profile, scale // 2, variant, runs_dir=runs_dir, final_scale=final_scale, name=name,
+    previous = curriculum_run(preset_name, scale // 2, variant, runs_dir=runs_dir, final_scale=final_scale, name=name,
                               stage_steps=stage_steps, **overrides)
-    config = stage_config(profile, scale, variant, init=str(previous.weights), final_scale=final_scale,
+    config = stage_config(preset_name, scale, variant, init=str(previous.weights), final_scale=final_scale,
                           stage_steps=stage_steps, **overrides)
     return find_or_train(config, label=label, runs_dir=runs_dir, retrain=retrain)
 

@@ -444,5 +444,9 @@ def preset(name: str, scale: int = 2, **overrides) -> TrainConfig:
     unknown = sorted(set(overrides) - names)
     if unknown:
         raise ValueError(f"unknown training config field(s) {unknown}")
+    if key == "campaign" and overrides.get("steps"):
+        # The campaign ties the loss alternation and the validation interval to 5 % of the stage.
+        tied = max(1, int(overrides["steps"]) // 20)
+        overrides = {"alternate_every": tied, "val_every": tied, **overrides}
     values.update(overrides)
     return TrainConfig(**values)
