@@ -80,7 +80,8 @@ def training_flops_per_step(config: TrainConfig) -> float:
 
     name, kwargs = config.model_spec()
     net = build_model(name, **kwargs).eval()
-    x = torch.zeros(1, model_input_channels(net), config.patch_size, config.patch_size)
+    side = config.patch_size * config.scale if getattr(net, "pre_upsample", False) else config.patch_size
+    x = torch.zeros(1, model_input_channels(net), side, side)  # a pre-upsampling network works at HR size
     with torch.no_grad(), count_macs(net) as macs:
         net(x)
     return 6.0 * macs[0] * config.batch_size

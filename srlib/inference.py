@@ -35,7 +35,7 @@ from tqdm.auto import tqdm
 from .colour import rgb_to_ycbcr, ycbcr_to_rgb
 from .device import resolve_device
 from .errors import CheckpointFormatError, InvalidValueError, OutputExistsError, check_writable
-from .matlab import imresize, quantize
+from .matlab import imresize, imresize_torch, quantize
 from .models.parameters import model_input_channels
 from .runfolder import CHECKPOINT_ADVICE, RunFolder, decode_metadata, read_safetensors
 
@@ -44,12 +44,15 @@ __all__ = ["LoadedModel", "decode_metadata", "read_safetensors", "load_checkpoin
 
 
 class FadeBlend(nn.Module):
-    """A multi-level model whose last image fades in from the previous level's.
+    """The one wrapper between a network and LR images, in training and in inference.
 
-    ``forward`` returns the model's list of images (a single-output model gives a list of one);
-    when ``fade`` is on, the last image is ``alpha * new + (1 - alpha) * up2(previous)``, with
-    ``up2`` the bicubic x2 upsampling. ``alpha`` is a buffer (set with :meth:`set_alpha`), so a
-    compiled model does not recompile when it changes.
+    ``forward`` takes LR images and returns the model's list of images (a single-output model
+    gives a list of one). A pre-upsampling network (``pre_upsample = True``: SRCNN, VDSR, DRCN,
+    DRRN) first gets its input upsampled to HR size by MATLAB's bicubic (float, no rounding: as
+    those papers prepared their inputs). When ``fade`` is on, the last image is
+    ``alpha * new + (1 - alpha) * up2(previous)``, with ``up2`` the bicubic x2 upsampling.
+    ``alpha`` is a buffer (set with :meth:`set_alpha`), so a compiled model does not recompile
+    when it changes.
     """
 
     def __init__(self, model: nn.Module, fade: bool = False, alpha: float = 1.0):
@@ -62,6 +65,8 @@ class FadeBlend(nn.Module):
         self.alpha.fill_(float(value))
 
     def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
+        if getattr(self.model, "pre_upsample", False):
+            x = imresize_torch(x, scale=float(self.model.scale))
         out = self.model(x)
         outs = list(out) if isinstance(out, (list, tuple)) else [out]
         if self.fade and len(outs) >= 2:

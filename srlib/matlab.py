@@ -169,8 +169,10 @@ def quantize(img, data_range: float = 1.0) -> np.ndarray:
     return _round_to_uint8(np.asarray(img, dtype=np.float64) * (255.0 / data_range))
 
 
+@lru_cache(maxsize=64)
 def _resize_matrix(in_length: int, out_length: int, scale: float, antialiasing: bool) -> np.ndarray:
-    """Dense ``(out_length, in_length)`` matrix of one MATLAB resize pass."""
+    """Dense ``(out_length, in_length)`` matrix of one MATLAB resize pass (cached: training asks
+    for the same few patch sizes at every step; callers must not modify it)."""
     weights, indices = resize_weights(in_length, out_length, scale, antialiasing)
     matrix = np.zeros((out_length, in_length), dtype=np.float64)
     rows = np.repeat(np.arange(out_length), weights.shape[1])

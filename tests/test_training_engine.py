@@ -12,6 +12,7 @@ import torch.nn as nn
 import srlib.training.loop as loop
 from srlib.cli import main as cli_main
 from srlib.inference import load_checkpoint
+from srlib.models.parameters import model_input_channels
 from srlib.training import CheckpointMismatchError, TrainingDivergedError, TrainingSet, train, train_curriculum
 from srlib.training.checkpoint import latest_checkpoint, load_state
 
@@ -149,6 +150,38 @@ def test_sgd_y_channel_fsrcnn_trains(root, data, tmp_path):
     res = train(cfg, tmp_path / "fsrcnn", data=data)
     assert res.step == 4 and res.psnr > 5
     assert load_checkpoint(res.final_weights).kwargs["in_channels"] == 1
+
+
+#: Every peer of Table VI at a tiny size (pre-upsampling networks included), for the league table.
+TINY_PEERS = {"srcnn": {"n1": 8, "n2": 4}, "vdsr": {"depth": 3, "features": 8}, "drrn": {"features": 8, "units": 1},
+              "drcn": {"features": 8, "recursions": 2}, "lapsrn": {"features": 8, "depth": 1},
+              "edsr": {"features": 8, "blocks": 1}, "fsrcnn": {"d": 8, "s": 4, "m": 1}}
+
+
+@pytest.mark.parametrize("model", sorted(TINY_PEERS))
+def test_every_peer_trains_through_the_engine_and_evaluates_at_its_scale(model, root, data, tmp_path):
+    cfg = tiny_config(root, scale=4, model=model, model_options=TINY_PEERS[model], steps=2, val_every=2,
+                      batch_size=2)
+    res = train(cfg, tmp_path / model, data=data)
+    assert res.step == 2 and res.psnr > 5  # a pre-upsampling network gets its bicubic input, not the LR patch
+    loaded = load_checkpoint(res.final_weights)
+    with torch.no_grad():
+        channels = model_input_channels(loaded.model.model)
+        assert loaded.model(torch.rand(1, channels, 6, 7))[-1].shape[-2:] == (24, 28)
+
+
+def test_a_pre_upsampling_network_sees_matlab_bicubic_input():
+    from srlib.inference import FadeBlend
+    from srlib.matlab import imresize
+    from srlib.models import build_model
+
+    net = build_model("vdsr", scale=2, depth=3, features=4)
+    seen = {}
+    net.body.register_forward_pre_hook(lambda module, args: seen.setdefault("x", args[0]))
+    lr = torch.rand(1, 3, 5, 6, dtype=torch.float64)
+    FadeBlend(net.double())(lr)
+    expected = imresize(lr[0].permute(1, 2, 0).numpy(), 2.0)  # float in, float out: no rounding
+    assert torch.allclose(seen["x"][0].permute(1, 2, 0), torch.from_numpy(expected), atol=1e-9)
 
 
 def test_train_cli_and_resume_from_stored_config(root, tmp_path, capsys):
