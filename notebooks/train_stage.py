@@ -35,7 +35,7 @@
 # %% tags=["parameters"]
 profile = "quick"  # smoke | quick | reference | paper (srlib.training.PRESETS)
 scale = 2  # this stage: 2, 4 or 8
-variant = "full"  # full | model1 | model3 | tu (see srlib.book.runs.stage_config)
+variant = "full"  # full | model1 | model3 | tu (see srlib.training.runs.stage_config)
 init = ""  # empty: from scratch (x2); previous: the previous stage, found or trained; or a checkpoint path
 device = "auto"  # auto | cpu | cuda
 runs_dir = "runs"  # where runs live (git-ignored)
@@ -93,7 +93,7 @@ book.styled(config_table, f"Stage x{scale} ({variant}), profile {profile}: field
 # %% [markdown]
 # ## Training
 #
-# `srlib.book.runs.curriculum_run` finds (or trains) the previous stages first, then this one.
+# `srlib.training.runs.curriculum_run` finds (or trains) the previous stages first, then this one.
 
 # %%
 if init in ("", "previous") or scale == 2:

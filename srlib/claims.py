@@ -15,7 +15,7 @@ from typing import Any, Sequence
 import pandas as pd
 
 from . import ablations as ab
-from .book.tables import format_interval, format_number
+from .formatting import format_interval, format_number
 from .paper import load_paper_table
 
 __all__ = ["CLAIM_COLUMNS", "RATIO_TOLERANCE", "VERDICTS", "comparison_claims", "convergence_claims", "ratio_claims",

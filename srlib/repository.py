@@ -10,7 +10,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-__all__ = ["REPO_ROOT", "git_commit", "uncommitted_paths", "resolve", "display_path"]
+__all__ = ["REPO_ROOT", "git_commit", "uncommitted_paths", "resolve", "display_path", "slug"]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -55,3 +55,9 @@ def display_path(path: Path | str) -> str:
         return str(Path(path).resolve().relative_to(REPO_ROOT))
     except ValueError:
         return str(path)
+
+
+def slug(text: str) -> str:
+    """``text`` as a file-name part: letters, digits, ``-`` and ``_`` kept, others ``_``; at most
+    60 characters (cache files and run folders are named with it)."""
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in text)[:60]

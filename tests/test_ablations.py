@@ -27,7 +27,7 @@ def test_scale_budget_gives_every_unit_ten_times_its_quick_flops_with_the_campai
     assert {u.stem for u in scale} == {"fsrcnn", "model1", "model2", "tu", "full"}  # Tables II and III only
     for unit in scale:
         assert ab.unit_flops(unit, "scale") >= 10 * quick[unit.stem], unit.name
-    from srlib.book.runs import stage_config
+    from srlib.training.runs import stage_config
 
     options = ab.plan._options(scale[0], "scale", ab.BUDGETS["scale"])
     config = stage_config(ab.plan.training_preset("scale"), 2, "full", stage_steps={2: 5000}, **options)

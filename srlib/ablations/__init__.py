@@ -2,7 +2,7 @@
 seeds at one budget, stored once under ``results/ablations/``, read by the notebooks.
 
 A *unit* is one variant's curriculum for one seed (x2, then x4 from x2, then x8 from x4), trained
-through :func:`srlib.book.runs.curriculum_run` (so a stage shared by two tables is trained once).
+through :func:`srlib.training.runs.curriculum_run` (so a stage shared by two tables is trained once).
 Each stage a table reads gives one *record*, a small JSON file::
 
     results/ablations/<profile>/<variant>[-<notation>]-x<scale>-seed<k>.json

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
-from ..book.runs import stage_config
+from ..training.runs import stage_config
 from ..campaign import training_flops_per_step
 from ..paper import load_paper_table
 
@@ -64,7 +64,7 @@ BUDGETS: dict[str, Budget] = {
 #: The tables each budget trains (Table IV and the loss schedules only at the smaller budgets).
 BUDGET_TABLES: dict[str, tuple[str, ...]] = {"scale": ("table2", "table3")}
 
-#: Table rows and what builds each: a variant of ``srlib.book.runs.stage_config``, optionally with a
+#: Table rows and what builds each: a variant of ``srlib.training.runs.stage_config``, optionally with a
 #: tag of :data:`TAGS` (``"full:l1only"``). ``losses`` is no table of the paper: it tests Sec. III-C's
 #: claim that fine-tuning with alternating L2 / L1 after L1 helps. Table IV's rows are the paper's
 #: notations (``srlib.paper``) plus :data:`TABLE4_EXTRA`.

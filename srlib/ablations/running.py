@@ -18,7 +18,7 @@ from typing import Any, Iterable, Sequence
 import torch
 from tqdm.auto import tqdm
 
-from ..book.runs import curriculum_run, run_key
+from ..training.runs import curriculum_run, run_key
 from ..campaign import training_flops_per_step
 from ..data.fetch import file_sha256
 from ..evaluation import bicubic_upscaler, evaluate

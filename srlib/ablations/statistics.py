@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..book.provenance import format_duration
+from ..provenance import format_duration
 from ..repository import git_commit
 from .plan import TABLE_ROWS, TABLE_SCALES
 

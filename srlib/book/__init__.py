@@ -7,20 +7,22 @@ through :mod:`srlib`, so a reader can re-run any number from Python. A notebook 
 below is defined in exactly one module of this package (or of a lower layer) and only re-exported
 here:
 
-* :mod:`.provenance`: :class:`Provenance`, the one line printed under each table.
 * :mod:`.grid`: :func:`evaluate_grid`, PSNR / SSIM on datasets x scales, cached on disk.
 * :mod:`.tables`: :func:`compare`, :func:`comparison_table`, :func:`comparison_long`,
-  :func:`gain_share`, :func:`styled`: the paper's values beside ours; :func:`format_mean_ci`,
-  :func:`format_interval`: a mean and its confidence interval as text.
-* :mod:`.runs`: :func:`stage_config`, :func:`find_or_train`, :func:`curriculum_run`,
-  :class:`RunRecord`, :func:`evaluate_runs`: the book's trainings.
+  :func:`gain_share`, :func:`styled`: the paper's values beside ours.
+* :mod:`.runs`: :func:`run_options`, :func:`evaluate_runs`: a notebook's training options and
+  the cached scores of its runs.
 * :mod:`.budgets`: what each profile can afford per notebook (images).
 * :mod:`.committed`: :class:`ReferenceResult` and the results committed under ``results/``.
 * :mod:`.protocol_checks`: :func:`matlab_lr_check`, :func:`protocol_deviations`.
 * :mod:`.figures`: :func:`benchmark_image`, :func:`error_crop`, :func:`detail_crop`,
   :func:`save_figure`.
 * from lower layers: :func:`srlib.repository.git_commit`, :func:`~srlib.repository.resolve`,
-  :func:`~srlib.repository.display_path`, :func:`srlib.runfolder.weights_fingerprint`.
+  :func:`~srlib.repository.display_path`, :func:`srlib.runfolder.weights_fingerprint`;
+  :class:`srlib.provenance.Provenance` (the one line printed under each table);
+  :mod:`srlib.formatting` (a number, an interval, a mean with its interval as text);
+  :mod:`srlib.training.runs` (:func:`stage_config`, :func:`find_or_train`,
+  :func:`curriculum_run`, :class:`RunRecord`: every training found or run by configuration).
 
 Table VI's helpers are :mod:`srlib.efficiency` (next to :mod:`srlib.profiling`) and Figure 6's
 :mod:`srlib.feature_maps` (next to :mod:`srlib.inference`). Nothing else in :mod:`srlib` imports
@@ -36,11 +38,12 @@ from .committed import (REFERENCE_FILES, ReferenceResult, best_committed_runs, c
 from .figures import benchmark_image, detail_crop, error_crop, save_figure
 from .grid import EVAL_COLUMNS, MISSING, code_fingerprint, dataset_fingerprint, evaluate_grid
 from .protocol_checks import PROTOCOL_DEVIATIONS, matlab_lr_check, protocol_deviations
-from .provenance import Provenance, format_duration
-from .runs import (BOOK_VAL_LIMIT, STAGE_VARIANTS, RunRecord, architecture_signature, curriculum_run, evaluate_runs,
-                   find_or_train, run_key, run_options, stage_config)
-from .tables import (NO_VALUE, compare, comparison_long, comparison_table, format_interval, format_mean_ci,
-                     format_number, gain_share, gain_share_display, styled)
+from ..formatting import NO_VALUE, format_interval, format_mean_ci, format_number
+from ..provenance import Provenance, format_duration
+from ..training.runs import (BOOK_VAL_LIMIT, STAGE_VARIANTS, RunRecord, architecture_signature, curriculum_run,
+                             find_or_train, run_key, stage_config)
+from .runs import evaluate_runs, run_options
+from .tables import compare, comparison_long, comparison_table, gain_share, gain_share_display, styled
 
 __all__ = [
     # repository and run folders (lower layers)

@@ -21,7 +21,7 @@ from ..inference import load_upscaler
 from ..repository import display_path, resolve
 from ..training import TrainConfig, preset
 from .grid import EVAL_COLUMNS
-from .provenance import Provenance, format_duration
+from ..provenance import Provenance, format_duration
 
 __all__ = ["REFERENCE_FILES", "ReferenceResult", "reference_runs", "campaign_runs", "campaign_stages", "committed_runs",
            "best_committed_runs", "committed_results", "describe_committed"]
@@ -40,7 +40,7 @@ class ReferenceResult:
     book reads them instead of re-running a full-width evaluation; ``tests/
     test_reference_results.py`` re-evaluates Set5 from the weights and checks they agree).
 
-    Has the same reading interface as :class:`~srlib.book.runs.RunRecord` where the notebooks need it
+    Has the same reading interface as :class:`~srlib.training.runs.RunRecord` where the notebooks need it
     (``weights``, ``upscaler``, ``parameters``, ``provenance``).
     """
 

@@ -18,8 +18,9 @@ import pandas as pd
 
 from ..data import DatasetNotFoundError, dataset_paths
 from ..evaluation import evaluate
+from ..repository import slug
 
-__all__ = ["MISSING", "EVAL_COLUMNS", "evaluate_grid", "code_fingerprint", "dataset_fingerprint", "slug"]
+__all__ = ["MISSING", "EVAL_COLUMNS", "evaluate_grid", "code_fingerprint", "dataset_fingerprint"]
 
 #: What a table shows instead of a number for a dataset that is not under the data root.
 MISSING = "not available"
@@ -50,12 +51,6 @@ def dataset_fingerprint(dataset: str, root: Path | str | None = None) -> str:
         st = p.stat()
         h.update(f"{p.name}\0{st.st_size}\0{int(st.st_mtime)}\n".encode())
     return h.hexdigest()[:16]
-
-
-def slug(text: str) -> str:
-    """``text`` as a file-name part: letters, digits, ``-`` and ``_`` kept, others ``_``; at most
-    60 characters (cache files and run folders are named with it)."""
-    return "".join(c if c.isalnum() or c in "-_" else "_" for c in text)[:60]
 
 
 def evaluate_grid(upscaler: Callable[[np.ndarray, int], np.ndarray] | Callable[[int], Callable],

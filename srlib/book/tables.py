@@ -11,14 +11,11 @@ from typing import Any, Sequence
 
 import pandas as pd
 
+from ..formatting import NO_VALUE, format_interval, format_mean_ci, format_number
 from .grid import MISSING
 
 __all__ = ["NO_VALUE", "compare", "format_number", "format_interval", "format_mean_ci", "comparison_table", "comparison_long", "gain_share",
            "gain_share_display", "styled"]
-
-#: What a table shows where the paper has no value (e.g. DRCN at x8).
-NO_VALUE = "—"
-
 
 def compare(paper: pd.DataFrame, ours: pd.DataFrame, on: Sequence[str], values: Sequence[str]) -> pd.DataFrame:
     """Merge the paper's values with ours on the key columns ``on``.
@@ -35,34 +32,6 @@ def compare(paper: pd.DataFrame, ours: pd.DataFrame, on: Sequence[str], values: 
     for v in values:
         merged[f"{v}_diff"] = merged[f"{v}_ours"] - merged[f"{v}_paper"]
     return merged
-
-
-def format_number(value: Any, decimals: int, signed: bool = False) -> str:
-    """A number as text with ``decimals`` digits (``+`` sign when ``signed``); NaN -> :data:`NO_VALUE`."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return NO_VALUE
-    return f"{value:+.{decimals}f}" if signed else f"{value:.{decimals}f}"
-
-
-def format_interval(low: Any, high: Any, decimals: int = 2, signed: bool = False) -> str:
-    """A confidence interval as ``'[a, b]'``; :data:`NO_VALUE` when there is none (NaN: fewer than
-    two seeds)."""
-    if low is None or pd.isna(low):
-        return NO_VALUE
-    return f"[{format_number(low, decimals, signed)}, {format_number(high, decimals, signed)}]"
-
-
-def format_mean_ci(row: Any, decimals: int = 2, signed: bool = False, missing: str = "not run yet") -> str:
-    """``'mean ± h'`` of a summary row (``mean``, ``ci_low``, ``ci_high``, as
-    :func:`srlib.ablations.summary` or :func:`~srlib.ablations.paired_differences` give it), ``h``
-    the half-width of its confidence interval; just the mean without an interval (one seed);
-    ``missing`` when ``row`` is None."""
-    if row is None:
-        return missing
-    text = format_number(row["mean"], decimals, signed)
-    if pd.isna(row["ci_low"]):
-        return text
-    return f"{text} ± {(row['ci_high'] - row['ci_low']) / 2:.{decimals}f}"
 
 
 def comparison_table(compared: pd.DataFrame, index: Sequence[str], value: str, decimals: int = 2,

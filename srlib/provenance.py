@@ -9,7 +9,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ..repository import git_commit
+from .repository import git_commit
 
 __all__ = ["Provenance", "format_duration"]
 
