@@ -52,13 +52,15 @@ class FadeBlend(nn.Module):
     those papers prepared their inputs). When ``fade`` is on, the last image is
     ``alpha * new + (1 - alpha) * up2(previous)``, with ``up2`` the bicubic x2 upsampling.
     ``alpha`` is a buffer (set with :meth:`set_alpha`), so a compiled model does not recompile
-    when it changes.
+    when it changes. ``pyramid``: a model with ``forward_pyramid`` (LapSRN) returns the image of
+    every level, for its multi-level loss in training.
     """
 
-    def __init__(self, model: nn.Module, fade: bool = False, alpha: float = 1.0):
+    def __init__(self, model: nn.Module, fade: bool = False, alpha: float = 1.0, pyramid: bool = False):
         super().__init__()
         self.model = model
         self.fade = bool(fade)
+        self.pyramid = bool(pyramid)
         self.register_buffer("alpha", torch.tensor(float(alpha)), persistent=False)
 
     def set_alpha(self, value: float) -> None:
@@ -67,7 +69,7 @@ class FadeBlend(nn.Module):
     def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
         if getattr(self.model, "pre_upsample", False):
             x = imresize_torch(x, scale=float(self.model.scale))
-        out = self.model(x)
+        out = self.model.forward_pyramid(x) if self.pyramid else self.model(x)
         outs = list(out) if isinstance(out, (list, tuple)) else [out]
         if self.fade and len(outs) >= 2:
             prev = F.interpolate(outs[-2], scale_factor=2, mode="bicubic", align_corners=False)

@@ -170,6 +170,19 @@ def test_every_peer_trains_through_the_engine_and_evaluates_at_its_scale(model, 
         assert loaded.model(torch.rand(1, channels, 6, 7))[-1].shape[-2:] == (24, 28)
 
 
+def test_lapsrn_trains_with_its_loss_on_every_level(root, data, tmp_path, monkeypatch):
+    seen = []
+    original = loop.cascade_loss
+    monkeypatch.setattr(loop, "cascade_loss", lambda o, t, k: seen.append((len(o), len(t))) or original(o, t, k))
+    cfg = tiny_config(root, scale=4, model="lapsrn", model_options=TINY_PEERS["lapsrn"], steps=2, batch_size=2,
+                      curriculum="none", loss_levels="all")
+    train(cfg, tmp_path / "all", data=data)
+    assert seen == [(2, 2), (2, 2)]  # x2 and x4 images, each against its own target
+    seen.clear()
+    train(cfg.replace(loss_levels="final"), tmp_path / "final", data=data)
+    assert seen == [(1, 1), (1, 1)]
+
+
 def test_a_pre_upsampling_network_sees_matlab_bicubic_input():
     from srlib.inference import FadeBlend
     from srlib.matlab import imresize

@@ -27,7 +27,7 @@ from ..training.checkpoint import atomic_write
 from .plan import (ALL_TABLES, BUDGETS, DATASETS, END_TO_END, RESULTS_DIR, TABLE_ROWS, Budget, Unit, _options,
                    _unit_steps, training_preset, unit_flops, units)
 
-__all__ = ["run_unit", "run_units", "missing_units", "table_status", "load_records", "records_for", "add_cli_command"]
+__all__ = ["evaluated_record", "run_unit", "run_units", "missing_units", "table_status", "load_records", "records_for", "add_cli_command"]
 
 
 def _now() -> str:
@@ -49,28 +49,42 @@ def _stage_entry(run) -> dict[str, Any]:
 
 
 @functools.lru_cache(maxsize=None)
-def _bicubic(dataset: str, scale: int, data_root: str | None):
+def _bicubic(dataset: str, scale: int, data_root: str | None, limit: int | None = None):
     """The bicubic baseline of ``dataset`` at ``scale`` (computed once per process)."""
-    return evaluate(bicubic_upscaler, dataset, scale, root=data_root, progress=False)
+    return evaluate(bicubic_upscaler, dataset, scale, root=data_root, progress=False, limit=limit)
 
 
-def _record(unit: Unit, scale: int, run, profile: str, budget: Budget, data_root: str | None) -> dict[str, Any]:
-
-
+def evaluated_record(run, scale: int, identity: dict[str, Any], datasets: Sequence[str] = DATASETS,
+                     data_root: str | None = None, limits: dict[str, int] | None = None) -> dict[str, Any]:
+    """The stored record of one trained network at ``scale`` (the format of :mod:`srlib.ablations`,
+    shared by the league): ``identity`` (what was trained: variant or entrant, seed, budget, ...),
+    parameters, weights sha256, every curriculum stage of ``run`` with its training FLOPs, CPU
+    seconds, commit and validation curve, and per-image PSNR / SSIM on ``datasets`` beside bicubic
+    (``limits``: first N images of a dataset, recorded as ``images`` / ``subset``)."""
     up = run.upscaler(scale, "cpu")
     metrics = {}
-    for ds in DATASETS:
-        res = evaluate(up, ds, scale, method=unit.name, root=data_root, progress=False)
-        bic = _bicubic(ds, scale, data_root)
+    for ds in datasets:
+        limit = (limits or {}).get(ds)
+        res = evaluate(up, ds, scale, method=f"{identity.get('name', '')}", root=data_root, progress=False,
+                       limit=limit)
+        bic = _bicubic(ds, scale, data_root, limit)
         metrics[ds] = {"psnr": round(res.psnr, 4), "ssim": round(res.ssim, 5), "bicubic_psnr": round(bic.psnr, 4),
-                       "bicubic_ssim": round(bic.ssim, 5),
+                       "bicubic_ssim": round(bic.ssim, 5), "images": len(res.images),
+                       **({"subset": f"first {limit}"} if limit else {}),
                        "per_image": [[s.name, round(s.psnr, 4), round(s.ssim, 5)] for s in res.images]}
-    return {"variant": unit.variant, "notation": unit.notation, "tag": unit.tag, "scale": scale, "seed": unit.seed,
-            "profile": profile, "budget": asdict(budget), "parameters": run.parameters(),
-            "weights_sha256": file_sha256(run.weights), "stages": [_stage_entry(r) for r in run.curriculum_chain()],
+    stages = [_stage_entry(r) for r in run.curriculum_chain()]
+    return {**identity, "scale": scale, "parameters": run.parameters(), "weights_sha256": file_sha256(run.weights),
+            "train_flops": sum(st["train_flops_per_step"] * st["steps"] for st in stages),
+            "cpu_seconds": round(sum(st["cpu_seconds"] for st in stages), 2), "stages": stages,
             "metrics": metrics, "torch": torch.__version__, "python": platform.python_version(),
             "threads": 1, "cpu_capability": torch.backends.cpu.get_cpu_capability(),  # the CPU kernels' ISA
             "recorded_utc": _now()}
+
+
+def _record(unit: Unit, scale: int, run, profile: str, budget: Budget, data_root: str | None) -> dict[str, Any]:
+    identity = {"variant": unit.variant, "notation": unit.notation, "tag": unit.tag, "seed": unit.seed,
+                "profile": profile, "budget": asdict(budget), "name": unit.name}
+    return evaluated_record(run, scale, identity, DATASETS, data_root)
 
 
 def _write_json(path: Path, data: dict) -> None:

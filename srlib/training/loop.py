@@ -202,7 +202,9 @@ class StageTrainer:
         torch.manual_seed(config.seed)
         self.name, self.kwargs = config.model_spec()
         self.net = net = build_model(self.name, **self.kwargs)
-        self.multi_level = self.name == "csrcnn"
+        # Several supervised levels: CSRCNN's cascade, or a pyramid network (LapSRN) with the loss on all.
+        self.pyramid = config.loss_levels == "all" and hasattr(net, "forward_pyramid")
+        self.multi_level = self.name == "csrcnn" or self.pyramid
         self.new_levels: list[int] = []
         self.init_info: dict[str, Any] = {}
         if self.state is not None:
@@ -219,7 +221,8 @@ class StageTrainer:
                 "curriculum='none' to train end to end")
         self.fading = bool(self.new_levels) and config.blend == "fade" and config.fade_fraction > 0
         self.channels_last = _use_channels_last(config, self.device)
-        self.blend = FadeBlend(net, fade=self.fading, alpha=fade_alpha_at(config, 0, self.fading)).to(self.device)
+        self.blend = FadeBlend(net, fade=self.fading, alpha=fade_alpha_at(config, 0, self.fading),
+                               pyramid=self.pyramid).to(self.device)
         if self.channels_last:
             self.blend = self.blend.to(memory_format=torch.channels_last)
         self.in_channels = model_input_channels(net, default=3)

@@ -1,0 +1,264 @@
+"""The equal-budget league: Table V's peers and CSRCNN trained here, on the same images, with the
+same data pipeline, optimiser family and evaluation protocol, for the same single-core CPU time.
+
+* :data:`ENTRANTS`: who plays, at which size (their papers' sizes where the budget allows).
+* :data:`BUDGETS`: the training budget per run (single-core CPU-seconds; see below), seeds, and
+  which images each record is scored on.
+* :func:`pilot`: measures each entrant's CPU-seconds per training step here; the step counts of
+  every run follow from it and are stored (``results/league/<profile>/pilot.json``), so a run is
+  a fixed, repeatable number of steps.
+* :func:`run_unit`: trains one entrant at one scale for one seed (CSRCNN: its curriculum
+  x2 -> x4 (-> x8) inside the same budget) and writes its record in the ablation record format
+  (:func:`srlib.ablations.running.evaluated_record`).
+
+Why CPU-seconds and not FLOPs: the question is which architecture wins per CPU-hour, and FLOPs
+misprice what runs at very different speeds on a CPU (an FSRCNN step costs 1/50 of a CSRCNN
+step in FLOPs, far less in time): a FLOP-equal FSRCNN would train for hours. The records give
+both, so either reading is possible.
+"""
+from __future__ import annotations
+
+import json
+import statistics
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .ablations.running import evaluated_record
+from .repository import resolve
+from .training import preset, train
+from .training.checkpoint import atomic_write
+from .training.runs import find_or_train
+
+__all__ = ["RESULTS_DIR", "Entrant", "ENTRANTS", "LeagueBudget", "BUDGETS", "Unit", "units", "stage_steps",
+           "league_config", "pilot", "run_unit", "missing_units", "load_records"]
+
+RESULTS_DIR = Path("results/league")
+
+
+@dataclass(frozen=True)
+class Entrant:
+    """One model of the league: ``model`` (registered name) with ``options``; ``size``: what
+    size it plays at and why; ``curriculum``: trained x2 -> x4 -> x8 (CSRCNN); ``pyramid``:
+    the loss on every level (LapSRN's deep supervision)."""
+
+    name: str
+    model: str
+    options: dict = field(default_factory=dict)
+    size: str = ""
+    curriculum: bool = False
+    pyramid: bool = False
+
+    @property
+    def slug(self) -> str:
+        return self.name.lower().replace(" ", "-")
+
+
+#: The CPU variant of CSRCNN: the campaign's network (48 channels, U blocks 6/4/2, no refined block).
+_CSRCNN = {"channels": 48, "blocks_per_level": (6, 4, 2), "hr_blocks": 0, "image_skip": "bicubic",
+           "weight_init": "pytorch"}
+
+ENTRANTS: tuple[Entrant, ...] = (
+    Entrant("SRCNN", "srcnn", {}, "9-5-5, 64/32 filters, Y channel: its paper's"),
+    Entrant("FSRCNN", "fsrcnn", {}, "d=56, s=12, m=4, Y channel: its paper's"),
+    Entrant("VDSR", "vdsr", {}, "20 layers of 64 channels: its paper's"),
+    Entrant("LapSRN", "lapsrn", {}, "10 layers of 64 channels per level: its paper's", pyramid=True),
+    Entrant("EDSR-baseline", "edsr", {"features": 64, "blocks": 16, "res_scale": 1.0},
+            "16 residual blocks of 64 channels: EDSR's published small configuration"),
+    Entrant("DRRN", "drrn", {"units": 9},
+            "B1U9 (128 channels, 9 recursions): its paper's smallest; B1U25 costs 2.8x more per step"),
+    Entrant("CSRCNN", "csrcnn", {}, "the CPU variant (48 channels, U blocks 6/4/2, no refined block)",
+            curriculum=True),
+)
+
+
+@dataclass(frozen=True)
+class LeagueBudget:
+    """``cpu_seconds`` of single-core training per run (a curriculum shares it equally between
+    its stages), ``seeds`` per entrant and scale, the benchmarks of each record (``limits``: first
+    N images), and ``steps``: fixed steps per run instead of the pilot's (smoke)."""
+
+    cpu_seconds: float
+    seeds: int
+    datasets: tuple[str, ...] = ("Set5", "Set14", "B100", "Urban100")
+    limits: dict[str, int] = field(default_factory=dict)
+    scales: tuple[int, ...] = (4, 8)
+    steps: int = 0
+
+
+#: ``league``: 1200 CPU-seconds per run, 2 seeds (a third where neighbours' intervals overlap);
+#: Urban100 on its first 20 images (a pre-upsampling network costs up to 2.7 M multiply-adds
+#: per output pixel: the full set would cost more than the training). ``smoke``: seconds (tests, CI).
+BUDGETS: dict[str, LeagueBudget] = {
+    "league": LeagueBudget(cpu_seconds=1200, seeds=2, limits={"Urban100": 20}),
+    "smoke": LeagueBudget(cpu_seconds=0, seeds=1, datasets=("Set5",), limits={"Set5": 1}, steps=2),
+}
+
+
+@dataclass(frozen=True)
+class Unit:
+    entrant: Entrant
+    scale: int
+    seed: int
+
+    @property
+    def name(self) -> str:
+        return f"{self.entrant.slug}-x{self.scale}-seed{self.seed}"
+
+    @property
+    def stages(self) -> tuple[int, ...]:
+        """The curriculum's scales (CSRCNN: x2 up to the unit's), else the unit's scale."""
+        return tuple(2**i for i in range(1, self.scale.bit_length())) if self.entrant.curriculum else (self.scale,)
+
+
+def units(profile: str = "league", seeds: int | None = None) -> list[Unit]:
+    """Every run of the league at ``profile``, seed by seed."""
+    budget = BUDGETS[profile]
+    return [Unit(e, s, seed) for seed in range(budget.seeds if seeds is None else seeds)
+            for s in budget.scales for e in ENTRANTS]
+
+
+def league_config(entrant: Entrant, scale: int, steps: int, seed: int = 0, profile: str = "league", **overrides):
+    """The training config of ``entrant`` at (stage) ``scale``: the campaign recipe (T91 + BSD200 with
+    scale augmentation, LR patches 24 / 16 / 12 at x2 / x4 / x8, batch 16, Adam 1e-3 with a cosine decay,
+    L1 then L2 / L1 alternating) with the entrant's network; a non-curriculum entrant is trained
+    directly at ``scale``. Validation on Set5 every 10 % of the steps (the learning curve)."""
+    network = dict(_CSRCNN) if entrant.curriculum else {"model": entrant.model, "model_options": dict(entrant.options),
+                                                          "curriculum": "none"}
+    if entrant.pyramid:
+        network["loss_levels"] = "all"
+    values = {**network, "steps": steps, "seed": seed, "profile": profile, "threads": 1, "progress": False,
+              "val_every": max(1, steps // 10), "val_limit": BUDGETS[profile].limits.get("Set5", 0), "val_sets": ("Set5",),
+              "ckpt_every": max(1, steps // 6), **overrides}
+    return preset("campaign", scale, **values)
+
+
+def _pilot_path(profile: str) -> Path:
+    return resolve(RESULTS_DIR) / profile / "pilot.json"
+
+
+def stage_steps(unit: Unit, profile: str = "league") -> dict[int, int]:
+    """Steps of each stage of ``unit``: the budget's CPU-seconds (split equally between a
+    curriculum's stages) over the pilot's CPU-seconds per step."""
+    budget = BUDGETS[profile]
+    if budget.steps:
+        return {s: budget.steps for s in unit.stages}
+    path = _pilot_path(profile)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no pilot measurements yet; run `python -m srlib league pilot` first")
+    seconds = json.loads(path.read_text())["seconds_per_step"]
+    share = budget.cpu_seconds / len(unit.stages)
+    return {s: max(1, round(share / seconds[unit.entrant.name][f"x{s}"])) for s in unit.stages}
+
+
+def _seconds_per_step(config, steps: int = 12, warmup: int = 4) -> float:
+    """Median single-core CPU-seconds per step of ``config`` over ``steps`` steps after ``warmup``."""
+    import pandas as pd
+
+    with tempfile.TemporaryDirectory() as tmp:
+        train(config.replace(steps=warmup + steps, val_every=-1, log_every=1, ckpt_every=warmup + steps), Path(tmp))
+        log = pd.read_csv(Path(tmp) / "log.csv")
+    return float(statistics.median(log.cpu_time.diff().iloc[warmup:]))
+
+
+def pilot(profile: str = "league", entrants: tuple[Entrant, ...] = ENTRANTS) -> dict[str, Any]:
+    """Measure every entrant's CPU-seconds per step at each stage it trains and store them."""
+    from tqdm.auto import tqdm
+
+    budget = BUDGETS[profile]
+    stages = {(e.name, s): league_config(e, s, steps=100, profile=profile)
+              for e in entrants for scale in budget.scales for s in Unit(e, scale, 0).stages}
+    seconds: dict[str, dict[str, float]] = {}
+    for (name, s), config in tqdm(stages.items(), desc="league pilot"):
+        seconds.setdefault(name, {})[f"x{s}"] = round(_seconds_per_step(config), 4)
+    from .campaign import training_flops_per_step
+
+    flops = {name: {f"x{s}": training_flops_per_step(c) for (n, s), c in stages.items() if n == name}
+             for name in seconds}
+    result = {"budget": asdict(budget), "seconds_per_step": seconds, "train_flops_per_step": flops}
+    path = _pilot_path(profile)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, (json.dumps(result, indent=1) + "\n").encode())
+    return result
+
+
+def run_unit(unit: Unit, profile: str = "league", *, runs_dir: Path | str = "runs/league",
+             data_root: str | None = None) -> Path:
+    """Train ``unit`` (finding finished stages) and write its record; returns the record's path."""
+    import torch
+
+    torch.set_num_threads(1)
+    budget, steps = BUDGETS[profile], stage_steps(unit, profile)
+    init, run = "", None
+    for s in unit.stages:
+        extra = {"init": init} if init else {}
+        if data_root:
+            extra["data_root"] = data_root
+        config = league_config(unit.entrant, s, steps[s], unit.seed, profile, **extra)
+        run = find_or_train(config, label=f"{unit.name}-x{s}" if unit.entrant.curriculum else unit.name,
+                            runs_dir=runs_dir)
+        init = str(run.weights)
+    identity = {"entrant": unit.entrant.name, "model": unit.entrant.model, "size": unit.entrant.size,
+                "seed": unit.seed, "profile": profile, "budget": asdict(budget), "name": unit.name}
+    record = evaluated_record(run, unit.scale, identity, budget.datasets, data_root, budget.limits)
+    path = resolve(RESULTS_DIR) / profile / f"{unit.name}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, (json.dumps(record, indent=1) + "\n").encode())
+    return path
+
+
+def missing_units(profile: str = "league", seeds: int | None = None) -> list[Unit]:
+    folder = resolve(RESULTS_DIR) / profile
+    return [u for u in units(profile, seeds) if not (folder / f"{u.name}.json").is_file()]
+
+
+def load_records(profile: str = "league") -> list[dict[str, Any]]:
+    """Every stored league record of ``profile`` (``[]`` when none)."""
+    folder = resolve(RESULTS_DIR) / profile
+    return [json.loads(p.read_text()) for p in sorted(folder.glob("*-seed*.json"))] if folder.is_dir() else []
+
+
+def _shard(text: str) -> tuple[int, int]:
+    """``'I/N'`` -> ``(I, N)`` with ``1 <= I <= N``; anything else is a one-line error."""
+    try:
+        index, count = (int(v) for v in text.split("/"))
+    except ValueError:
+        raise ValueError(f"--shard {text!r}: expected I/N with whole numbers, e.g. 1/2") from None
+    if not 1 <= index <= count:
+        raise ValueError(f"--shard {text!r}: I must be between 1 and N, e.g. 1/2 and 2/2 for two processes")
+    return index, count
+
+
+def _cmd(args) -> int:
+    if args.action == "pilot":
+        result = pilot(args.profile)
+        for name, per_stage in result["seconds_per_step"].items():
+            print(f"{name:<14} " + "  ".join(f"{s}: {v:.3f} s/step" for s, v in per_stage.items()))
+        return 0
+    todo = missing_units(args.profile, args.seeds or None)
+    if args.shard:
+        index, count = _shard(args.shard)
+        todo = todo[index - 1::count]
+    print(f"{len(todo)} league runs to train{' in this shard' if args.shard else ''} (profile {args.profile})")
+    if args.action == "status":
+        for unit in todo:
+            print(f"  missing: {unit.name} (steps {stage_steps(unit, args.profile)})")
+        return 0
+    from tqdm.auto import tqdm
+
+    for unit in tqdm(todo, desc="league runs"):
+        print(f"wrote {run_unit(unit, args.profile, data_root=args.data_root or None)}", flush=True)
+    return 0
+
+
+def add_cli_command(subparsers) -> None:
+    p = subparsers.add_parser("league", help="train / list the equal-budget league (Table V's peers trained here)",
+                              description="pilot: measure each entrant's CPU-seconds per step (fixes the steps); "
+                                          "run: train the runs whose records are missing; status: list them.")
+    p.add_argument("action", choices=["pilot", "run", "status"])
+    p.add_argument("--profile", default="league", choices=sorted(BUDGETS))
+    p.add_argument("--seeds", type=int, default=0, help="seeds per entrant and scale (default: the budget's)")
+    p.add_argument("--shard", default="", help="I/N: every N-th missing run from the I-th (N processes side by side)")
+    p.add_argument("--data-root", default="")
+    p.set_defaults(func=_cmd)
