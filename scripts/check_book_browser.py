@@ -11,6 +11,13 @@ local HTTP server into a 1280-pixel-wide headless Chromium and fails (exit code 
 * an image that did not load (``naturalWidth == 0``);
 * an empty table (no cell with text);
 * a table or figure wider than the text column (a reader would have to scroll sideways);
+* an output or code block wider than its box (``scrollWidth > clientWidth``: its long lines are
+  clipped or scroll in a grey box), or a text clipped by an ``overflow: hidden`` box;
+* a figure shown so much narrower than its natural width that its text falls under 9 CSS px: a
+  matplotlib figure's default 10 pt text is ``10 / 72 * 100`` px at the 100 dpi of its PNG, so
+  it renders at ``13.9 * shown width / natural width`` px (the project's own check, at save time,
+  is ``srlib.book.figure_checks``: smaller fonts, overlapping and clipped labels, legends over data);
+* text on top of other text (headings, paragraphs, captions, table cells of the page overlapping);
 * a visible Python traceback.
 
 It saves a full-page screenshot of every page as ``<out>/<page path>.png`` and a JSON report
@@ -44,9 +51,14 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
                   "--disable-default-apps", "--disable-extensions", "--mute-audio", "--hide-scrollbars",
                   "--remote-debugging-pipe"]
 
+#: A figure's default text (matplotlib: 10 pt at 100 dpi, in CSS px at its natural size) and the
+#: smallest size a reader should have to read.
+FIGURE_TEXT_PX = 10 / 72 * 100
+MIN_TEXT_PX = 9.0
+
 #: Run in each page once it has loaded; returns what a reader would see as broken.
 PAGE_CHECK_JS = r"""
-(() => {
+((figureTextPx, minTextPx) => {
   const column = document.querySelector("article.bd-article") || document.querySelector("main") || document.body;
   const limit = column.getBoundingClientRect().width + 1;
   const label = (el) => {
@@ -54,7 +66,13 @@ PAGE_CHECK_JS = r"""
     const cap = el.querySelector ? el.querySelector("caption") : null;
     return (el.tagName.toLowerCase() + (id ? " " + id : "") + (cap ? " (" + cap.innerText.slice(0, 60) + ")" : ""));
   };
-  const out = {missing_images: [], empty_tables: [], too_wide: [], tracebacks: [], column_px: Math.round(limit)};
+  const out = {missing_images: [], empty_tables: [], too_wide: [], clipped: [], small_text: [], overlapping: [],
+               tracebacks: [], column_px: Math.round(limit)};
+  const where = (el) => {
+    const section = el.closest("section");
+    const heading = section ? section.querySelector("h1, h2, h3, h4") : null;
+    return heading ? " in '" + heading.innerText.replace(/[#\s]+$/, "").slice(0, 50) + "'" : "";
+  };
   for (const img of column.querySelectorAll("img")) {
     if (!img.complete || img.naturalWidth === 0) out.missing_images.push(img.getAttribute("src"));
   }
@@ -68,13 +86,45 @@ PAGE_CHECK_JS = r"""
     const width = el.getBoundingClientRect().width;
     if (width > limit) out.too_wide.push(label(el) + ": " + Math.round(width) + " px");
   }
+  for (const el of column.querySelectorAll("pre, .output, .cell_output, div.highlight, td, th, p, figcaption")) {
+    const style = getComputedStyle(el);
+    const hides = ["auto", "scroll", "hidden", "clip"].includes(style.overflowX);
+    if (hides && el.scrollWidth > el.clientWidth + 1 && !el.querySelector("pre, table")) {
+      const lines = el.tagName === "PRE" ? el.innerText.split("\n") : [];
+      const chars = Math.floor(el.clientWidth / (el.scrollWidth / Math.max(1, ...lines.map(l => l.length))));
+      const long = lines.filter(l => l.length > chars).length;
+      out.clipped.push(el.tagName.toLowerCase() + where(el) + ": " + el.scrollWidth + " px of content in "
+                       + el.clientWidth + " px" + (lines.length ? " (" + long + " lines longer than the box)" : "")
+                       + ": " + JSON.stringify(el.innerText.trim().split("\n")[0].slice(0, 60)));
+    }
+  }
+  for (const img of column.querySelectorAll("img")) {
+    const shown = img.getBoundingClientRect().width;
+    if (!img.naturalWidth || !shown) continue;
+    const px = figureTextPx * shown / img.naturalWidth;
+    if (px < minTextPx) out.small_text.push((img.getAttribute("src") || "").split("/").pop() + where(img) + ": shown at "
+        + Math.round(shown) + " of " + img.naturalWidth + " px, 10 pt text at " + px.toFixed(1) + " px");
+  }
+  const blocks = [...column.querySelectorAll("h1, h2, h3, h4, p, li, figcaption, caption, td, th, pre")]
+    .filter(el => el.innerText.trim() !== "" && el.getClientRects().length);
+  const rects = blocks.map(el => el.getBoundingClientRect());
+  for (let i = 0; i < blocks.length; i++) {
+    for (let j = i + 1; j < blocks.length; j++) {
+      if (blocks[i].contains(blocks[j]) || blocks[j].contains(blocks[i])) continue;
+      const a = rects[i], b = rects[j];
+      if (Math.min(a.right, b.right) - Math.max(a.left, b.left) > 2 && Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 2) {
+        out.overlapping.push(JSON.stringify(blocks[i].innerText.trim().slice(0, 40)) + " and "
+                             + JSON.stringify(blocks[j].innerText.trim().slice(0, 40)) + where(blocks[i]));
+      }
+    }
+  }
   const text = column.innerText;
   for (const m of text.matchAll(/Traceback \(most recent call last\)|^\w*Error: .*$/gm)) {
     out.tracebacks.push(m[0].slice(0, 120));
   }
   out.height = Math.ceil(Math.max(document.documentElement.scrollHeight, document.body.scrollHeight));
   return JSON.stringify(out);
-})()
+})(FIGURE_TEXT_PX, MIN_TEXT_PX)
 """
 
 
@@ -199,7 +249,8 @@ def check_page(browser: Chromium, url: str, screenshot: Path, width: int) -> dic
     browser.send("Page.navigate", {"url": url}, session=session)
     browser.wait_for("Page.loadEventFired", session, timeout=60)
     browser.drain(0.5)
-    found = json.loads(browser.send("Runtime.evaluate", {"expression": PAGE_CHECK_JS, "returnByValue": True},
+    script = PAGE_CHECK_JS.replace("FIGURE_TEXT_PX, MIN_TEXT_PX)", f"{FIGURE_TEXT_PX}, {MIN_TEXT_PX})")
+    found = json.loads(browser.send("Runtime.evaluate", {"expression": script, "returnByValue": True},
                                     session=session)["result"]["value"])
     console = []
     for event in browser.events:
@@ -228,7 +279,8 @@ def check_page(browser: Chromium, url: str, screenshot: Path, width: int) -> dic
 
 
 PROBLEMS = {"console_errors": "console error", "missing_images": "missing image", "empty_tables": "empty table",
-            "too_wide": "wider than the text column", "tracebacks": "visible traceback"}
+            "too_wide": "wider than the text column", "clipped": "clipped or scrolling box",
+            "small_text": "figure text under 9 px", "overlapping": "overlapping text", "tracebacks": "visible traceback"}
 
 
 def find_chromium(explicit: str | None, install: bool) -> str:
@@ -273,10 +325,17 @@ def run(html: Path, out: Path, width: int = 1280, chromium: str | None = None, i
     return results
 
 
-def failures(results: dict[str, dict]) -> list[str]:
+#: Reported but not failing unless --strict: the book's current pages still have them (their
+#: layout is being reworked); once they are gone this becomes empty and every kind fails.
+REPORT_ONLY = ("clipped", "small_text", "overlapping")
+
+
+def failures(results: dict[str, dict], kinds=tuple(PROBLEMS)) -> list[str]:
     lines = []
     for page, found in results.items():
         for key, what in PROBLEMS.items():
+            if key not in kinds:
+                continue
             for item in found.get(key, []):
                 lines.append(f"{page}: {what}: {item}")
     return lines
@@ -289,6 +348,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--width", type=int, default=1280)
     parser.add_argument("--chromium", default=None, help="the browser's executable (default: chromium on PATH)")
     parser.add_argument("--install", action="store_true", help="apt-get install chromium when it is missing")
+    parser.add_argument("--strict", action="store_true",
+                        help=f"fail on every kind of problem, also {', '.join(REPORT_ONLY)} (reported only by default)")
     parser.add_argument("pages", nargs="*", help="pages relative to --html (default: every page of _toc.yml)")
     args = parser.parse_args(argv)
     if not (args.html / "index.html").is_file():
@@ -296,13 +357,18 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 2
     results = run(args.html, args.out, args.width, args.chromium, args.install, args.pages or None)
-    problems = failures(results)
+    failing = tuple(k for k in PROBLEMS if args.strict or k not in REPORT_ONLY)
+    problems = failures(results, failing)
+    notes = failures(results, tuple(k for k in PROBLEMS if k not in failing))
     for page, found in results.items():
-        status = "ok" if not any(found.get(k) for k in PROBLEMS) else "FAIL"
+        status = "ok" if not any(found.get(k) for k in failing) else "FAIL"
         print(f"{status:4} {page} ({found.get('seconds', 0)} s, column {found.get('column_px', '?')} px)")
     for line in problems:
         print(f"  {line}")
-    print(f"{len(results)} pages, {len(problems)} problems; screenshots and report.json in {args.out}")
+    for line in notes:
+        print(f"  (reported only; --strict fails) {line}")
+    print(f"{len(results)} pages, {len(problems)} problems, {len(notes)} reported only; "
+          f"screenshots and report.json in {args.out}")
     return 1 if problems else 0
 
 

@@ -18,8 +18,13 @@ GOOD = """<html><head><title>ok</title></head><body><main><article class="bd-art
 BAD = """<html><body><main><article class="bd-article" style="width:600px">
 <table data-srlib="wide"><tr><td style="white-space:nowrap">""" + "x" * 200 + """</td></tr></table>
 <table data-srlib="empty"><tr><td> </td></tr></table>
-<img src="missing.png"><pre>Traceback (most recent call last):
+<img src="missing.png"><img src="wide.svg" style="max-width:100%">
+<section><h2>Outputs</h2><pre style="overflow-x:auto">short line
+yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy</pre>
+<p style="position:relative;top:0">first paragraph</p><p style="position:relative;top:-40px">second paragraph</p></section>
+<pre>Traceback (most recent call last):
 ValueError: boom</pre><script>console.error("broken")</script></article></main></body></html>"""
+WIDE = '<svg xmlns="http://www.w3.org/2000/svg" width="2000" height="100"><rect width="2000" height="100"/></svg>'
 DOT = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><circle cx="5" cy="5" r="4"/></svg>'
 
 
@@ -31,6 +36,7 @@ def results(tmp_path_factory):
     (site / "index.html").write_text(GOOD)
     (site / "bad.html").write_text(BAD)
     (site / "dot.svg").write_text(DOT)
+    (site / "wide.svg").write_text(WIDE)
     out = site / "shots"
     return check.run(site, out, pages=["index.html", "bad.html"]), out
 
@@ -50,8 +56,14 @@ def test_every_kind_of_problem_is_reported(results):
     assert bad["empty_tables"] == ["table empty"]
     assert any(w.startswith("table wide") for w in bad["too_wide"])
     assert bad["tracebacks"]
+    assert len(bad["clipped"]) == 1 and bad["clipped"][0].startswith("pre in 'Outputs': ")
+    assert "(1 lines longer than the box)" in bad["clipped"][0]
+    assert len(bad["small_text"]) == 1 and bad["small_text"][0].startswith("wide.svg: shown at ")
+    assert bad["overlapping"] == ['"first paragraph" and "second paragraph" in \'Outputs\'']
     lines = check.failures(found)
     assert lines and all(line.startswith("bad.html: ") for line in lines)
+    lenient = check.failures(found, tuple(k for k in check.PROBLEMS if k not in check.REPORT_ONLY))
+    assert len(lenient) == len(lines) - 3 and not any("overlapping text" in line for line in lenient)
 
 
 def test_pages_come_from_the_toc(tmp_path):

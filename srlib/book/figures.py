@@ -11,6 +11,7 @@ import numpy as np
 from ..data import DatasetNotFoundError, dataset_paths
 from ..metrics import luminance
 from ..repository import resolve
+from .figure_checks import check_figure
 
 __all__ = ["benchmark_image", "error_crop", "detail_crop", "save_figure"]
 
@@ -66,8 +67,12 @@ def _window_argmax(energy: np.ndarray, side: int) -> tuple[int, int]:
     return int(y), int(x)
 
 
-def save_figure(fig, name: str, folder: Path | str = "book/notebooks/figures") -> Path:
-    """Save a matplotlib figure as ``<folder>/<name>.png`` (150 dpi) and return the path."""
+def save_figure(fig, name: str, folder: Path | str = "book/notebooks/figures", check: str | None = None) -> Path:
+    """Save a matplotlib figure as ``<folder>/<name>.png`` (150 dpi) and return the path.
+
+    The figure is first checked for text a reader could not read at the book's column width
+    (:func:`~.figure_checks.check_figure`; ``check`` is its mode, default ``SRLIB_FIGURE_CHECK``)."""
+    check_figure(fig, name, mode=check)
     out = resolve(folder)
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"{name}.png"
