@@ -57,9 +57,15 @@ from srlib.efficiency import efficiency_table
 from srlib.paper import load_paper_table
 
 sns.set_theme(style="whitegrid", context="notebook")
-records = ab.records_for(profile, results_dir=results_dir, runs_dir=runs_dir, retrain=bool(int(retrain)), jobs=int(jobs),
-                         data_root=data_dir or None)
-print(ab.describe(records, "ablation records"))
+# The committed budgets, smallest first: `quick` (every table) and `scale` (Tables II and III with
+# the CPU variant's network at >= 10x quick's training FLOPs); another profile (smoke) alone.
+budgets = [profile, "scale"] if profile == "quick" else [profile]
+records_by_budget = {b: ab.records_for(b, ab.BUDGET_TABLES.get(b, ab.ALL_TABLES), results_dir=results_dir,
+                                       runs_dir=runs_dir, retrain=bool(int(retrain)), jobs=int(jobs),
+                                       data_root=data_dir or None) for b in budgets}
+records = records_by_budget[profile]
+for name, stored in records_by_budget.items():
+    print(ab.describe(stored, f"ablation records, budget {name}"))
 planned = ab.units(profile)
 print(f"{len(records)} stored records of profile {profile!r} ({results_dir}/{profile}); "
       f"{len(ab.missing_units(profile, results_dir=results_dir))} of {len(planned)} training units not run yet")
@@ -87,34 +93,68 @@ print(ab.VERDICT_RULE)
 # ## Designs compared: Tables II, III and IV, and the loss schedule
 
 # %%
-compared = claims.comparison_claims(records)
 show = ["claim", "where", "measure", "paper", "ours", "n", "verdict"]
-book.styled(compared[show].set_index("claim"), "Comparison claims: paper | ours (mean paired difference "
-            "[95% CI] over n seeds) | verdict", "claims-comparisons")
+by_budget = claims.comparison_claims_by_budget(records_by_budget)
+compared = claims.at_largest_budget(by_budget)  # each claim's verdict at the largest budget that judged it
+side = by_budget.assign(ours=by_budget.ours + " (n=" + by_budget.n.astype(str) + ")").pivot(
+    index="claim", columns="budget_name", values=["ours", "verdict"]).swaplevel(axis=1)
+side = side.reindex(columns=[(b, v) for b in budgets for v in ("ours", "verdict") if b in side.columns.levels[0]])
+side.insert(0, ("paper", ""), by_budget.drop_duplicates("claim").set_index("claim").paper)
+side = side.reindex(list(dict.fromkeys(by_budget.claim)))
+book.styled(side, "Comparison claims at each budget: paper | ours (mean paired difference [95% CI] over n seeds) "
+            "| verdict", "claims-comparisons")
 
 # %%
-budget_lines = compared[["claim", "budget"]].drop_duplicates("budget")
-for row in budget_lines.itertuples():
-    print(f"budget of '{row.claim}' and the rows like it: {row.budget}")
+for name in budgets:
+    lines = by_budget[by_budget.budget_name == name][["claim", "budget"]].drop_duplicates("budget")
+    for row in lines.itertuples():
+        print(f"budget {name}, '{row.claim}' and the rows like it: {row.budget}")
+
+# %% [markdown]
+# Each comparison's effect against the training it had: one panel per claim, one point per budget
+# (the mean paired difference and its 95 % interval over seeds, at the mean training FLOPs of the
+# two networks compared), the paper's difference as a dashed line. Does an effect grow, shrink or
+# flip as the training grows?
 
 # %%
-plot = compared.dropna(subset=["difference"])
+plot = by_budget.dropna(subset=["difference"])
 if len(plot):
-    fig, ax = plt.subplots(figsize=(8, 0.45 * len(plot) + 1.2))
-    y = range(len(plot))
-    ax.errorbar(plot.difference, y, xerr=[plot.difference - plot.ci_low, plot.ci_high - plot.difference],
-                fmt="o", color="C0", capsize=3, label="ours: mean, 95% CI over seeds")
-    ax.scatter(plot.paper_difference, y, marker="D", color="C3", zorder=3, label="paper")
-    ax.axvline(0, color="black", lw=0.8)
-    ax.set_yticks(list(y), [f"{c} ({m.split(',')[1].strip()})" for c, m in zip(plot.claim, plot.measure)])
-    ax.invert_yaxis()
-    ax.set(xlabel="PSNR difference A - B (dB)", title=f"Claimed differences: paper vs ours (profile {profile})")
-    ax.legend(loc="lower right", fontsize=8)
+    names = list(dict.fromkeys(plot.claim))
+    cols = min(3, len(names))
+    rows_n = -(-len(names) // cols)
+    fig, axes = plt.subplots(rows_n, cols, figsize=(10, 2.6 * rows_n), squeeze=False, sharex=True)
+    for ax, claim in zip(axes.flat, names):
+        pts = plot[plot.claim == claim]
+        ax.errorbar(pts.train_flops, pts.difference, yerr=[pts.difference - pts.ci_low.fillna(pts.difference),
+                    pts.ci_high.fillna(pts.difference) - pts.difference], fmt="o-", color="C0", capsize=3)
+        if pts.paper_difference.notna().any():
+            ax.axhline(float(pts.paper_difference.iloc[0]), color="C3", ls="--", lw=1)
+        ax.axhline(0, color="black", lw=0.8)
+        ax.set_xscale("log")
+        ax.set_title(claim, fontsize=9, wrap=True)
+        ax.set_ylabel("A - B (dB)")
+    for ax in axes.flat[len(names):]:
+        ax.set_visible(False)
+    for ax in axes[-1]:
+        ax.set_xlabel("training FLOPs per network")
     fig.tight_layout()
     book.save_figure(fig, "claims_differences")
     plt.show()
 else:
     print("no comparison has stored runs yet")
+
+# %% [markdown]
+# Blue: ours (mean and 95 % interval over seeds) at each budget; red dashed: the paper's
+# difference; black: no difference.
+
+# %%
+changes = claims.verdict_changes(by_budget)
+glue("claims_changed", "; ".join(f"{r.claim}: {r['verdict then']} at {r['from budget']}, {r['verdict now']} at "
+                                 f"{r['to budget']}" for _, r in changes.iterrows()) or "none", display=False)
+if len(changes):
+    book.styled(changes.set_index("claim"), "Verdicts that change with the budget", "claims-changed")
+else:
+    print("no verdict changes between the budgets judged so far")
 
 # %% [markdown]
 # ## Convergence: Figure 5 and the curriculum's training time

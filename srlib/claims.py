@@ -18,7 +18,8 @@ from . import ablations as ab
 from .formatting import format_interval, format_number
 from .paper import load_paper_table
 
-__all__ = ["CLAIM_COLUMNS", "RATIO_TOLERANCE", "VERDICTS", "comparison_claims", "convergence_claims", "ratio_claims",
+__all__ = ["CLAIM_COLUMNS", "RATIO_TOLERANCE", "VERDICTS", "comparison_claims", "comparison_claims_by_budget",
+           "verdict_changes", "at_largest_budget", "convergence_claims", "ratio_claims",
            "parameter_claims", "paper_consistency_claims", "untestable_claims", "format_ci", "verdict_tally",
            "tally_text"]
 
@@ -119,6 +120,52 @@ def comparison_claims(records: Sequence[dict[str, Any]]) -> pd.DataFrame:
                      "verdict": ab.verdict(low, high, n) if n else "not run yet",
                      "difference": mean, "ci_low": low, "ci_high": high, "paper_difference": paper})
     return pd.DataFrame(rows)
+
+
+def _unit_flops(records: Sequence[dict[str, Any]], specs: Sequence[tuple[str, str, str]], scale: int) -> float:
+    """Mean training FLOPs (every curriculum stage) of the records of ``specs`` at ``scale``."""
+    flops = [sum(s["train_flops_per_step"] * s["steps"] for s in r["stages"]) for r in records
+             if (r["variant"], r.get("notation", ""), r.get("tag", "")) in specs and r["scale"] == scale]
+    return float(sum(flops) / len(flops)) if flops else math.nan
+
+
+def comparison_claims_by_budget(records_by_budget: dict[str, Sequence[dict[str, Any]]]) -> pd.DataFrame:
+    """:func:`comparison_claims` at each budget (``{"quick": records, "scale": records}``, smallest
+    first), one row per claim and budget, with the budget's name (``budget_name``) and the mean
+    training FLOPs of the two compared networks' records (``train_flops``). A claim is listed at
+    a budget only when that budget trains its table."""
+    frames = []
+    for name, records in records_by_budget.items():
+        tables = set(ab.BUDGET_TABLES.get(name, ab.ALL_TABLES))
+        claims = comparison_claims(records)
+        keep = [table in tables for _, _, table, *_ in COMPARISONS]
+        flops = [_unit_flops(records, _specs(table, [better, worse]), scale)
+                 for _, _, table, better, worse, scale, _ in COMPARISONS]
+        frames.append(claims.assign(budget_name=name, train_flops=flops)[keep])
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def verdict_changes(by_budget: pd.DataFrame) -> pd.DataFrame:
+    """The claims of :func:`comparison_claims_by_budget` whose verdict at the largest budget that
+    judged them differs from their verdict at the smallest: claim, the two budgets and verdicts."""
+    rows = []
+    for claim, group in by_budget.groupby("claim", sort=False):
+        judged = group[group.verdict.ne("not run yet")]
+        if len(judged) >= 2 and judged.verdict.iloc[0] != judged.verdict.iloc[-1]:
+            rows.append({"claim": claim, "from budget": judged.budget_name.iloc[0], "verdict then": judged.verdict.iloc[0],
+                         "to budget": judged.budget_name.iloc[-1], "verdict now": judged.verdict.iloc[-1]})
+    return pd.DataFrame(rows, columns=["claim", "from budget", "verdict then", "to budget", "verdict now"])
+
+
+def at_largest_budget(by_budget: pd.DataFrame) -> pd.DataFrame:
+    """One row per claim of :func:`comparison_claims_by_budget`: its row at the largest budget
+    that has a verdict for it (else at the smallest)."""
+    judged = by_budget.assign(_run=by_budget.verdict.ne("not run yet"))
+    order = {name: i for i, name in enumerate(dict.fromkeys(by_budget.budget_name))}
+    rank = judged.budget_name.map(order).where(judged._run, -judged.budget_name.map(order))
+    judged = judged.assign(_order=rank).sort_values(["_run", "_order"], kind="stable")
+    return judged.groupby("claim", sort=False).tail(1).drop(columns=["_run", "_order"]).set_index("claim") \
+        .reindex(list(dict.fromkeys(by_budget.claim))).reset_index()
 
 
 def _paired_ci(values: pd.Series) -> tuple[float, float, float, int]:

@@ -94,3 +94,26 @@ def test_verdict_tally_counts_each_group_and_skips_reference_rows():
                                         "2 not testable here")
     with pytest.raises(ValueError, match="unknown verdicts"):
         claims.verdict_tally({"x": pd.DataFrame({"verdict": ["maybe"]})})
+
+
+def test_claims_per_budget_find_the_verdicts_that_change_and_the_largest_budget():
+    small = [_record("full", s, 28.0 + 0.3 * s - 0.10 - 0.01 * (s % 2)) for s in range(4)] + \
+            [_record("model2", s, 28.0 + 0.3 * s) for s in range(4)]
+    large = [dict(r, profile="scale", stages=[dict(r["stages"][0], train_flops_per_step=10.0)]) for r in
+             [_record("full", s, 29.0 + 0.3 * s + 0.10 + 0.01 * (s % 2)) for s in range(3)] +
+             [_record("model2", s, 29.0 + 0.3 * s) for s in range(3)]]
+    by_budget = claims.comparison_claims_by_budget({"quick": small, "scale": large})
+    rows = by_budget[by_budget.claim == CURRICULUM].set_index("budget_name")
+    assert rows.loc["quick"].verdict == "not held" and rows.loc["scale"].verdict == "held"
+    assert rows.loc["quick"].train_flops == 10.0 and rows.loc["scale"].train_flops == 100.0
+    # Table IV and the loss schedules are not trained at the scale budget: no row there
+    assert "losses" not in set(by_budget[by_budget.budget_name == "scale"].claim) and \
+        len(by_budget[by_budget.budget_name == "scale"]) < len(by_budget[by_budget.budget_name == "quick"])
+    changes = claims.verdict_changes(by_budget)
+    assert changes.to_dict("records") == [{"claim": CURRICULUM, "from budget": "quick", "verdict then": "not held",
+                                           "to budget": "scale", "verdict now": "held"}]
+    largest = claims.at_largest_budget(by_budget).set_index("claim")
+    assert largest.loc[CURRICULUM].budget_name == "scale"
+    # a claim with no run at the larger budget keeps its smaller budget's verdict
+    assert largest.loc["the full model beats FSRCNN"].budget_name == "quick"
+    assert len(largest) == len(claims.COMPARISONS)

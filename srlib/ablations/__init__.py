@@ -31,7 +31,7 @@ The package, one concern a module; each name is defined once and re-exported her
 """
 from __future__ import annotations
 
-from .plan import (ALL_TABLES, BUDGETS, DATASETS, END_TO_END, RESULTS_DIR, TABLE4_EXTRA, TABLE_ROWS, TABLE_SCALES, TAGS, Budget,
+from .plan import (ALL_TABLES, BUDGET_TABLES, BUDGETS, DATASETS, END_TO_END, RESULTS_DIR, TABLE4_EXTRA, TABLE_ROWS, TABLE_SCALES, TAGS, Budget,
                    Unit, unit_flops, units)
 from .running import add_cli_command, load_records, missing_units, records_for, run_unit, run_units, table_status
 from .statistics import (VERDICT_RULE, budget_text, convergence, describe, mean_ci, paired_differences,
@@ -39,7 +39,7 @@ from .statistics import (VERDICT_RULE, budget_text, convergence, describe, mean_
 
 __all__ = [
     # plan
-    "ALL_TABLES", "BUDGETS", "DATASETS", "END_TO_END", "RESULTS_DIR", "TABLE4_EXTRA", "TABLE_ROWS", "TABLE_SCALES", "TAGS", "Budget",
+    "ALL_TABLES", "BUDGET_TABLES", "BUDGETS", "DATASETS", "END_TO_END", "RESULTS_DIR", "TABLE4_EXTRA", "TABLE_ROWS", "TABLE_SCALES", "TAGS", "Budget",
     "Unit", "unit_flops", "units",
     # running
     "add_cli_command", "load_records", "missing_units", "records_for", "run_unit", "run_units", "table_status",
