@@ -1,0 +1,173 @@
+"""Hostile inputs, round three: nothing published is overwritten, no silently wrong number, every
+refusal says what to do (one line, exit 1, nothing written).
+
+Each test builds its input in ``tmp_path`` (tiny checkpoints, synthetic data) and runs the CLI in
+process (``srlib.cli.main``) or the library function the CLI calls; nothing under the repository's
+``results/`` is written (a committed weights file is only read, by a command that refuses).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image, ImageOps
+
+from srlib.cli import main
+from srlib.data import load_image, save_image
+from srlib.models import build_model
+from srlib.training.checkpoint import save_weights
+
+from _training_helpers import make_data_root, smooth_image, one_thread_per_module  # noqa: F401 (autouse fixture)
+from conftest import REPO_ROOT
+
+X2_KWARGS = {"scale": 2, "channels": 8, "blocks_per_level": [1], "hr_blocks": [1], "image_skip": "bicubic"}
+X4_KWARGS = {"scale": 4, "channels": 8, "blocks_per_level": [1, 1], "hr_blocks": [1, 1], "image_skip": "bicubic"}
+
+
+def _weights(path: Path, kwargs: dict = X2_KWARGS, **meta) -> Path:
+    torch.manual_seed(0)
+    net = build_model("csrcnn", **kwargs)
+    save_weights(path, net.state_dict(), {"model": "csrcnn", "model_kwargs": kwargs, "scale": kwargs["scale"],
+                                          "step": 0, "fade_alpha": 1.0, **meta})
+    return path
+
+
+def _files(*folders: Path) -> dict[str, str]:
+    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest()
+            for folder in folders if folder.exists() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _one_line_error(capsys, code: int, command: str, *needles: str) -> str:
+    err = capsys.readouterr().err
+    lines = err.splitlines()
+    assert code == 1, err
+    assert len(lines) == 1 and lines[0].startswith(f"srlib {command}: error: "), err
+    for needle in needles:
+        assert needle in lines[0], (needle, lines[0])
+    assert "a bug?" not in lines[0]
+    return lines[0]
+
+
+# ------------------------------------------------------------------------------ weights know their scale
+def test_evaluating_the_committed_x4_weights_at_x2_is_refused_naming_both(capsys):
+    weights = REPO_ROOT / "results" / "campaign" / "x4" / "weights_fp16.safetensors"
+    if not weights.is_file():
+        pytest.skip("no committed x4 campaign weights")
+    code = main(["evaluate", str(weights), "--dataset", "Set5", "--scale", "2", "--quiet"])
+    _one_line_error(capsys, code, "evaluate", "x4", "x2", "csrcnn")
+
+
+def test_a_lower_level_trained_with_the_final_loss_only_is_refused(tmp_path, capsys):
+    final_only = _weights(tmp_path / "x4.safetensors", X4_KWARGS, train_config={"loss_levels": "final"})
+    image = save_image(tmp_path / "in.png", smooth_image(np.random.default_rng(0), 12, 10))
+    before = _files(tmp_path)
+    code = main(["upscale", str(image), "--weights", str(final_only), "--scale", "2", "--quiet"])
+    _one_line_error(capsys, code, "upscale", "x4 network", "x2", "--scale 4")
+    assert _files(tmp_path) == before
+    code = main(["upscale", str(image), "--weights", str(final_only), "--scale", "8", "--quiet"])
+    _one_line_error(capsys, code, "upscale", "x4", "x8")
+
+
+def test_upscale_without_scale_takes_the_weights_scale(tmp_path):
+    x4 = _weights(tmp_path / "x4.safetensors", X4_KWARGS)
+    image = save_image(tmp_path / "in.png", smooth_image(np.random.default_rng(0), 12, 10))
+    assert main(["upscale", str(image), "--weights", str(x4), "-o", str(tmp_path / "o.png"), "--quiet"]) == 0
+    assert load_image(tmp_path / "o.png").shape == (48, 40, 3)
+
+
+# ------------------------------------------------------------------------------ hub arguments
+@pytest.mark.parametrize("scale", [2.5, "x4", None, True, "4", 3])
+def test_hub_scale_must_be_an_int_in_2_4_8(scale):
+    with pytest.raises(ValueError, match=r"CSRCNN scales are 2, 4 and 8 \(an int\), got " + repr(scale).replace(".", r"\.")):
+        torch.hub.load(str(REPO_ROOT), "csrcnn", source="local", scale=scale, pretrained=False)
+
+
+# ------------------------------------------------------------------------------ ablation shards
+@pytest.mark.parametrize("shard", ["5/2", "-1/2", "0/2", "abc", "1/0", "1/2/3", "1.5/2", ""])
+def test_a_bad_shard_is_refused_in_one_line(shard, capsys):
+    code = main(["ablations", "status", f"--shard={shard}", "--tables", "table2"])
+    _one_line_error(capsys, code, "ablations", "--shard", "1 <= I <= N")
+
+
+def test_shards_are_one_based_and_do_not_overlap(capsys):
+    import srlib.ablations as ab
+
+    def listed(shard: str) -> set[str]:
+        assert main(["ablations", "status", "--shard", shard, "--tables", "table2,table3",
+                     "--profile", "quick"]) == 0
+        return {line.split()[1] for line in capsys.readouterr().out.splitlines() if line.startswith("  missing:")}
+
+    missing = {u.name for u in ab.missing_units("quick", ("table2", "table3"))}
+    one, two = listed("1/2"), listed("2/2")
+    assert not one & two and one | two == missing
+    assert listed("1/1") == missing
+    assert ab.parse_shard("2/3") == (2, 3)
+
+
+# ------------------------------------------------------------------------------ images
+@pytest.mark.parametrize("orientation", [3, 6, 8])
+def test_exif_orientation_is_honoured_and_the_output_is_upright(orientation, tmp_path):
+    x2 = _weights(tmp_path / "x2.safetensors")
+    stored = Image.fromarray(smooth_image(np.random.default_rng(0), 10, 12))  # 12 wide, 10 high as stored
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    photo = tmp_path / "photo.jpg"
+    stored.save(photo, quality=95, exif=exif)
+    upright = ImageOps.exif_transpose(Image.open(photo))  # as a viewer shows it
+    upright.save(tmp_path / "upright.png")
+    assert main(["upscale", str(photo), "--weights", str(x2), "-o", str(tmp_path / "a.png"), "--quiet"]) == 0
+    assert main(["upscale", str(tmp_path / "upright.png"), "--weights", str(x2), "-o", str(tmp_path / "b.png"),
+                 "--quiet"]) == 0
+    out = np.asarray(Image.open(tmp_path / "a.png"))
+    assert out.shape[:2] == (2 * upright.height, 2 * upright.width)
+    np.testing.assert_array_equal(out, np.asarray(Image.open(tmp_path / "b.png")))
+
+
+@pytest.mark.parametrize("source, needle", [("https://example.com/a.png", "it is a URL"),
+                                            ("/dev/zero", "not a regular file")])
+def test_a_url_or_a_device_is_named_for_what_it_is(source, needle, tmp_path, capsys):
+    x2 = _weights(tmp_path / "x2.safetensors")
+    code = main(["upscale", source, "--weights", str(x2), "-o", str(tmp_path / "o.png"), "--quiet"])
+    _one_line_error(capsys, code, "upscale", needle)
+    assert not (tmp_path / "o.png").exists()
+
+
+# ------------------------------------------------------------------------------ deterministic weight files
+def test_the_same_tensors_give_the_same_bytes_in_two_processes(tmp_path):
+    script = (
+        "import sys, torch\n"
+        "from srlib.models import build_model\n"
+        "from srlib.training.checkpoint import save_weights\n"
+        "torch.manual_seed(0)\n"
+        f"kw = {X2_KWARGS!r}\n"
+        "net = build_model('csrcnn', **kw)\n"
+        "meta = {'model': 'csrcnn', 'model_kwargs': kw, 'scale': 2, 'step': 7, 'fade_alpha': 1.0,\n"
+        "        'train_config': {'b': 1, 'a': 2}, 'scores': {'Set5': 1.0}, 'z': 'last', 'm': 'middle'}\n"
+        "save_weights(sys.argv[1], net.state_dict(), meta)\n")
+    paths = [tmp_path / f"w{i}.safetensors" for i in range(3)]
+    for path in paths:
+        subprocess.run([sys.executable, "-c", script, str(path)], check=True, cwd=REPO_ROOT,
+                       env={"PYTHONPATH": str(REPO_ROOT), "PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1"})
+    assert len({p.read_bytes() for p in paths}) == 1
+    from srlib.inference import load_checkpoint
+
+    loaded = load_checkpoint(paths[0])
+    assert loaded.scale == 2 and loaded.metadata["step"] == 7 and loaded.metadata["train_config"] == {"b": 1, "a": 2}
+
+
+def test_committed_weights_still_load_and_match_their_recorded_sha256():
+    from srlib.data.fetch import file_sha256
+    from srlib.inference import load_checkpoint
+
+    prov = REPO_ROOT / "results" / "campaign" / "x2" / "provenance.json"
+    if not prov.is_file():
+        pytest.skip("no committed x2 campaign stage")
+    weights = prov.parent / "weights_fp16.safetensors"
+    assert json.loads(prov.read_text())["weights_sha256"] == file_sha256(weights)
+    assert load_checkpoint(weights).scale == 2
