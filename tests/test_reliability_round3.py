@@ -171,3 +171,109 @@ def test_committed_weights_still_load_and_match_their_recorded_sha256():
     weights = prov.parent / "weights_fp16.safetensors"
     assert json.loads(prov.read_text())["weights_sha256"] == file_sha256(weights)
     assert load_checkpoint(weights).scale == 2
+
+
+# ------------------------------------------------------------------------------ the campaign
+@pytest.fixture(scope="module")
+def stage(tmp_path_factory):
+    """A finished tiny campaign stage x2 (saved, not published) and its synthetic data root."""
+    from srlib import campaign
+    from srlib.training import TrainingSet
+
+    from _training_helpers import tiny_config
+
+    base = tmp_path_factory.mktemp("campaign")
+    data = make_data_root(base / "data")
+    cfg = tiny_config(data, steps=10, ckpt_every=10, log_every=5)
+    campaign.run("x2", cfg, results=base / "results" / "campaign", runs=base / "runs" / "campaign",
+                 data=TrainingSet.from_config(cfg))
+    campaign.save("x2", results=base / "results" / "campaign", runs=base / "runs" / "campaign")
+    return base, data
+
+
+def _publish_argv(root: Path, data: Path, *extra: str) -> list[str]:
+    return ["campaign", "publish", "x2", "--root", str(root), "--datasets", "Set5", "--limit", "1", *extra]
+
+
+def test_publish_never_overwrites_a_published_stage_without_force(stage, tmp_path, monkeypatch, capsys):
+    import shutil
+
+    base, data = stage
+    root = tmp_path / "repo"
+    shutil.copytree(base / "results", root / "results")
+    monkeypatch.setenv("SRLIB_DATA_DIR", str(data))
+    assert main(_publish_argv(root, data)) == 0
+    capsys.readouterr()
+    published = root / "results" / "campaign" / "x2"
+    prov = json.loads((published / "provenance.json").read_text())
+    prov["notes"] = ["a note a person wrote"]
+    (published / "provenance.json").write_text(json.dumps(prov))
+    before = _files(root)
+    code = main(_publish_argv(root, data))
+    _one_line_error(capsys, code, "campaign", "published already", "metrics.json", "--force")
+    assert _files(root) == before
+    assert main(_publish_argv(root, data, "--force", "--note", "again")) == 0
+    assert json.loads((published / "provenance.json").read_text())["notes"] == ["again"]
+    assert not [p for p in published.parent.iterdir() if p.name.startswith(".")]  # no temporary folder left
+
+
+@pytest.mark.parametrize("datasets, needle", [("Foo", "Foo"), ("T91", "training set"), (",", "--datasets is empty"),
+                                              ("Urban100", "Urban100")])
+def test_publish_refused_for_its_datasets_writes_nothing(datasets, needle, stage, tmp_path, monkeypatch, capsys):
+    import shutil
+
+    base, data = stage
+    root = tmp_path / "repo"
+    shutil.copytree(base / "results", root / "results")
+    monkeypatch.setenv("SRLIB_DATA_DIR", str(data))
+    before = _files(root)
+    code = main(["campaign", "publish", "x2", "--root", str(root), "--datasets", datasets])
+    _one_line_error(capsys, code, "campaign", needle)
+    assert _files(root) == before  # no weights_fp16.safetensors, no runs/ restored
+
+
+@pytest.mark.parametrize("name", ["", ".", "..", "../x2", "x2/..", "a/b", "/tmp/x", ".hidden"])
+@pytest.mark.parametrize("action", ["run", "save", "publish"])
+def test_empty_or_path_like_stage_names_are_refused(action, name, tmp_path, capsys):
+    code = main(["campaign", action, name, "--root", str(tmp_path)])
+    _one_line_error(capsys, code, "campaign", "plain folder name")
+    assert not any(tmp_path.iterdir())
+
+
+def test_campaign_folders_are_the_repository_s_whatever_the_working_directory(tmp_path, monkeypatch, capsys):
+    from srlib import campaign
+
+    assert campaign.RESULTS_ROOT == REPO_ROOT / "results" / "campaign"
+    assert campaign.RUNS_ROOT == REPO_ROOT / "runs" / "campaign"
+    if not (REPO_ROOT / "results" / "campaign" / "x2" / "metrics.json").is_file():
+        pytest.skip("no published x2 stage")
+    monkeypatch.chdir(tmp_path)  # elsewhere: the committed stage is still the one found (and refused)
+    before = _files(REPO_ROOT / "results" / "campaign" / "x2")
+    code = main(["campaign", "publish", "x2", "--datasets", "Set5", "--limit", "1"])
+    _one_line_error(capsys, code, "campaign", "results/campaign/x2 is published already")
+    assert _files(REPO_ROOT / "results" / "campaign" / "x2") == before and not any(tmp_path.iterdir())
+
+
+def test_a_run_refused_by_the_lock_records_no_piece(stage, tmp_path):
+    import socket
+
+    from srlib import campaign
+    from srlib.errors import RunLockedError
+    from srlib.training.lock import LOCK_NAME
+
+    from _training_helpers import tiny_config
+
+    _, data = stage
+    results, runs = tmp_path / "results" / "campaign", tmp_path / "runs" / "campaign"
+    live = runs / "x3"
+    live.mkdir(parents=True)
+    holder = subprocess.Popen(["sleep", "60"])  # the first `campaign run`, still training
+    try:
+        (live / LOCK_NAME).write_text(json.dumps({"pid": holder.pid, "host": socket.gethostname(),
+                                                  "started": "now"}))
+        with pytest.raises(RunLockedError, match="being written by process"):
+            campaign.run("x3", tiny_config(data, steps=10), results=results, runs=runs)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert sorted(p.name for p in live.iterdir()) == [LOCK_NAME]  # no phantom piece in pieces.json
