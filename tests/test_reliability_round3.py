@@ -277,3 +277,59 @@ def test_a_run_refused_by_the_lock_records_no_piece(stage, tmp_path):
         holder.kill()
         holder.wait()
     assert sorted(p.name for p in live.iterdir()) == [LOCK_NAME]  # no phantom piece in pieces.json
+
+
+# ------------------------------------------------------------------------------ train --resume
+def _train_args(*argv: str):
+    from srlib.cli import build_parser
+
+    return build_parser().parse_args(["train", *argv])
+
+
+def _stored_run(folder: Path, config) -> Path:
+    folder.mkdir(parents=True)
+    (folder / "config.json").write_text(json.dumps({"train_config": config.to_dict()}))
+    return folder
+
+
+@pytest.mark.parametrize("extra", [(), ("--scale", "2"), ("--profile", "smoke", "--scale", "2"), ("--all-stages",)])
+def test_resume_with_nothing_to_resume_starts_nothing(extra, tmp_path, capsys):
+    killed = tmp_path / "killed"  # killed before its config.json: an empty folder
+    killed.mkdir()
+    for out in (killed, tmp_path / "never-made"):
+        code = main(["train", "--out", str(out), "--resume", *extra])
+        _one_line_error(capsys, code, "train", "nothing to resume", str(out), "without --resume")
+    assert list(tmp_path.iterdir()) == [killed] and not any(killed.iterdir())
+
+
+def test_resume_reads_scale_and_profile_from_the_run_folder(tmp_path, capsys):
+    from srlib.training import preset
+    from srlib.training.cli import build_config
+
+    out = _stored_run(tmp_path / "run", preset("smoke", 4, steps=33))
+    for extra in ((), ("--profile", "smoke"), ("--scale", "4"), ("--steps", "40")):
+        cfg = build_config(_train_args("--out", str(out), "--resume", *extra))
+        assert (cfg.profile, cfg.scale, cfg.steps) == ("smoke", 4, 40 if extra == ("--steps", "40") else 33)
+    for extra, needle in ((("--profile", "quick"), "--profile quick conflicts"), (("--scale", "2"), "--scale 2 conflicts")):
+        code = main(["train", "--out", str(out), "--resume", *extra])
+        _one_line_error(capsys, code, "train", needle, "(" + extra[0] + " " + ("smoke" if extra[0] == "--profile" else "4"))
+
+
+def test_resume_of_a_curriculum_folder_resumes_all_its_stages(tmp_path):
+    from srlib.training import preset
+    from srlib.training.cli import build_config
+
+    out = tmp_path / "c"
+    _stored_run(out / "x2", preset("quick", 2, final_scale=8, channels=12))
+    _stored_run(out / "x4", preset("quick", 4, final_scale=8, channels=12, init=str(out / "x2" / "final.safetensors")))
+    args = _train_args("--out", str(out), "--resume")
+    cfg = build_config(args)
+    assert args.all_stages and cfg.scale == 8 and cfg.profile == "quick" and cfg.channels == 12 and not cfg.init
+    top = preset("quick", 8)  # the preset's values at the final scale, as the curriculum was first given
+    assert (cfg.steps, cfg.patch_size) == (top.steps, top.patch_size) != (preset("quick", 4).steps, preset("quick", 4).patch_size)
+
+
+def test_a_new_run_without_scale_says_what_to_give(tmp_path, capsys):
+    code = main(["train", "--out", str(tmp_path / "new"), "--profile", "smoke"])
+    _one_line_error(capsys, code, "train", "--scale (2, 4 or 8)")
+    assert not any(tmp_path.iterdir())
