@@ -333,3 +333,61 @@ def test_a_new_run_without_scale_says_what_to_give(tmp_path, capsys):
     code = main(["train", "--out", str(tmp_path / "new"), "--profile", "smoke"])
     _one_line_error(capsys, code, "train", "--scale (2, 4 or 8)")
     assert not any(tmp_path.iterdir())
+
+
+# ------------------------------------------------------------------------------ notebook parameters
+NOTEBOOKS = sorted((REPO_ROOT / "notebooks").glob("*.py"))
+
+
+def _cells(path: Path) -> list[str]:
+    text = path.read_text()
+    return ["# %%" + c for c in text.split("\n# %%")[1:]]
+
+
+def _parameters(path: Path) -> tuple[dict, str]:
+    """The notebook's default parameters and the cell after its parameters cell."""
+    cells = _cells(path)
+    i = next(k for k, c in enumerate(cells) if c.startswith('# %% tags=["parameters"]'))
+    values: dict = {}
+    exec(cells[i], {}, values)  # noqa: S102 (the repository's own notebook)
+    return values, cells[i + 1]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_notebook_checks_its_parameters_first(path):
+    from srlib.book import parameters
+
+    values, following = _parameters(path)
+    assert "book.check_parameters(globals()" in following, following
+    assert set(values) <= set(parameters.RULES), sorted(set(values) - set(parameters.RULES))
+    parameters.check_parameters(values, profiles=("scale",) if "profiles=ab.BUDGETS" in following else ())  # defaults pass
+
+
+@pytest.mark.parametrize("name, value, needle", [
+    ("scale", 3, "scale=3 must be 2, 4 or 8"), ("scale", "two", "scale='two'"),
+    ("profile", "nonexistent", "profile='nonexistent' must be one of"), ("overrides", "{bad", "not valid JSON"),
+    ("overrides", '{"steps": -1}', "steps must be a positive integer"), ("overrides", '{"stepz": 1}', "stepz"),
+    ("eval_sets", "Set5,Foo", "unknown: Foo"), ("device", "gpu", "auto, cpu"), ("retrain", 2, "retrain=2")])
+def test_a_bad_notebook_parameter_is_one_line(name, value, needle):
+    from srlib.book import NotebookParameterError, check_parameters
+
+    values, _ = _parameters(REPO_ROOT / "notebooks" / "train_stage.py")
+    values.update({"retrain": 0, name: value})
+    with pytest.raises(NotebookParameterError) as info:
+        check_parameters(values)
+    assert needle in str(info.value) and "\n" not in str(info.value)
+    assert info.value._render_traceback_() == [f"NotebookParameterError: {info.value}"]  # what IPython shows
+
+
+def test_papermill_stops_train_stage_at_the_check_with_the_cause(tmp_path):
+    papermill = pytest.importorskip("papermill")
+    jupytext = pytest.importorskip("jupytext")
+    pytest.importorskip("ipykernel")
+    nb = jupytext.read(REPO_ROOT / "notebooks" / "train_stage.py")
+    jupytext.write(nb, tmp_path / "t.ipynb")
+    with pytest.raises(papermill.PapermillExecutionError) as info:
+        papermill.execute_notebook(str(tmp_path / "t.ipynb"), str(tmp_path / "out.ipynb"), parameters={"scale": 3},
+                                   kernel_name="python3", cwd=str(REPO_ROOT), progress_bar=False)
+    err = info.value
+    assert err.ename == "NotebookParameterError" and "parameter scale=3 must be 2, 4 or 8" in err.evalue
+    assert len(err.traceback) <= 2, err.traceback  # the cause, not ~60 lines of traceback
