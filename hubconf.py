@@ -27,6 +27,16 @@ _WEIGHTS = "results/{kind}/x{scale}/weights_fp16.safetensors"
 _KINDS = ("best", "campaign", "reference")
 
 
+def _checked_scale(scale) -> int:
+    """``scale`` if it is the int 2, 4 or 8; else a ValueError saying what is accepted (``2.5`` is
+    not rounded to 2, ``'x4'`` and ``None`` are not guessed at)."""
+    import numbers
+
+    if isinstance(scale, numbers.Integral) and not isinstance(scale, bool) and int(scale) in (2, 4, 8):
+        return int(scale)
+    raise ValueError(f"CSRCNN scales are 2, 4 and 8 (an int), got {scale!r}")
+
+
 def reference_weights(scale: int) -> Path:
     """Path of the committed reference weights for ``scale`` (which may not exist yet)."""
     return _ROOT / _WEIGHTS.format(kind="reference", scale=int(scale))
@@ -72,9 +82,7 @@ def csrcnn(scale: int = 2, pretrained: bool = True, device: str = "cpu", weights
         FileNotFoundError: ``pretrained=True`` and no weights are committed for ``scale`` yet.
         ValueError: ``scale`` is not 2, 4 or 8.
     """
-    scale = int(scale)
-    if scale not in (2, 4, 8):
-        raise ValueError(f"CSRCNN scales are 2, 4 and 8, got {scale}")
+    scale = _checked_scale(scale)
     if pretrained:
         if kwargs:
             raise ValueError(f"architecture options {sorted(kwargs)} only apply with pretrained=False")

@@ -43,6 +43,11 @@ device = "auto"
 campaign_dir = "results/campaign"
 fit_from = 0.15  # fit the saturation curve on validation points after this fraction of a stage
 
+# %% tags=["remove-cell"]
+from srlib import book
+
+book.check_parameters(globals())  # a bad parameter stops the notebook here, in one line
+
 # %%
 import math
 import re

@@ -40,6 +40,12 @@ results_dir = "results/ablations"  # stored ablation records (one folder per pro
 runs_dir = "runs/ablations"  # where retrain trains
 jobs = 2  # single-thread training processes side by side when training
 
+# %% tags=["remove-cell"]
+from srlib import ablations as ab
+from srlib import book
+
+book.check_parameters(globals(), profiles=ab.BUDGETS)  # a bad parameter stops the notebook here, in one line
+
 # %%
 import warnings
 

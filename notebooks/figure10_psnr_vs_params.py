@@ -39,6 +39,11 @@ data_dir = ""
 cache_dir = "runs/cache/eval"
 results_dir = "results"  # committed result folders (campaign/, reference/): the best per scale is used
 
+# %% tags=["remove-cell"]
+from srlib import book
+
+book.check_parameters(globals())  # a bad parameter stops the notebook here, in one line
+
 # %%
 import warnings
 

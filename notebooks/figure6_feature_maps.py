@@ -41,6 +41,11 @@ dataset = "Set5"
 image = "butterfly"
 scale = 4
 
+# %% tags=["remove-cell"]
+from srlib import book
+
+book.check_parameters(globals())  # a bad parameter stops the notebook here, in one line
+
 # %%
 import warnings
 

@@ -47,6 +47,11 @@ results_dir = "results"  # committed result folders (x2/, x4/, x8/ inside each),
 crop_fraction = 0.25  # side of the zoomed crop, as a fraction of the image's shorter side
 native_side = 96  # Figure 9: side (LR pixels) of the region of each photograph that is enlarged
 
+# %% tags=["remove-cell"]
+from srlib import book
+
+book.check_parameters(globals())  # a bad parameter stops the notebook here, in one line
+
 # %%
 import time
 import warnings

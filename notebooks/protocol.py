@@ -46,6 +46,11 @@ scales = "2,4,8"
 datasets = "Set5,Set14,B100,Urban100,Manga109"  # Table V's columns
 cache_dir = "runs/cache/eval"  # bicubic scores are cached here (keyed by code + data files)
 
+# %% tags=["remove-cell"]
+from srlib import book
+
+book.check_parameters(globals())  # a bad parameter stops the notebook here, in one line
+
 # %%
 import time
 import warnings

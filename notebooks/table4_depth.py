@@ -51,6 +51,12 @@ retrain = 0  # 1: train this table's units whose records are missing from result
 runs_dir = "runs/ablations"  # where retraining trains
 jobs = 2  # retraining: single-thread training processes side by side
 
+# %% tags=["remove-cell"]
+from srlib import ablations as ab
+from srlib import book
+
+book.check_parameters(globals(), profiles=ab.BUDGETS)  # a bad parameter stops the notebook here, in one line
+
 # %%
 import math
 import time

@@ -45,6 +45,11 @@ cache_dir = "runs/cache/eval"
 reference_dir = "results/reference"  # committed reference runs (x2/, x4/, x8/), shown when present
 campaign_dir = "results/campaign"  # committed CPU-campaign stages (x2/, x4/, x8/), shown when present
 
+# %% tags=["remove-cell"]
+from srlib import book
+
+book.check_parameters(globals())  # a bad parameter stops the notebook here, in one line
+
 # %%
 import json
 import time

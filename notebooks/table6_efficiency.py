@@ -45,6 +45,11 @@ size = 48
 max_gflops = -1.0  # -1: the profile's budget (srlib.efficiency.TABLE6_GFLOP_BUDGET); 0: measure everything
 repeats = 3
 
+# %% tags=["remove-cell"]
+from srlib import book
+
+book.check_parameters(globals())  # a bad parameter stops the notebook here, in one line
+
 # %%
 import time
 import warnings

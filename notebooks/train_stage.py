@@ -44,6 +44,11 @@ eval_sets = "Set5,Set14"  # benchmarks evaluated at the end of the stage
 cache_dir = "runs/cache/eval"
 overrides = "{}"  # JSON dict of TrainConfig fields to change, for example {"steps": 50}
 
+# %% tags=["remove-cell"]
+from srlib import book
+
+book.check_parameters(globals())  # a bad parameter stops the notebook here, in one line
+
 # %%
 import json
 import time

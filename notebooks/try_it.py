@@ -53,6 +53,11 @@ mode = "degrade"  # degrade | enlarge
 results_dir = "results"  # committed result folders (campaign/, reference/): the best per scale is used
 crop = 0.25  # side of the zoomed crop, as a fraction of the image
 
+# %% tags=["remove-cell"]
+from srlib import book
+
+book.check_parameters(globals())  # a bad parameter stops the notebook here, in one line
+
 # %%
 import time
 import warnings

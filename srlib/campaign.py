@@ -31,7 +31,9 @@ import datetime as _dt
 import io
 import json
 import math
+import os
 import platform
+import re
 import shutil
 import time
 from pathlib import Path
@@ -43,7 +45,8 @@ from .data.fetch import file_sha256
 from .device import describe_device
 from .models.parameters import model_input_channels
 from .profiling import count_macs
-from .repository import git_commit, uncommitted_paths
+from .errors import InvalidValueError, OutputExistsError
+from .repository import display_path, git_commit, resolve, uncommitted_paths
 from .runfolder import RunFolder, read_metadata
 from .training import TrainConfig, preset, train
 from .training import checkpoint as ck
@@ -53,9 +56,21 @@ __all__ = ["RESULTS_ROOT", "RUNS_ROOT", "campaign_config", "training_flops_per_s
            "period_gains", "fit_saturation", "fit_saturation_interval", "saturation_psnr",
            "compute_to_reach", "seed_spread", "difference_interval"]
 
-RESULTS_ROOT = Path("results/campaign")
-RUNS_ROOT = Path("runs/campaign")
+RESULTS_ROOT = resolve("results/campaign")  # against the repository root, whatever the working directory
+RUNS_ROOT = resolve("runs/campaign")
 _STATE_FILES = ("latest.json", "config.json", "log.csv")
+_PUBLISHED_FILES = ("weights_fp16.safetensors", "metrics.json", "provenance.json")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def check_stage_name(name: str) -> str:
+    """``name`` if it is a plain folder name (letters, digits, ``.``, ``_``, ``-``; not starting
+    with a dot); else :class:`~srlib.errors.InvalidValueError`: an empty or path-like name would
+    train or publish into the campaign's own folder, or outside it."""
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
+        raise InvalidValueError(f"campaign stage name {name!r}: give a plain folder name such as x2 or x4-w64 "
+                                "(letters, digits, '.', '_', '-'; no path, not empty)")
+    return name
 
 
 def _now() -> str:
@@ -95,7 +110,7 @@ def _state_dir(name: str, results: Path) -> Path:
 def restore(name: str, *, results: Path = RESULTS_ROOT, runs: Path = RUNS_ROOT) -> Path | None:
     """Copy the committed state of ``name`` into its live run folder when that folder holds no
     checkpoint yet; return the restored step checkpoint (``None``: nothing to restore)."""
-    live, state = runs / name, _state_dir(name, results)
+    live, state = runs / check_stage_name(name), _state_dir(name, results)
     if RunFolder(live).latest_checkpoint() is not None or not (state / "latest.json").is_file():
         return None
     latest = json.loads((state / "latest.json").read_text())
@@ -127,7 +142,7 @@ def save(name: str, *, results: Path = RESULTS_ROOT, runs: Path = RUNS_ROOT) -> 
     """Replace ``results/campaign/<name>/state/`` by the live run's newest checkpoint and logs
     (a finished stage: its final fp32 weights and summary only, which the next stage starts
     from); returns the updated ``pieces.json`` entry of this working period."""
-    live, state = runs / name, _state_dir(name, results)
+    live, state = runs / check_stage_name(name), _state_dir(name, results)
     latest, done = RunFolder(live).latest_checkpoint(), _complete_step(live)
     if latest is None and done is None:
         raise FileNotFoundError(f"{live} holds no checkpoint to save (start it with `srlib campaign run {name}`)")
@@ -175,7 +190,7 @@ def run(name: str, config: TrainConfig | None = None, *, results: Path = RESULTS
     used for a new stage only (a resumed stage keeps its stored config; ``threads`` may
     change). ``data`` / ``stop_at``: as :func:`srlib.training.train` (tests).
     """
-    live = runs / name
+    live = runs / check_stage_name(name)
     restored = restore(name, results=results, runs=runs)
     if _complete_step(live) is not None:
         raise ValueError(f"campaign stage {name!r} is complete ({_complete_step(live)} steps): publish it, or start "
@@ -186,13 +201,16 @@ def run(name: str, config: TrainConfig | None = None, *, results: Path = RESULTS
     elif config is None:
         raise ValueError(f"campaign stage {name!r} has no checkpoint and no committed state: give a config "
                          "(the CLI: --scale, and --init for a stage after x2)")
-    pieces = _read_pieces(live, _state_dir(name, results))
-    pieces.append({"piece": len(pieces) + 1, "started_utc": _now(), "start_step": latest[0] if latest else 0,
-                   "restored_from_commit": restored is not None, "commit": git_commit(),
-                   "device": describe_device("cpu"), "threads": threads, "host": platform.node()})
-    live.mkdir(parents=True, exist_ok=True)
-    (live / "pieces.json").write_text(json.dumps(pieces, indent=2))
-    return train(config, live, resume=latest is not None, data=data, stop_at=stop_at)
+    piece = {"started_utc": _now(), "start_step": latest[0] if latest else 0,
+             "restored_from_commit": restored is not None, "commit": git_commit(),
+             "device": describe_device("cpu"), "threads": threads, "host": platform.node()}
+
+    def record_piece() -> None:  # called by the engine while this process holds the run's lock
+        pieces = _read_pieces(live, _state_dir(name, results))
+        pieces.append({"piece": len(pieces) + 1, **piece})
+        ck.atomic_write(live / "pieces.json", json.dumps(pieces, indent=2).encode())
+
+    return train(config, live, resume=latest is not None, data=data, stop_at=stop_at, on_start=record_piece)
 
 
 # ------------------------------------------------------------------------------ publishing
@@ -211,16 +229,31 @@ def _log_with_flops(log_path: Path, flops_per_step: float) -> str:
 
 def publish(name: str, datasets: tuple[str, ...] = ("Set5", "Set14", "B100", "Urban100"), *,
             results: Path = RESULTS_ROOT, runs: Path = RUNS_ROOT, data_root: str | None = None,
-            limit: int | None = None, notes: tuple[str, ...] = ()) -> Path:
+            limit: int | None = None, notes: tuple[str, ...] = (), force: bool = False) -> Path:
     """Publish the newest weights of stage ``name`` into ``results/campaign/<name>/``: fp16 weights,
     ``metrics.json`` (``datasets`` by the paper's protocol), ``log.csv`` with ``train_flops``,
     ``provenance.json`` (``notes`` among it) and, for a finished run, the ``config.json`` and
-    ``summary.json`` of :func:`publish_pilot` (so a continuation is read by :func:`read_continuations`)."""
-    from .evaluation import bicubic_upscaler, evaluate
-    from .inference import load_upscaler
+    ``summary.json`` of :func:`publish_pilot` (so a continuation is read by :func:`read_continuations`).
+
+    Nothing is written when it is refused: a published stage (its weights, ``metrics.json`` or
+    ``provenance.json``) is replaced only with ``force``; the benchmarks are checked first; the
+    files are made in a temporary folder beside ``dest`` and moved in when all are written."""
+    from .data import dataset_paths, dataset_spec
 
     commit, uncommitted = git_commit(), uncommitted_paths()  # before this function writes anything
-    live = runs / name
+    live, dest = runs / check_stage_name(name), results / name
+    published = [f for f in _PUBLISHED_FILES if (dest / f).exists()]
+    if published and not force:
+        raise OutputExistsError(f"{display_path(dest)} is published already ({', '.join(published)}); pass --force "
+                                "to replace it (its metrics and provenance notes are lost), or publish under "
+                                "another name")
+    if limit is not None and limit < 1:
+        raise InvalidValueError(f"--limit must be >= 1 (0 or none: every image), got {limit}")
+    for ds in datasets:
+        if dataset_spec(ds).kind != "benchmark":  # UnknownNameError naming the known sets
+            raise InvalidValueError(f"--datasets: {ds} is a training set; publish on benchmarks (Set5, Set14, "
+                                    "B100, Urban100, Manga109)")
+        dataset_paths(ds, data_root)  # missing or incomplete: refused before anything is written
     if RunFolder(live).latest_checkpoint() is None:
         restore(name, results=results, runs=runs)
     folder = RunFolder(live)
@@ -237,8 +270,26 @@ def publish(name: str, datasets: tuple[str, ...] = ("Set5", "Set14", "B100", "Ur
         summary = folder.summary()
         state = {"wall_time": summary.get("wall_time", 0.0), "train_seconds": summary.get("train_seconds", 0.0),
                  "cpu_seconds": summary.get("cpu_seconds", 0.0)}
-    dest = results / name
-    dest.mkdir(parents=True, exist_ok=True)
+    stage = dest.with_name(f".{name}.publishing")
+    shutil.rmtree(stage, ignore_errors=True)
+    stage.mkdir(parents=True)
+    try:
+        _publish_into(stage, name, datasets, live, weights, meta, info, config, step, state, latest, final,
+                      results, data_root, limit, notes, commit, uncommitted)
+        dest.mkdir(parents=True, exist_ok=True)
+        for f in sorted(stage.iterdir()):
+            os.replace(f, dest / f.name)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    return dest
+
+
+def _publish_into(dest: Path, name, datasets, live, weights, meta, info, config, step, state, latest, final,
+                  results, data_root, limit, notes, commit, uncommitted) -> None:
+    """The files of :func:`publish`, written into ``dest`` (its temporary folder)."""
+    from .evaluation import bicubic_upscaler, evaluate
+    from .inference import load_upscaler
+
     fp16 = {k: v.half() if v.is_floating_point() else v for k, v in ck.load_weights(weights)[0].items()}
     ck.save_weights(dest / "weights_fp16.safetensors", fp16, meta)
 
@@ -285,7 +336,6 @@ def publish(name: str, datasets: tuple[str, ...] = ("Set5", "Set14", "B100", "Ur
     (dest / "provenance.json").write_text(json.dumps(prov, indent=2))
     if complete and (live / "summary.json").is_file():  # what read_continuations reads, beside the log above
         publish_pilot(live, dest, note="; ".join(notes), keep_log=True)
-    return dest
 
 
 # ------------------------------------------------------------------------------ pilots and the fidelity curve
@@ -532,6 +582,10 @@ def compute_to_reach(fit: dict[str, float], target: float) -> float:
 
 # ------------------------------------------------------------------------------ CLI
 def _cmd(args: argparse.Namespace) -> int:
+    check_stage_name(args.name)
+    base = resolve(args.root) if args.root else None  # the repository root by default, never the working directory
+    roots = {"results": base / "results" / "campaign", "runs": base / "runs" / "campaign"} if base else {}
+    results = roots.get("results", RESULTS_ROOT)
     if args.action == "run":
         given = {"steps": args.steps, "lr": args.lr, "patch_size": args.patch_size, "batch_size": args.batch_size,
                  "ckpt_every": args.ckpt_every, "loss_schedule": args.loss, "seed": args.seed, "init": args.init}
@@ -543,15 +597,20 @@ def _cmd(args: argparse.Namespace) -> int:
                                  f"({args.config}): drop --scale or edit the recipe")
         else:
             config = campaign_config(args.scale or 2, threads=args.threads, progress=False, **overrides)
-        res = run(args.name, config, threads=args.threads)
+        res = run(args.name, config, threads=args.threads, **roots)
         print(f"{res.out_dir}: step {res.step}; {res.scores or 'no validation'}")
     elif args.action == "save":
-        piece = save(args.name)
-        print(f"saved {RESULTS_ROOT / args.name / 'state'} at step {piece.get('end_step')}: commit it")
+        piece = save(args.name, **roots)
+        print(f"saved {display_path(results / args.name / 'state')} at step {piece.get('end_step')}: commit it")
     else:
-        dest = publish(args.name, tuple(args.datasets.split(",")), limit=args.limit or None,
-                       notes=tuple(args.note))
-        print(f"published {dest}")
+        if args.limit < 0:
+            raise InvalidValueError(f"--limit must be >= 0 (0: every image), got {args.limit}")
+        datasets = tuple(d.strip() for d in args.datasets.split(",") if d.strip())
+        if not datasets:
+            raise InvalidValueError("--datasets is empty: name the benchmarks, e.g. Set5,Set14,B100,Urban100")
+        dest = publish(args.name, datasets, limit=args.limit or None, notes=tuple(args.note), force=args.force,
+                       **roots)
+        print(f"published {display_path(dest)}")
     return 0
 
 
@@ -578,4 +637,8 @@ def add_cli_command(subparsers) -> None:
     p.add_argument("--datasets", default="Set5,Set14,B100,Urban100", help="publish: benchmarks to evaluate")
     p.add_argument("--limit", type=int, default=0, help="publish: first N images of each benchmark (0 = all)")
     p.add_argument("--note", action="append", default=[], help="publish: a note for provenance.json")
+    p.add_argument("--force", action="store_true", help="publish: replace a stage published already (its metrics "
+                   "and provenance are lost)")
+    p.add_argument("--root", default="", help="the folder holding results/campaign and runs/campaign (default: "
+                   "this repository, whatever the working directory)")
     p.set_defaults(func=_cmd)

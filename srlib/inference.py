@@ -96,6 +96,30 @@ class LoadedModel:
             return tuple(2**i for i in range(1, self.scale.bit_length()))
         return (self.scale,)
 
+    @property
+    def trained_scales(self) -> tuple[int, ...]:
+        """The factors whose output was trained, which are the ones worth using: the checkpoint's
+        own scale, and every level up to it only when its training config says each level had a loss
+        (``loss_levels='all'``). With the paper's ``'final'`` loss a stage's earlier levels are
+        intermediate features that later training moved away from images (an x4 stage's x2 level
+        scores below bicubic), so they are not offered."""
+        config = self.metadata.get("train_config")
+        if isinstance(config, dict) and config.get("loss_levels") == "all":
+            return tuple(s for s in self.scales if s <= self.scale)
+        return (self.scale,)
+
+    def check_scale(self, scale: int) -> int:
+        """``scale`` if this checkpoint's output at ``scale`` was trained (:attr:`trained_scales`);
+        else :class:`~srlib.errors.InvalidValueError` naming the network, its scale and ``scale``."""
+        if scale not in self.trained_scales:
+            own = ", ".join(f"x{s}" for s in self.trained_scales)
+            why = ("its earlier levels are intermediate (trained with loss_levels='final')" if scale in self.scales
+                   else "it has no such output")
+            raise InvalidValueError(f"{self.path} holds a {self.name} x{self.scale} network trained for {own}; it "
+                                    f"cannot give x{scale} ({why}): use --scale {self.scale}, or weights trained "
+                                    f"at x{scale}")
+        return scale
+
 
 def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> LoadedModel:
     """Rebuild the model of a ``.safetensors`` checkpoint written by the training engine.
@@ -298,8 +322,8 @@ def load_upscaler(path: str | Path, scale: int | None = None, device: str = "aut
                   overlap: int = 24, progress: bool = False) -> tuple[Callable[[np.ndarray, int], np.ndarray], str]:
     """``(upscaler, method name)`` for a trained checkpoint (used by ``srlib evaluate``).
 
-    ``scale`` may be any level of a cascade (an x8 CSRCNN also gives x2 and x4) and defaults to
-    the model's scale.
+    ``scale`` defaults to the model's scale; another one is refused unless that level of the
+    cascade was trained (:attr:`LoadedModel.trained_scales`).
     """
     loaded = load_checkpoint(path, device=device)
     upscaler, name, _ = _upscaler_for(loaded, scale, device, tile, overlap, progress)
@@ -308,8 +332,7 @@ def load_upscaler(path: str | Path, scale: int | None = None, device: str = "aut
 
 def _upscaler_for(loaded: LoadedModel, scale: int | None, device: str, tile: int | None, overlap: int,
                   progress: bool) -> tuple[Callable[[np.ndarray, int], np.ndarray], str, int]:
-    scale = loaded.scale if not scale else int(scale)
-    _output_index(loaded.scales, scale)
+    scale = loaded.check_scale(loaded.scale if not scale else int(scale))
     dev = resolve_device(device)
     upscaler = model_upscaler(loaded.model, loaded.scales, device=dev, tile=tile, overlap=overlap,
                               amp=False, progress=progress)  # float32 (bf16 would cost accuracy)
@@ -348,7 +371,7 @@ def _cmd_upscale(args: argparse.Namespace) -> int:
     if args.output and Path(args.output).suffix.lower() not in _OUTPUT_SUFFIXES:
         raise InvalidValueError(f"-o {args.output}: the output type comes from its suffix; use one of "
                                 f"{', '.join(_OUTPUT_SUFFIXES)}")
-    img = load_image(src, keep_alpha=True)
+    img = load_image(src, keep_alpha=True, upright=True)  # a photo's EXIF orientation: the output is upright
     loaded = load_checkpoint(args.weights, device=args.device)
     upscaler, name, scale = _upscaler_for(loaded, args.scale, args.device, args.tile, args.overlap,
                                           progress=not args.quiet)

@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .ablations.running import evaluated_record
+from .ablations.running import evaluated_record, parse_shard
 from .repository import resolve
 from .training import preset, train
 from .training.checkpoint import atomic_write
@@ -219,17 +219,6 @@ def load_records(profile: str = "league") -> list[dict[str, Any]]:
     return [json.loads(p.read_text()) for p in sorted(folder.glob("*-seed*.json"))] if folder.is_dir() else []
 
 
-def _shard(text: str) -> tuple[int, int]:
-    """``'I/N'`` -> ``(I, N)`` with ``1 <= I <= N``; anything else is a one-line error."""
-    try:
-        index, count = (int(v) for v in text.split("/"))
-    except ValueError:
-        raise ValueError(f"--shard {text!r}: expected I/N with whole numbers, e.g. 1/2") from None
-    if not 1 <= index <= count:
-        raise ValueError(f"--shard {text!r}: I must be between 1 and N, e.g. 1/2 and 2/2 for two processes")
-    return index, count
-
-
 def _cmd(args) -> int:
     if args.action == "pilot":
         result = pilot(args.profile)
@@ -238,7 +227,7 @@ def _cmd(args) -> int:
         return 0
     todo = missing_units(args.profile, args.seeds or None)
     if args.shard:
-        index, count = _shard(args.shard)
+        index, count = parse_shard(args.shard)
         todo = todo[index - 1::count]
     print(f"{len(todo)} league runs to train{' in this shard' if args.shard else ''} (profile {args.profile})")
     if args.action == "status":

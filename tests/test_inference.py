@@ -19,11 +19,11 @@ from srlib.training.checkpoint import save_weights
 from _training_helpers import make_data_root, smooth_image, one_thread_per_module  # noqa: F401 (autouse fixture)
 
 
-def _checkpoint(path, name="csrcnn", seed=0, **kwargs):
+def _checkpoint(path, name="csrcnn", seed=0, extra_meta=None, **kwargs):
     torch.manual_seed(seed)
     model = build_model(name, **kwargs)
     save_weights(path, model.state_dict(), {"model": name, "model_kwargs": kwargs, "scale": kwargs["scale"],
-                                            "step": 0, "fade_alpha": 1.0})
+                                            "step": 0, "fade_alpha": 1.0, **(extra_meta or {})})
     return path
 
 
@@ -51,11 +51,16 @@ def test_tiled_equals_untiled(x4):
         assert (rough - whole).abs().max() > 1e-3
 
 
-def test_lower_levels_of_a_cascade_and_wrong_scales(x4):
-    up, name = load_upscaler(x4, scale=2, device="cpu")
+def test_lower_levels_of_a_cascade_and_wrong_scales(x4, tmp_path):
+    # A lower level is an output only where the training supervised it (loss_levels 'all').
+    every_level = _checkpoint(tmp_path / "all.safetensors", extra_meta={"train_config": {"loss_levels": "all"}},
+                              scale=4, channels=8, blocks_per_level=[1, 1], hr_blocks=[1, 1], image_skip="bicubic")
+    up, name = load_upscaler(every_level, scale=2, device="cpu")
     lr = smooth_image(np.random.default_rng(0), 10, 12)
     assert up(lr, 2).shape == (20, 24, 3) and up(lr, 2).dtype == np.uint8
     assert name.startswith("csrcnn:")
+    with pytest.raises(ValueError, match="x4 network.*cannot give x2"):
+        load_upscaler(x4, scale=2)  # the last level only (loss_levels 'final', or no record of it)
     with pytest.raises(ValueError, match="x8"):
         load_upscaler(x4, scale=8)
 

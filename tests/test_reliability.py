@@ -206,7 +206,7 @@ def _cases():
     c["output-disk-full"] = _disk_full_output
     # ---- upscale: options
     c["upscale-scale-not-produced"] = lambda w, t, m: (w.upscale("--scale", "4", "-o", str(t / "o.png")),
-                                                       ["x2", "x4 was asked for"])
+                                                       ["x2 network", "cannot give x4"])
     c["upscale-scale-zero"] = lambda w, t, m: (w.upscale("--scale", "0"), ["--scale"])
     c["upscale-scale-negative"] = lambda w, t, m: (w.upscale("--scale", "-2"), ["--scale"])
     c["upscale-tile-negative"] = lambda w, t, m: (w.upscale("--tile", "-8"), ["--tile"])

@@ -21,13 +21,15 @@ from tqdm.auto import tqdm
 from ..training.runs import curriculum_run, run_key
 from ..campaign import training_flops_per_step
 from ..data.fetch import file_sha256
+from ..errors import InvalidValueError
 from ..evaluation import bicubic_upscaler, evaluate
 from ..repository import display_path, resolve
 from ..training.checkpoint import atomic_write
 from .plan import (ALL_TABLES, BUDGETS, DATASETS, END_TO_END, RESULTS_DIR, TABLE_ROWS, Budget, Unit, _options,
                    _unit_steps, training_preset, unit_flops, units)
 
-__all__ = ["evaluated_record", "run_unit", "run_units", "missing_units", "table_status", "load_records", "records_for", "add_cli_command"]
+__all__ = ["evaluated_record", "run_unit", "run_units", "missing_units", "table_status", "load_records", "records_for",
+           "parse_shard", "add_cli_command"]
 
 
 def _now() -> str:
@@ -192,15 +194,29 @@ def records_for(profile: str = "quick", tables: Sequence[str] = ALL_TABLES, *,
     return load_records(profile, results_dir)
 
 
+def parse_shard(text: str) -> tuple[int, int]:
+    """``'I/N'`` -> ``(I, N)``, integers with ``1 <= I <= N``: the I-th of N shards (1-based), which
+    holds units I, I + N, I + 2N, ... of the list, costliest first; the N shards do not overlap."""
+    parts = str(text).strip().split("/")
+    try:
+        index, count = (int(v) for v in parts) if len(parts) == 2 else (None, None)
+    except ValueError:
+        index = count = None
+    if index is None or count is None or not 1 <= index <= count:
+        raise InvalidValueError(f"--shard {text}: expected I/N with integers 1 <= I <= N (the I-th of N shards), "
+                                "e.g. --shard 1/2 and --shard 2/2 on two cores")
+    return index, count
+
+
 def _cmd(args: argparse.Namespace) -> int:
     tables = tuple(t.strip() for t in args.tables.split(",") if t.strip())
     todo = missing_units(args.profile, tables)
     total = units(args.profile, tables)
-    if args.shard:
-        index, count = (int(v) for v in args.shard.split("/"))
-        mine = set(sorted(total, key=lambda u: (-unit_flops(u, args.profile), u.name))[index::count])
+    if args.shard is not None:
+        index, count = parse_shard(args.shard)
+        mine = set(sorted(total, key=lambda u: (-unit_flops(u, args.profile), u.name))[index - 1::count])
         todo = [u for u in todo if u in mine]
-    print(f"{len(todo)} units to train{' in this shard' if args.shard else ''}; {len(missing_units(args.profile, tables))}"
+    print(f"{len(todo)} units to train{' in this shard' if args.shard is not None else ''}; {len(missing_units(args.profile, tables))}"
           f" of {len(total)} missing under {RESULTS_DIR / args.profile}")
     if args.action == "status":
         for u in todo:
@@ -222,6 +238,6 @@ def add_cli_command(subparsers) -> None:
     p.add_argument("--tables", default=",".join(ALL_TABLES))
     p.add_argument("--jobs", type=int, default=2, help="single-thread training processes side by side")
     p.add_argument("--data-root", default="")
-    p.add_argument("--shard", default="", help="I/N: only every N-th missing unit from the I-th, costliest first "
+    p.add_argument("--shard", default=None, help="I/N: only every N-th missing unit from the I-th, costliest first "
                                                "(N processes on N cores, started at different times)")
     p.set_defaults(func=_cmd)

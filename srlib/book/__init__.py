@@ -15,6 +15,7 @@ here:
 * :mod:`.budgets`: what each profile can afford per notebook (images).
 * :mod:`.committed`: :class:`ReferenceResult` and the results committed under ``results/``.
 * :mod:`.protocol_checks`: :func:`matlab_lr_check`, :func:`protocol_deviations`.
+* :mod:`.parameters`: :func:`check_parameters`, a notebook's papermill parameters checked first.
 * :mod:`.figures`: :func:`benchmark_image`, :func:`error_crop`, :func:`detail_crop`,
   :func:`save_figure`.
 * from lower layers: :func:`srlib.repository.git_commit`, :func:`~srlib.repository.resolve`,
@@ -37,6 +38,7 @@ from .committed import (REFERENCE_FILES, ReferenceResult, best_committed_runs, c
                         committed_results, committed_runs, describe_committed, reference_runs)
 from .figures import benchmark_image, detail_crop, error_crop, save_figure
 from .grid import EVAL_COLUMNS, MISSING, code_fingerprint, dataset_fingerprint, evaluate_grid
+from .parameters import NotebookParameterError, check_parameters
 from .protocol_checks import PROTOCOL_DEVIATIONS, matlab_lr_check, protocol_deviations
 from ..formatting import NO_VALUE, format_interval, format_mean_ci, format_number
 from ..provenance import Provenance, format_duration
@@ -59,6 +61,8 @@ __all__ = [
     "EVAL_COLUMNS", "MISSING", "code_fingerprint", "dataset_fingerprint", "evaluate_grid",
     # the protocol's checks
     "PROTOCOL_DEVIATIONS", "matlab_lr_check", "protocol_deviations",
+    # notebook parameters
+    "NotebookParameterError", "check_parameters",
     # provenance
     "Provenance", "format_duration",
     # trainings

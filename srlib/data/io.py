@@ -10,23 +10,27 @@ Rules (documented in the book's protocol chapter):
   caller asks for ``keep_alpha=True`` (the ``upscale`` command does, and resizes alpha apart).
 * 16-bit (or 32-bit / float) images are refused: silently reducing them to 8 bits would change
   what is measured. Empty, truncated or non-image files are refused with the file's path.
+* EXIF orientation (a camera's sideways-stored JPEG) is applied only on request (``upright=True``,
+  the ``upscale`` command): the benchmarks' protocol reads the stored pixels, as MATLAB does.
 * An image larger than Pillow's decompression-bomb limit (``PIL.Image.MAX_IMAGE_PIXELS``, about
   89 million pixels) is refused before it is decoded, with its path.
 """
 from __future__ import annotations
 
 import os
+import re
 import warnings
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..errors import SrlibError, output_error
 
 __all__ = ["ImageLoadError", "load_image", "save_image"]
 
 _CONVERT_TO_RGB = {"CMYK", "YCbCr", "LAB", "HSV"}
+_URL = re.compile(r"(?i)^(https?|ftps?|s3|gs):/")
 _HIGH_BIT_MODES = {"I", "F", "I;16", "I;16B", "I;16L", "I;16N"}
 
 
@@ -46,19 +50,26 @@ def _is_high_bit_depth(img: Image.Image) -> bool:
     return any(";16" in str(getattr(tile, "args", tile[3] if len(tile) > 3 else "")) for tile in (img.tile or []))
 
 
-def load_image(path: Path | str, keep_alpha: bool = False) -> np.ndarray:
+def load_image(path: Path | str, keep_alpha: bool = False, upright: bool = False) -> np.ndarray:
     """Load an image file as a ``uint8`` array of shape ``H x W x C``.
 
     ``C`` is 1 (grey), 3 (RGB), or with ``keep_alpha=True`` 2 (grey + alpha) or 4 (RGBA).
+    ``upright``: turn the pixels as the file's EXIF orientation says (a camera's JPEG is stored
+    sideways and displayed upright), as a viewer shows it; off for the benchmarks, whose protocol
+    (MATLAB's ``imread``) reads the stored pixels.
 
     Raises:
         FileNotFoundError: the file does not exist.
-        ImageLoadError: empty, corrupt, truncated, 16-bit or otherwise unusable file; or a
-            translucent alpha channel without ``keep_alpha``.
+        ImageLoadError: a URL, a device or pipe; an empty, corrupt, truncated, 16-bit or otherwise
+            unusable file; or a translucent alpha channel without ``keep_alpha``.
     """
+    if _URL.match(str(path)):  # Path() has already folded "//" into "/"
+        raise ImageLoadError(path, "it is a URL; only local files are read (download it first)")
     path = Path(path)
     if path.is_dir():
         raise ImageLoadError(path, "it is a folder, not an image file")
+    if path.exists() and not path.is_file():
+        raise ImageLoadError(path, "it is not a regular file (a device, pipe or socket); give an image file")
     if not path.is_file():
         raise FileNotFoundError(f"image file not found: {path}")
     if path.stat().st_size == 0:
@@ -79,6 +90,8 @@ def load_image(path: Path | str, keep_alpha: bool = False) -> np.ndarray:
                     path, f"{img.mode} image with more than 8 bits per sample; convert it to 8-bit first"
                 )
             img.load()
+            if upright:
+                img = ImageOps.exif_transpose(img)
             img = _to_supported_mode(img)
             arr = np.array(img)
     except ImageLoadError:

@@ -12,6 +12,7 @@ import json
 import os
 import random
 import re
+import struct
 import uuid
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from .. import __version__
 from ..errors import CheckpointFormatError, output_error
 from ..runfolder import RunFolder, read_metadata, read_safetensors  # read_metadata: re-exported
 
-__all__ = ["FORMAT", "CheckpointMismatchError", "atomic_write", "save_weights", "load_weights", "read_metadata",
+__all__ = ["FORMAT", "CheckpointMismatchError", "atomic_write", "save_weights", "canonical_safetensors", "load_weights", "read_metadata",
            "save_state", "load_state", "rng_state", "set_rng_state", "latest_checkpoint", "checkpoint_paths",
            "prune_checkpoints", "remove_stray_temporaries"]
 
@@ -79,12 +80,27 @@ def remove_stray_temporaries(run_dir: str | Path) -> list[Path]:
 
 
 def save_weights(path: str | Path, state_dict: dict[str, torch.Tensor], metadata: dict[str, Any]) -> Path:
-    """Save a state dict as safetensors; ``metadata`` values are stored as JSON strings (str kept)."""
+    """Save a state dict as safetensors; ``metadata`` values are stored as JSON strings (str kept).
+
+    The same tensors and metadata give the same bytes (:func:`canonical_safetensors`), so a file's
+    sha256 names its content whichever process wrote it."""
     tensors = {k: v.detach().to("cpu").contiguous().clone() for k, v in state_dict.items()}
     meta = {"format": FORMAT, "srlib_version": __version__}
     for k, v in metadata.items():
         meta[k] = v if isinstance(v, str) else json.dumps(v, sort_keys=True)
-    return atomic_write(path, st_save(tensors, metadata=meta))
+    return atomic_write(path, canonical_safetensors(st_save(tensors, metadata=meta)))
+
+
+def canonical_safetensors(blob: bytes) -> bytes:
+    """``blob`` (a safetensors file) with its JSON header's keys sorted: the library writes the
+    ``__metadata__`` map in an order that varies from process to process. The tensor data and its
+    offsets (relative to the end of the header) are unchanged; the header is padded with spaces to
+    a multiple of 8 bytes, as the format asks."""
+    (size,) = struct.unpack("<Q", blob[:8])
+    header = json.loads(blob[8:8 + size])
+    text = json.dumps(header, sort_keys=True, separators=(",", ":")).encode()
+    text += b" " * (-len(text) % 8)
+    return struct.pack("<Q", len(text)) + text + blob[8 + size:]
 
 
 def load_weights(path: str | Path, device: str | torch.device = "cpu") -> tuple[dict[str, torch.Tensor], dict]:

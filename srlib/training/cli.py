@@ -20,6 +20,8 @@ import typing
 from dataclasses import fields
 from pathlib import Path
 
+from ..errors import InvalidValueError
+from ..runfolder import RunFolder, read_metadata
 from .config import PRESETS, TrainConfig, preset
 
 _EXPLICIT = {"profile", "scale", "init"}
@@ -62,33 +64,94 @@ def _overrides(args: argparse.Namespace) -> dict:
 
 
 def build_config(args: argparse.Namespace) -> TrainConfig:
-    """The run's config: ``--config`` file, or the stored config of ``--out`` when resuming
-    without ``--profile``, or the ``--profile`` preset (default 'quick'); then the overrides."""
+    """The run's config: ``--config`` file; when resuming, the run folder's own config (its scale,
+    profile and, for a folder of ``x2``/``x4``/... stages, the curriculum: see :func:`stored_config`);
+    else the ``--profile`` preset (default 'quick') at ``--scale``; then the overrides."""
     overrides = _overrides(args)
-    stored = Path(args.out) / "config.json"
     if args.config:
         cfg = TrainConfig.load(args.config)
         if args.scale:
             overrides["scale"] = args.scale
-    elif args.resume and not args.profile and stored.is_file():
-        cfg = TrainConfig.load(stored)
-        if args.scale and args.scale != cfg.scale:
-            overrides["scale"] = args.scale
+    elif args.resume:
+        cfg = stored_config(Path(args.out), args)
     else:
         if not args.scale:
-            raise ValueError("give --scale (2, 4 or 8)")
+            raise InvalidValueError("give --scale (2, 4 or 8) for a new run (with --resume the run folder's own "
+                                    "scale is used)")
         cfg = preset(args.profile or "quick", args.scale)
     if args.init is not None:
         overrides["init"] = args.init
     return cfg.replace(**overrides) if overrides else cfg
 
 
+def _stage_folders(out: Path) -> list[Path]:
+    """The ``x2``, ``x4``, ... stage folders of an ``--all-stages`` run, largest scale first."""
+    found = [p for p in out.glob("x*") if p.is_dir() and p.name[1:].isdigit()] if out.is_dir() else []
+    return sorted(found, key=lambda p: int(p.name[1:]), reverse=True)
+
+
+def _run_config(folder: Path) -> TrainConfig | None:
+    """The config a run folder was started with: its ``config.json``, else the one stored in its
+    newest checkpoint's header; ``None`` when it has neither."""
+    if (folder / "config.json").is_file():
+        return TrainConfig.load(folder / "config.json")
+    latest = RunFolder(folder).latest_checkpoint()
+    if latest is not None:
+        meta = read_metadata(latest[1])
+        if isinstance(meta.get("train_config"), dict):
+            return TrainConfig.from_dict(meta["train_config"])
+    return None
+
+
+def _curriculum_config(stage: TrainConfig) -> TrainConfig:
+    """The ``--all-stages`` config a curriculum stage's config came from (the inverse of
+    :func:`~srlib.training.engine.train_curriculum`'s per-stage values): the final scale, and the
+    preset's values at that scale where the stage had the preset's values at its own."""
+    final = stage.final_scale or stage.scale
+    values = stage.to_dict()
+    if stage.profile in PRESETS and final != stage.scale:
+        here, top = preset(stage.profile, stage.scale).to_dict(), preset(stage.profile, final).to_dict()
+        for key, value in here.items():
+            if values.get(key) == value and top.get(key) != value:
+                values[key] = top[key]
+    values.update(scale=final, init="")
+    return TrainConfig.from_dict(values)
+
+
+def stored_config(out: Path, args: argparse.Namespace) -> TrainConfig:
+    """The config of the run in ``out`` to resume (``args.all_stages`` is set when ``out`` holds
+    stage folders). A folder with nothing to resume, or a ``--profile`` / ``--scale`` that
+    contradicts the run's, is refused (nothing is started)."""
+    stages = _stage_folders(out) if not (out / "config.json").is_file() and RunFolder(out).latest_checkpoint() is None \
+        else []
+    if stages and not args.all_stages:
+        args.all_stages = True  # a curriculum folder: resume every stage
+    if not stages and not (out / "config.json").is_file() and RunFolder(out).latest_checkpoint() is not None \
+            and args.scale:
+        return preset(args.profile or "quick", args.scale)  # checkpoints without a config.json: as asked
+    cfg = None
+    for folder in stages or [out]:
+        cfg = _run_config(folder)
+        if cfg is not None:
+            cfg = _curriculum_config(cfg) if stages else cfg
+            break
+    if cfg is None:
+        raise InvalidValueError(f"nothing to resume in {out}: it holds no config.json and no checkpoint (the run "
+                                "stopped before its first checkpoint, or this is not a run folder); start it again "
+                                "without --resume (with --profile and --scale)")
+    for flag, given, stored in (("--profile", args.profile, cfg.profile), ("--scale", args.scale, cfg.scale)):
+        if given and given != stored:
+            raise InvalidValueError(f"{flag} {given} conflicts with the run in {out} ({flag} {stored}); drop "
+                                    f"{flag} to resume it, or start a new run in another --out")
+    return cfg
+
+
 def _cmd_train(args: argparse.Namespace) -> int:
     from .engine import TrainingDivergedError, train, train_curriculum
 
+    config = build_config(args)  # with --resume, also finds whether --out is a curriculum (--all-stages)
     args.interrupt_hint = (f"the last checkpoint is kept; continue with: python -m srlib train --out {args.out} "
                            f"--resume{' --all-stages' if args.all_stages else ''}")
-    config = build_config(args)
     rank0 = __import__("os").environ.get("RANK", "0") == "0"
     try:
         if args.all_stages:

@@ -23,7 +23,7 @@ import contextlib
 import os
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import torch
 import torch.distributed as dist
@@ -61,7 +61,7 @@ def _setup_distributed(device: torch.device) -> tuple[int, int, bool]:
 
 # ------------------------------------------------------------------------------------ train
 def train(config: TrainConfig, out_dir: str | Path, *, resume: bool = False, data: TrainingSet | None = None,
-          stop_at: int | None = None) -> TrainResult:
+          stop_at: int | None = None, on_start: Callable[[], None] | None = None) -> TrainResult:
     """Train one stage as ``config`` says, writing the run into ``out_dir``.
 
     Args:
@@ -73,6 +73,8 @@ def train(config: TrainConfig, out_dir: str | Path, *, resume: bool = False, dat
             :class:`~srlib.training.checkpoint.CheckpointMismatchError` naming the fields.
         data: a prebuilt :class:`TrainingSet` (default: built from ``config``, cached).
         stop_at: stop after this many steps *without* a checkpoint, as if killed (tests).
+        on_start: called once the run's lock is held and the checks have passed, before any step
+            (e.g. to record a working period: a process that is refused writes nothing).
 
     Raises:
         TrainingDivergedError: NaN / inf loss or weights (the last good checkpoint stays).
@@ -96,6 +98,8 @@ def train(config: TrainConfig, out_dir: str | Path, *, resume: bool = False, dat
         with RunLock(out_dir) if rank == 0 else contextlib.nullcontext():
             check_run(config, Path(out_dir), resume=resume, writer=rank == 0, locked=rank == 0,
                       have_data=data is not None)
+            if on_start is not None and rank == 0:
+                on_start()
             trainer = StageTrainer(config, Path(out_dir), resume=resume, data=data, device=device, rank=rank,
                                    world=world, wall_start=wall_start)
             return trainer.train(stop_at)
