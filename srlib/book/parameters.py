@@ -136,7 +136,7 @@ def _models(value: Any) -> str | None:
 
 
 def _variant(value: Any) -> str | None:
-    from .runs import STAGE_VARIANTS
+    from ..training.runs import STAGE_VARIANTS
 
     return _one_of(*STAGE_VARIANTS)(value)
 
