@@ -23,7 +23,7 @@ from . import __version__
 
 # Modules that contribute sub-commands (imported lazily so `--help` stays fast).
 _COMMAND_MODULES = ["srlib.cli", "srlib.profiling", "srlib.training.cli", "srlib.inference",
-                    "srlib.data.fetch", "srlib.campaign", "srlib.ablations"]
+                    "srlib.data.fetch", "srlib.campaign", "srlib.ablations", "srlib.published"]
 
 
 def _format_result(result: dict, fmt: str) -> str:
