@@ -219,7 +219,7 @@ def resolve_weights(argument: str | None, scale: int | None, root: Path | str | 
             have = sorted(best_per_scale(root, scales=None))
             raise PublishedResultsMissingError(
                 f"no published weights for x{scale} in {root} (published scales: "
-                f"{', '.join(f'x{s}' for s in have) or 'none'}); give --weights with a checkpoint")
+                f"{', '.join(f'x{s}' for s in have) or 'none'}); name a checkpoint instead")
         return pick.weights, pick
     path = Path(argument).expanduser()
     if path.exists():
@@ -228,8 +228,8 @@ def resolve_weights(argument: str | None, scale: int | None, root: Path | str | 
     match = find_published(argument, root)
     if match is not None:
         return match.weights, match
-    names = [r.name for r in list_published(root)]
-    hint = (f"`srlib weights` lists them, e.g. {', '.join(names[:3])}" if names
+    names = [r.name for r in best_per_scale(root, scales=None).values()]
+    hint = (f"`srlib weights` lists them, e.g. {', '.join(names)}" if names
             else f"none is published at {root}")
     raise FileNotFoundError(f"checkpoint not found: {argument}, and no published result has that name ({hint})")
 
