@@ -32,7 +32,8 @@ from .runfolder import stored_parameters
 
 __all__ = ["PUBLISHED_FILES", "RESULTS_ENV", "PACKAGED_RESULTS", "BENCHMARKS", "PublishedResult",
            "PublishedResultsMissingError", "results_root", "list_published", "best_per_scale", "best",
-           "find_published", "resolve_weights", "network_label", "describe", "add_cli_command"]
+           "find_published", "resolve_weights", "network_label", "describe", "listing", "announce",
+           "add_cli_command"]
 
 #: The files of a published result (``setup.py`` ships the same three of every such folder).
 PUBLISHED_FILES = ("weights_fp16.safetensors", "provenance.json", "metrics.json")
