@@ -44,21 +44,20 @@ def reference_weights(scale: int) -> Path:
 
 def committed_weights(scale: int, weights: str = "best") -> Path:
     """Path of the committed weights ``weights`` (``'best'``, ``'campaign'``, ``'reference'``)
-    for ``scale``; ``'best'`` is :func:`srlib.book.committed.committed_results`' pick (the
-    higher stored Set5 PSNR). Raises ``FileNotFoundError`` naming the missing file(s)."""
+    for ``scale``; ``'best'`` is :func:`srlib.published.best`'s pick (the highest stored Set5
+    PSNR, the default of ``srlib upscale`` too). Raises ``FileNotFoundError`` naming the missing file(s)."""
     if weights not in _KINDS:
         raise ValueError(f"weights must be one of {_KINDS}, got {weights!r}")
-    from srlib.book import committed  # imported on use: torch.hub imports this file before checking `dependencies`
+    from srlib import published  # imported on use: torch.hub imports this file before checking `dependencies`
 
-    found = {"best": committed.committed_results, "campaign": committed.campaign_runs,
-             "reference": committed.reference_runs}[weights](scales=(int(scale),))
-    if int(scale) not in found:
+    pick = published.best(int(scale), _ROOT / "results", kind=None if weights == "best" else weights)
+    if pick is None:
         kinds = ("campaign", "reference") if weights == "best" else (weights,)
         missing = " or ".join(_WEIGHTS.format(kind=k, scale=int(scale)) for k in kinds)
         raise FileNotFoundError(
             f"no pretrained CSRCNN x{scale} is committed yet: {missing} is missing (the CPU campaign, "
             f"srlib.campaign, and scripts/gpu_stage.sh train them). Use pretrained=False for the untrained model.")
-    return found[int(scale)].weights
+    return pick.weights
 
 
 def csrcnn(scale: int = 2, pretrained: bool = True, device: str = "cpu", weights: str = "best",

@@ -23,9 +23,10 @@
 # ```
 #
 # (`.venv/bin/jupytext --to ipynb notebooks/try_it.py` makes the `.ipynb`), or from the command
-# line without a notebook: `python -m srlib upscale photo.png --weights <run>/final.safetensors
-# --scale 8 -o out.png`. The weights are the best committed ones for the scale (the CPU campaign's
-# or the reference run's, whichever has the higher stored Set5 PSNR; `results/`), else this
+# line without a notebook: `python -m srlib upscale photo.png --scale 8 -o out.png`, with the same
+# committed weights (`python -m srlib weights` lists them all). The weights are the best committed
+# ones for the scale (the CPU campaign's or the reference run's, whichever has the higher stored
+# Set5 PSNR; `results/`), else this
 # profile's curriculum run. Two modes:
 #
 # * `mode = "degrade"`: the image is treated as ground truth, shrunk with MATLAB bicubic, then

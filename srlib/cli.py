@@ -23,7 +23,7 @@ from . import __version__
 
 # Modules that contribute sub-commands (imported lazily so `--help` stays fast).
 _COMMAND_MODULES = ["srlib.cli", "srlib.profiling", "srlib.training.cli", "srlib.inference",
-                    "srlib.data.fetch", "srlib.campaign", "srlib.ablations", "srlib.league"]
+                    "srlib.data.fetch", "srlib.campaign", "srlib.ablations", "srlib.league", "srlib.published"]
 
 
 def _format_result(result: dict, fmt: str) -> str:
@@ -52,9 +52,12 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     if args.method == "bicubic":
         upscaler, name = bicubic_upscaler, "bicubic"
     else:
+        from . import published
         from .inference import load_upscaler  # the trained-model path (training engine)
 
-        upscaler, name = load_upscaler(args.method, scale=args.scale, device=args.device)
+        weights, chosen = published.resolve_weights(args.method, args.scale)
+        published.announce(chosen, "evaluate")
+        upscaler, name = load_upscaler(weights, scale=args.scale, device=args.device)
     result = evaluate(upscaler, args.dataset, args.scale, method=name, root=args.data_dir,
                       ssim_window=args.ssim_window, progress=not args.quiet, limit=args.limit)
     print(_format_result(result.to_dict(), args.format))
@@ -64,9 +67,11 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 def add_cli_command(subparsers) -> None:
     p = subparsers.add_parser(
         "evaluate", help="PSNR/SSIM on a benchmark with the paper's protocol",
-        description="Evaluate 'bicubic' or a trained checkpoint on a benchmark (Y channel, scale pixels "
+        description="Evaluate 'bicubic', a trained checkpoint or published weights on a benchmark (Y channel, scale pixels "
                     "shaved, MATLAB bicubic LR, MATLAB SSIM).")
-    p.add_argument("method", help="'bicubic' or the path of a trained checkpoint (.safetensors)")
+    p.add_argument("method", nargs="?", default=None,
+                   help="'bicubic', a trained checkpoint (.safetensors) or a published result's name (`srlib "
+                        "weights`); default: the best published weights for --scale")
     p.add_argument("--dataset", required=True, help="Set5, Set14, B100, Urban100 or Manga109")
     p.add_argument("--scale", type=int, required=True, choices=[2, 3, 4, 8])
     p.add_argument("--format", choices=["json", "table", "csv"], default="table")

@@ -359,6 +359,7 @@ def check_output_path(out: Path, inputs: tuple[Path, ...] = (), force: bool = Fa
 
 
 def _cmd_upscale(args: argparse.Namespace) -> int:
+    from . import published
     from .data import load_image, save_image
 
     if args.scale is not None and args.scale < 1:
@@ -372,7 +373,10 @@ def _cmd_upscale(args: argparse.Namespace) -> int:
         raise InvalidValueError(f"-o {args.output}: the output type comes from its suffix; use one of "
                                 f"{', '.join(_OUTPUT_SUFFIXES)}")
     img = load_image(src, keep_alpha=True, upright=True)  # a photo's EXIF orientation: the output is upright
-    loaded = load_checkpoint(args.weights, device=args.device)
+    weights, chosen = published.resolve_weights(args.weights, args.scale)
+    if not args.quiet:
+        published.announce(chosen, "upscale")
+    loaded = load_checkpoint(weights, device=args.device)
     upscaler, name, scale = _upscaler_for(loaded, args.scale, args.device, args.tile, args.overlap,
                                           progress=not args.quiet)
     out = Path(args.output) if args.output else src.with_name(f"{src.stem}_x{scale}.png")
@@ -392,7 +396,8 @@ def add_cli_command(subparsers) -> None:
                     "Grey images go through the colour model and its channels are averaged; an alpha "
                     "channel is upscaled with MATLAB bicubic.")
     p.add_argument("input", help="input image (PNG, BMP, JPEG, ...; grey, RGB, grey+alpha or RGBA)")
-    p.add_argument("--weights", required=True, help="checkpoint (.safetensors) or run directory")
+    p.add_argument("--weights", default=None, help="checkpoint (.safetensors), run directory or a published "
+                   "result's name (`srlib weights`); default: the best published weights for --scale")
     p.add_argument("--scale", type=int, default=None, help="2, 4 or 8 (default: the model's scale)")
     p.add_argument("-o", "--output", default=None, help="output PNG (default: <input>_x<scale>.png); never the input")
     p.add_argument("--force", action="store_true", help="replace an existing output file")

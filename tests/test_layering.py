@@ -21,7 +21,7 @@ LAYERS: dict[str, set[str]] = {
                    "srlib.repository", "srlib.formatting", "srlib.provenance"},
     "core": {"srlib.models", "srlib.data", "srlib.metrics", "srlib.runfolder"},
     "services": {"srlib.evaluation", "srlib.inference", "srlib.profiling", "srlib.param_counts",
-                 "srlib.efficiency", "srlib.feature_maps"},
+                 "srlib.efficiency", "srlib.feature_maps", "srlib.published"},
     "training": {"srlib.training"},
     "applications": {"srlib.campaign", "srlib.ablations", "srlib.claims", "srlib.league"},
     "book": {"srlib.book"},

@@ -17,6 +17,7 @@ from typing import Sequence
 import pandas as pd
 from safetensors import safe_open
 
+from .. import published
 from ..inference import load_upscaler
 from ..repository import display_path, resolve
 from ..training import TrainConfig, preset
@@ -170,16 +171,10 @@ def best_committed_runs(results_dir: Path | str = "results", dataset: str = "Set
                         scales: Sequence[int] = (2, 4, 8)) -> dict[int, ReferenceResult]:
     """Per scale, the committed result (any folder of :func:`committed_runs`) with the highest
     stored PSNR on ``dataset`` (a result that did not evaluate ``dataset`` ranks last; ties go to
-    the first folder in name order). ``{}`` when nothing is committed."""
-    best: dict[int, tuple[float, ReferenceResult]] = {}
-    for runs in committed_runs(results_dir, scales).values():
-        for s, ref in runs.items():
-            scores = ref.scores()
-            hit = scores[(scores.dataset == dataset) & scores.status.eq("ok")].psnr
-            value = float(hit.iloc[0]) if len(hit) else -math.inf
-            if s not in best or value > best[s][0]:
-                best[s] = (value, ref)
-    return {s: best[s][1] for s in sorted(best)}
+    the first folder in name order). ``{}`` when nothing is committed. The choice is
+    :func:`srlib.published.best_per_scale`'s (the one the command line and torch.hub use)."""
+    picks = published.best_per_scale(resolve(results_dir), dataset, scales)
+    return {s: ReferenceResult(s, r.folder, kind=r.kind) for s, r in picks.items()}
 
 
 def describe_committed(ref: ReferenceResult) -> str:
