@@ -140,9 +140,9 @@ def test_upscale_without_weights_uses_the_default_and_says_which(tmp_path, capsy
 def test_upscale_by_published_name(tmp_path, capsys):
     img = _image(tmp_path / "photo.png")
     capsys.readouterr()
-    assert cli_main(["upscale", str(img), "--weights", "campaign/x8", "--scale", "4", "-o", str(tmp_path / "a.png")]) == 0
-    assert "weights campaign/x8 (" in capsys.readouterr().err
-    path = RESULTS / "campaign" / "x8" / "weights_fp16.safetensors"
+    assert cli_main(["upscale", str(img), "--weights", "campaign/x4", "--scale", "4", "-o", str(tmp_path / "a.png")]) == 0
+    assert "weights campaign/x4 (" in capsys.readouterr().err
+    path = RESULTS / "campaign" / "x4" / "weights_fp16.safetensors"
     assert cli_main(["upscale", str(img), "--weights", str(path), "--scale", "4", "-o", str(tmp_path / "b.png"),
                      "--quiet"]) == 0
     np.testing.assert_array_equal(load_image(tmp_path / "a.png"), load_image(tmp_path / "b.png"))
