@@ -87,11 +87,11 @@ class LeagueBudget:
     steps: int = 0
 
 
-#: ``league``: 1200 CPU-seconds per run, 2 seeds (a third where neighbours' intervals overlap);
+#: ``full``: 1200 CPU-seconds per run, 2 seeds (a third where neighbours' intervals overlap);
 #: Urban100 on its first 20 images (a pre-upsampling network costs up to 2.7 M multiply-adds
 #: per output pixel: the full set would cost more than the training). ``smoke``: seconds (tests, CI).
 BUDGETS: dict[str, LeagueBudget] = {
-    "league": LeagueBudget(cpu_seconds=1200, seeds=2, limits={"Urban100": 20}),
+    "full": LeagueBudget(cpu_seconds=1200, seeds=2, limits={"Urban100": 20}),
     "smoke": LeagueBudget(cpu_seconds=0, seeds=1, datasets=("Set5",), limits={"Set5": 1}, steps=2),
 }
 
@@ -112,14 +112,14 @@ class Unit:
         return tuple(2**i for i in range(1, self.scale.bit_length())) if self.entrant.curriculum else (self.scale,)
 
 
-def units(profile: str = "league", seeds: int | None = None) -> list[Unit]:
+def units(profile: str = "full", seeds: int | None = None) -> list[Unit]:
     """Every run of the league at ``profile``, seed by seed."""
     budget = BUDGETS[profile]
     return [Unit(e, s, seed) for seed in range(budget.seeds if seeds is None else seeds)
             for s in budget.scales for e in ENTRANTS]
 
 
-def league_config(entrant: Entrant, scale: int, steps: int, seed: int = 0, profile: str = "league", **overrides):
+def league_config(entrant: Entrant, scale: int, steps: int, seed: int = 0, profile: str = "full", **overrides):
     """The training config of ``entrant`` at (stage) ``scale``: the campaign recipe (T91 + BSD200 with
     scale augmentation, LR patches 24 / 16 / 12 at x2 / x4 / x8, batch 16, Adam 1e-3 with a cosine decay,
     L1 then L2 / L1 alternating) with the entrant's network; a non-curriculum entrant is trained
@@ -138,7 +138,7 @@ def _pilot_path(profile: str) -> Path:
     return resolve(RESULTS_DIR) / profile / "pilot.json"
 
 
-def stage_steps(unit: Unit, profile: str = "league") -> dict[int, int]:
+def stage_steps(unit: Unit, profile: str = "full") -> dict[int, int]:
     """Steps of each stage of ``unit``: the budget's CPU-seconds (split equally between a
     curriculum's stages) over the pilot's CPU-seconds per step."""
     budget = BUDGETS[profile]
@@ -162,7 +162,7 @@ def _seconds_per_step(config, steps: int = 12, warmup: int = 4) -> float:
     return float(statistics.median(log.cpu_time.diff().iloc[warmup:]))
 
 
-def pilot(profile: str = "league", entrants: tuple[Entrant, ...] = ENTRANTS) -> dict[str, Any]:
+def pilot(profile: str = "full", entrants: tuple[Entrant, ...] = ENTRANTS) -> dict[str, Any]:
     """Measure every entrant's CPU-seconds per step at each stage it trains and store them."""
     from tqdm.auto import tqdm
 
@@ -183,7 +183,7 @@ def pilot(profile: str = "league", entrants: tuple[Entrant, ...] = ENTRANTS) -> 
     return result
 
 
-def run_unit(unit: Unit, profile: str = "league", *, runs_dir: Path | str = "runs/league",
+def run_unit(unit: Unit, profile: str = "full", *, runs_dir: Path | str = "runs/league",
              data_root: str | None = None) -> Path:
     """Train ``unit`` (finding finished stages) and write its record; returns the record's path."""
     import torch
@@ -208,12 +208,12 @@ def run_unit(unit: Unit, profile: str = "league", *, runs_dir: Path | str = "run
     return path
 
 
-def missing_units(profile: str = "league", seeds: int | None = None) -> list[Unit]:
+def missing_units(profile: str = "full", seeds: int | None = None) -> list[Unit]:
     folder = resolve(RESULTS_DIR) / profile
     return [u for u in units(profile, seeds) if not (folder / f"{u.name}.json").is_file()]
 
 
-def load_records(profile: str = "league") -> list[dict[str, Any]]:
+def load_records(profile: str = "full") -> list[dict[str, Any]]:
     """Every stored league record of ``profile`` (``[]`` when none)."""
     folder = resolve(RESULTS_DIR) / profile
     return [json.loads(p.read_text()) for p in sorted(folder.glob("*-seed*.json"))] if folder.is_dir() else []
@@ -246,7 +246,7 @@ def add_cli_command(subparsers) -> None:
                               description="pilot: measure each entrant's CPU-seconds per step (fixes the steps); "
                                           "run: train the runs whose records are missing; status: list them.")
     p.add_argument("action", choices=["pilot", "run", "status"])
-    p.add_argument("--profile", default="league", choices=sorted(BUDGETS))
+    p.add_argument("--profile", default="full", choices=sorted(BUDGETS))
     p.add_argument("--seeds", type=int, default=0, help="seeds per entrant and scale (default: the budget's)")
     p.add_argument("--shard", default="", help="I/N: every N-th missing run from the I-th (N processes side by side)")
     p.add_argument("--data-root", default="")

@@ -12,8 +12,8 @@ from srlib import league
 def test_every_peer_of_the_issue_plays_at_both_scales():
     names = {e.name for e in league.ENTRANTS}
     assert names == {"SRCNN", "FSRCNN", "VDSR", "LapSRN", "EDSR-baseline", "DRRN", "CSRCNN"}
-    runs = league.units("league")
-    assert len(runs) == len(names) * 2 * league.BUDGETS["league"].seeds
+    runs = league.units("full")
+    assert len(runs) == len(names) * 2 * league.BUDGETS["full"].seeds
     csrcnn = {u.scale: u.stages for u in runs if u.entrant.curriculum}
     assert csrcnn == {4: (2, 4), 8: (2, 4, 8)}  # the curriculum inside the budget
     assert all(u.stages == (u.scale,) for u in runs if not u.entrant.curriculum)
@@ -33,13 +33,13 @@ def test_one_pipeline_and_optimiser_for_all_and_each_network_as_named():
 
 def test_the_budget_becomes_steps_through_the_pilot(tmp_path, monkeypatch):
     monkeypatch.setattr(league, "RESULTS_DIR", tmp_path)
-    unit = next(u for u in league.units("league") if u.entrant.curriculum and u.scale == 8)
+    unit = next(u for u in league.units("full") if u.entrant.curriculum and u.scale == 8)
     with pytest.raises(FileNotFoundError, match="league pilot"):
         league.stage_steps(unit)
-    (tmp_path / "league").mkdir()
-    (tmp_path / "league" / "pilot.json").write_text(json.dumps(
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "pilot.json").write_text(json.dumps(
         {"seconds_per_step": {"CSRCNN": {"x2": 0.1, "x4": 0.2, "x8": 0.4}, "VDSR": {"x8": 2.0}}}))
-    budget = league.BUDGETS["league"].cpu_seconds
+    budget = league.BUDGETS["full"].cpu_seconds
     assert league.stage_steps(unit) == {2: round(budget / 3 / 0.1), 4: round(budget / 3 / 0.2),
                                         8: round(budget / 3 / 0.4)}
     vdsr = league.Unit(next(e for e in league.ENTRANTS if e.name == "VDSR"), 8, 0)
