@@ -16,7 +16,7 @@ import pandas as pd
 
 from . import ablations as ab
 from .formatting import format_interval, format_number
-from .paper import load_paper_table
+from .paper import load_paper_table, paper_cell
 
 __all__ = ["CLAIM_COLUMNS", "RATIO_TOLERANCE", "VERDICTS", "comparison_claims", "comparison_claims_by_budget",
            "verdict_changes", "at_largest_budget", "convergence_claims", "ratio_claims",
@@ -42,12 +42,12 @@ def format_ci(mean: float, low: float, high: float, unit: str = "dB", decimals: 
     return f"{text} {format_interval(low, high, decimals, signed=True)}"
 
 
-def _paper_value(table: str, **where) -> float:
-    df = load_paper_table(table)
-    for key, value in where.items():
-        if key != "column":
-            df = df[df[key] == value]
-    return float(df[where["column"]].iloc[0]) if len(df) else math.nan
+def _paper_value(table: str, *, column: str, **where) -> float:
+    """:func:`srlib.paper.paper_cell`, NaN where the paper has no such row."""
+    try:
+        return paper_cell(table, column=column, **where)
+    except LookupError:
+        return math.nan
 
 
 def _budget_text(records: Sequence[dict[str, Any]], specs: Sequence[tuple[str, str, str]], scale: int) -> str:

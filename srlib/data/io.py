@@ -20,12 +20,14 @@ from __future__ import annotations
 import os
 import re
 import warnings
+from io import BytesIO
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..errors import SrlibError, output_error
+from ..files import atomic_write
 
 __all__ = ["ImageLoadError", "load_image", "save_image"]
 
@@ -140,14 +142,7 @@ def save_image(path: Path | str, img: np.ndarray) -> Path:
         raise TypeError(f"save_image writes uint8 arrays, got {arr.dtype}")
     if arr.ndim == 3 and arr.shape[2] == 1:
         arr = arr[..., 0]
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        Image.fromarray(arr).save(tmp, format=(path.suffix.lstrip(".") or "png").upper().replace("JPG", "JPEG"))
-        os.replace(tmp, path)
-    except OSError as err:
-        raise output_error(path, err) from err
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    buffer = BytesIO()
+    Image.fromarray(arr).save(buffer, format=(path.suffix.lstrip(".") or "png").upper().replace("JPG", "JPEG"))
+    atomic_write(path, buffer.getvalue())
     return path

@@ -13,7 +13,6 @@ import os
 import random
 import re
 import struct
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,8 @@ import torch
 from safetensors.torch import save as st_save
 
 from .. import __version__
-from ..errors import CheckpointFormatError, output_error
+from ..errors import CheckpointFormatError
+from ..files import atomic_write  # re-exported: the engine's files are written with it
 from ..runfolder import RunFolder, read_metadata, read_safetensors  # read_metadata: re-exported
 
 __all__ = ["FORMAT", "CheckpointMismatchError", "atomic_write", "save_weights", "canonical_safetensors", "load_weights", "read_metadata",
@@ -41,28 +41,6 @@ class CheckpointMismatchError(ValueError):
         lines = [f"  {k}: {a!r} in the checkpoint, {b!r} now" for k, (a, b) in diff.items()]
         super().__init__(f"{what} was made with a different configuration ({len(diff)} field(s) differ):\n"
                          + "\n".join(lines) + (f"\n{hint}" if hint else ""))
-
-
-def atomic_write(path: str | Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` so that readers see the old file or the whole new one, never a part.
-
-    A failure (full disk, no permission) removes the temporary file and raises
-    :class:`~srlib.errors.OutputError` naming ``path``."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except OSError as err:
-        raise output_error(path, err) from err
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return path
 
 
 def remove_stray_temporaries(run_dir: str | Path) -> list[Path]:

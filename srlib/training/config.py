@@ -18,12 +18,9 @@ from typing import Any
 from ..models.csrcnn_config import ASYMMETRIC_BLOCKS, csrcnn_kwargs
 from ..models.csrcnn_config import VARIANTS as _CSRCNN_VARIANTS
 
-__all__ = ["TrainConfig", "PRESETS", "preset", "RUNTIME_FIELDS", "config_diff", "VARIANTS",
-           "PAPER_BLOCKS"]
+__all__ = ["TrainConfig", "PRESETS", "preset", "RUNTIME_FIELDS", "config_diff", "VARIANTS"]
 
-#: The paper's asymmetric CSRCNN (6, 4, 2) and the ablation variants of Tables II / III; both are
-#: owned by :mod:`srlib.models.csrcnn_config` (names kept here for older imports).
-PAPER_BLOCKS = ASYMMETRIC_BLOCKS
+#: The ablation variants of Tables II / III (owned by :mod:`srlib.models.csrcnn_config`).
 VARIANTS = tuple(_CSRCNN_VARIANTS)
 
 _CHOICES = {
