@@ -66,6 +66,7 @@ from srlib.data import data_root
 from srlib.evaluation import bicubic_upscaler
 from srlib.paper import load_paper_table
 from srlib.training import preset
+from srlib.training.config import PAPER_STATED
 
 sns.set_theme(style="whitegrid", context="notebook")
 scale = int(scale)
@@ -80,9 +81,9 @@ start = time.perf_counter()
 # %% [markdown]
 # ## The configuration
 #
-# The profile fixes the budget; `paper` is the paper's setting as far as it states it (the
-# engine's `paper` preset; values the paper leaves open are choices documented in the training
-# engine). Only the fields where the two differ are listed.
+# The profile fixes the budget. Beside each field where this run differs from the paper: the
+# paper's value where the paper states one, else "not stated" with the value this book's `paper`
+# profile uses in its place (the book's choice, not the paper's).
 
 # %%
 chosen = book.stage_config(profile, scale, variant, **{k: v for k, v in extra.items() if k != "init"})
@@ -90,9 +91,10 @@ paper_cfg = preset("paper", scale)
 diff = {k: v for k, v in chosen.to_dict().items()
         if json.dumps(v) != json.dumps(paper_cfg.to_dict().get(k))
         and k not in ("profile", "device", "progress", "data_root", "init", "variant", "final_scale")}
-config_table = pd.DataFrame({"this run": {k: json.dumps(v) for k, v in diff.items()},
-                             "paper preset": {k: json.dumps(paper_cfg.to_dict().get(k)) for k in diff}})
-book.styled(config_table, f"Stage x{scale} ({variant}), profile {profile}: fields that differ from the paper preset",
+paper_value = {k: json.dumps(paper_cfg.to_dict().get(k)) if k in PAPER_STATED
+               else f"not stated (the book's paper profile: {json.dumps(paper_cfg.to_dict().get(k))})" for k in diff}
+config_table = pd.DataFrame({"this run": {k: json.dumps(v) for k, v in diff.items()}, "the paper": paper_value})
+book.styled(config_table, f"Stage x{scale} ({variant}), profile {profile}: fields that differ from the paper's setting",
             f"train-x{scale}-config")
 
 # %% [markdown]

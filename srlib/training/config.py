@@ -18,7 +18,7 @@ from typing import Any
 from ..models.csrcnn_config import ASYMMETRIC_BLOCKS, csrcnn_kwargs
 from ..models.csrcnn_config import VARIANTS as _CSRCNN_VARIANTS
 
-__all__ = ["TrainConfig", "PRESETS", "preset", "RUNTIME_FIELDS", "config_diff", "VARIANTS"]
+__all__ = ["TrainConfig", "PRESETS", "PAPER_STATED", "preset", "RUNTIME_FIELDS", "config_diff", "VARIANTS"]
 
 #: The ablation variants of Tables II / III (owned by :mod:`srlib.models.csrcnn_config`).
 VARIANTS = tuple(_CSRCNN_VARIANTS)
@@ -403,6 +403,13 @@ def _paper(scale: int) -> dict[str, Any]:
                 loss_schedule="l1_then_alternate", l1_fraction=0.8, alternate_every=5000, fade_fraction=0.1,
                 train_sets=("auto",), aug_scales=(1.0, 0.9, 0.8, 0.7, 0.5), val_every=5000,
                 val_sets=("Set5", "Set14"), log_every=100, ckpt_every=5000, image_skip="none", workers=4)
+
+
+#: The fields of the ``paper`` preset whose values the paper states (Sec. III-B to IV-B); every
+#: other field of that preset is this project's choice where the paper is silent.
+PAPER_STATED = frozenset({"channels", "blocks_per_level", "hr_blocks", "image_skip", "weight_init", "patch_size",
+                          "batch_size", "optimizer", "momentum", "weight_decay", "loss_schedule", "aug_scales",
+                          "augment", "train_sets", "curriculum"})
 
 
 def _campaign(scale: int) -> dict[str, Any]:
