@@ -19,6 +19,7 @@ both, so either reading is possible.
 from __future__ import annotations
 
 import json
+import math
 import statistics
 import tempfile
 from dataclasses import asdict, dataclass, field
@@ -32,7 +33,8 @@ from .training.checkpoint import atomic_write
 from .training.runs import find_or_train
 
 __all__ = ["RESULTS_DIR", "Entrant", "ENTRANTS", "LeagueBudget", "BUDGETS", "Unit", "units", "stage_steps",
-           "league_config", "pilot", "run_unit", "missing_units", "load_records"]
+           "league_config", "pilot", "run_unit", "missing_units", "load_records", "CITED", "scores", "standings",
+           "paired_to"]
 
 RESULTS_DIR = Path("results/league")
 
@@ -217,6 +219,61 @@ def load_records(profile: str = "full") -> list[dict[str, Any]]:
     """Every stored league record of ``profile`` (``[]`` when none)."""
     folder = resolve(RESULTS_DIR) / profile
     return [json.loads(p.read_text()) for p in sorted(folder.glob("*-seed*.json"))] if folder.is_dir() else []
+
+
+#: The row of the paper's Table V cited beside each entrant (EDSR's is the full-size EDSR, trained on
+#: DIV2K: the baseline plays here, so its difference to the cited row is not the same network's).
+CITED = {"SRCNN": "SRCNN", "FSRCNN": "FSRCNN", "VDSR": "VDSR", "LapSRN": "LapSRN", "EDSR-baseline": "EDSR",
+         "DRRN": "DRRN", "CSRCNN": "CSRCNN"}
+
+
+def scores(records: list[dict[str, Any]]):
+    """One row per record x dataset: entrant, scale, seed, dataset, psnr, ssim, bicubic_psnr, images,
+    subset, cpu_seconds, train_flops, parameters."""
+    import pandas as pd
+
+    rows = [{"entrant": r["entrant"], "scale": r["scale"], "seed": r["seed"], "dataset": ds, "psnr": m["psnr"],
+             "ssim": m["ssim"], "bicubic_psnr": m["bicubic_psnr"], "images": m.get("images"),
+             "subset": m.get("subset") or "", "cpu_seconds": r["cpu_seconds"], "train_flops": r["train_flops"],
+             "parameters": r["parameters"]} for r in records for ds, m in r["metrics"].items()]
+    columns = ["entrant", "scale", "seed", "dataset", "psnr", "ssim", "bicubic_psnr", "images", "subset",
+               "cpu_seconds", "train_flops", "parameters"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def standings(records: list[dict[str, Any]]):
+    """Per entrant, scale and dataset: PSNR and SSIM means with their 95 % Student-t intervals
+    over seeds (``n``), the paper's cited Table V value and ours minus it (NaN where the record
+    covers a subset of the dataset: no like-for-like difference), and the training spent."""
+    import pandas as pd
+
+    from .ablations import mean_ci
+    from .paper import load_paper_table
+
+    df = scores(records)
+    table5 = load_paper_table("table5").set_index(["method", "scale", "dataset"])
+    rows = []
+    for (entrant, scale, ds), g in df.groupby(["entrant", "scale", "dataset"], sort=False):
+        psnr, low, high = mean_ci(g.psnr.values)
+        ssim, ssim_low, ssim_high = mean_ci(g.ssim.values)
+        key = (CITED.get(entrant, entrant), int(scale), ds)
+        cited = float(table5.psnr.get(key, math.nan))
+        subset = g.subset.iloc[0]
+        rows.append({"entrant": entrant, "scale": scale, "dataset": ds, "n": len(g), "psnr": psnr, "psnr_low": low,
+                     "psnr_high": high, "ssim": ssim, "ssim_low": ssim_low, "ssim_high": ssim_high,
+                     "subset": subset, "cited_psnr": cited, "ours_minus_cited": math.nan if subset else psnr - cited,
+                     "cpu_seconds": g.cpu_seconds.mean(), "train_flops": g.train_flops.mean(),
+                     "parameters": int(g.parameters.iloc[0])})
+    return pd.DataFrame(rows)
+
+
+def paired_to(records: list[dict[str, Any]], reference: str = "CSRCNN"):
+    """Every entrant minus ``reference`` in PSNR, paired by seed (the same seed gives both the same
+    patches in the same order), per scale and dataset, with its 95 % interval
+    (:func:`srlib.ablations.paired_differences`)."""
+    from .ablations import paired_differences
+
+    return paired_differences(scores(records).rename(columns={"entrant": "row"}), reference)
 
 
 def _cmd(args) -> int:
