@@ -27,8 +27,8 @@ class FakeExecutor:
     """Sleeps ``seconds`` per notebook, records (name, start, end) and the most notebooks that ran
     at once; raises for the names in ``fail``."""
 
-    def __init__(self, seconds: float = 0.05, fail: tuple[str, ...] = ()):
-        self.seconds, self.fail = seconds, fail
+    def __init__(self, seconds: float = 0.05, fail: tuple[str, ...] = (), durations: dict[str, float] | None = None):
+        self.seconds, self.fail, self.durations = seconds, fail, durations or {}
         self.lock = threading.Lock()
         self.running: set[str] = set()
         self.spans: dict[str, tuple[float, float]] = {}
@@ -43,7 +43,7 @@ class FakeExecutor:
             self.running.add(nb.name)
             self.most = max(self.most, len(self.running))
             t0 = time.monotonic()
-        time.sleep(self.seconds)
+        time.sleep(self.durations.get(nb.name, self.seconds))
         with self.lock:
             self.running.discard(nb.name)
             self.spans[nb.name] = (t0, time.monotonic())
@@ -90,15 +90,15 @@ def test_exclusive_notebooks_run_alone():
 
 
 def test_a_failure_stops_the_build_with_its_name():
-    graph = _graph("a; bad<a; after_bad<bad; x; y<x; z<y")
-    fake = FakeExecutor(0.05, fail=("bad",))
+    graph = _graph("a; bad<a; after_bad<bad; slow; z<slow")
+    fake = FakeExecutor(0.02, fail=("bad",), durations={"slow": 0.5})
     stopped = []
     with pytest.raises(rn.NotebookFailed) as err:
         rn.run_graph(graph, fake, jobs=2, on_failure=lambda: stopped.append(True))
     assert err.value.name == "bad" and "PapermillExecutionError" in err.value.detail
     assert stopped == [True]
     assert "after_bad" not in fake.spans  # nothing that needs it ran
-    assert "z" not in fake.spans  # and nothing started after the failure
+    assert "slow" in fake.spans and "z" not in fake.spans  # the running one ended, nothing new started
 
 
 def test_an_unexpected_error_is_reported_with_the_notebook_name():
