@@ -245,12 +245,12 @@ def write_pages(times: Path, out: Path, graph: list[Notebook]) -> None:
     """``build_times.md`` and ``build_wall.md`` under ``out`` (see the module docstring)."""
     rows = sorted(read_times(times), key=lambda r: r["started_utc"])
     sources = {g.name: g.source for g in graph}
-    exclusive = ", ".join(f"`{g.name}`" for g in graph if g.exclusive)
+    exclusive = " and ".join(f"`{g.name}`" for g in graph if g.exclusive)
     span, jobs = wall_span(rows), " or ".join(sorted({r["jobs"] for r in rows}))
     if span:
         wall = (f"The notebooks of this build took **{duration(span[1] - span[0])}** of wall time (from "
-                f"{rows[0]['started_utc']} to {max(r['finished_utc'] for r in rows)}, {jobs} at a time, "
-                f"{exclusive} alone since their numbers are timings), measured by the build itself "
+                f"{rows[0]['started_utc']} to {max(r['finished_utc'] for r in rows)}, {jobs} notebooks at a time; "
+                f"{exclusive} alone, since their numbers are timings), measured by the build itself "
                 "(`_build/book_times.tsv`).\n")
     elif rows:
         wall = ("The notebooks of this build were not all executed in one run (a subset was executed again "
