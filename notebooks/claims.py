@@ -142,7 +142,8 @@ book.styled(converged[show].set_index("claim"), "Convergence claims: CPU-seconds
 efficiency, measured_by = stored_or_measured(["CSRCNN", "CSRCNN symmetric"], 8, device=device, repeats=2, warmup=1)
 efficiency_params = efficiency_table(["D-DBPN", "RRDB"], [8], device=device, max_gflops=1e-9)
 print(book.Provenance(f"cost claims (forward passes {measured_by})", device=str(efficiency.device.iloc[0]),
-                      commit=book.git_commit(), extra={"LR input": "48x48", "timed passes": int(efficiency.repeats.min())}).line())
+                      commit=book.git_commit(),
+                      extra={"LR input": "48x48", "timed passes": int(efficiency.repeats.min())}).line())
 costs = pd.concat([claims.ratio_claims(efficiency),
                    claims.parameter_claims(pd.concat([efficiency, efficiency_params]))])
 book.styled(costs[show].set_index("claim"), "Cost claims: measured on this machine (x8, 48x48 LR input)",

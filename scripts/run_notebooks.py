@@ -77,19 +77,17 @@ def subset(graph: list[Notebook], only: Iterable[str]) -> list[Notebook]:
     return [Notebook(g.name, g.source, tuple(a for a in g.after if a in names), g.exclusive, g.papermill) for g in keep]
 
 
-def default_jobs() -> int:
-    """The CPU cores this process may run on."""
+def default_jobs() -> int:  # the CPU cores this process may run on
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def run_graph(graph: list[Notebook], execute: Callable[[Notebook], None], jobs: int, *,
               on_done: Callable[[Notebook, float, float], None] = lambda nb, t0, t1: None,
               on_failure: Callable[[], None] = lambda: None) -> None:
-    """Run ``execute(notebook)`` for every notebook, each in a thread once its ``after`` are
-    done, at most ``jobs`` at a time, an exclusive one alone, the first rows first. ``on_done``
-    gets each finished notebook with its start and end (``time.time()``). Raises the first
-    :class:`NotebookFailed` (other exceptions become one) after ``on_failure()`` and after the
-    running notebooks have ended; nothing starts after a failure."""
+    """Run ``execute(notebook)`` for every notebook in a thread once its ``after`` are done, at most
+    ``jobs`` at a time, an exclusive one alone, the first rows first; ``on_done(nb, start, end)``.
+    The first failure calls ``on_failure()``, starts nothing more and, once the running notebooks
+    have ended, raises as :class:`NotebookFailed`."""
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")
     pending, done = list(graph), set()
@@ -200,7 +198,7 @@ class PapermillExecutor:
                                              str(output), "--kernel", "python3", "--cwd", str(self.cwd),
                                              "--no-progress-bar", "--log-level", "WARNING", "-r", "profile",
                                              self.profile, "-r", "device", self.device, *extra], log) == 0
-        if not ok:
+        if not ok:  # the end of the log: papermill's error
             tail = log_path.read_text(errors="replace").splitlines()[-LOG_TAIL_LINES:]
             raise NotebookFailed(nb.name, "\n".join(tail))
         import nbformat  # the 'book' extra; imported here so that the graph logic needs none
@@ -223,14 +221,12 @@ def wall_span(rows: list[dict[str, str]]) -> tuple[float, float] | None:
     minute in which none of them ran), else None (a subset re-run later)."""
     stamp = lambda text: dt.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()  # noqa: E731
     spans = sorted((stamp(r["started_utc"]), stamp(r["finished_utc"])) for r in rows)
-    if not spans:
-        return None
-    end = spans[0][1]
+    end = spans[0][1] if spans else 0.0
     for start, finish in spans[1:]:
         if start > end + 60:
             return None
         end = max(end, finish)
-    return spans[0][0], end
+    return (spans[0][0], end) if spans else None
 
 
 def title(name: str, source: str) -> str:
@@ -258,7 +254,8 @@ def write_pages(times: Path, out: Path, graph: list[Notebook]) -> None:
                 "{ref}`build-times`.\n")
     else:
         wall = "This build executed no notebook (`SKIP_EXECUTE=1` on a fresh checkout): no times were measured.\n"
-    lines = ["| chapter (notebook) | seconds | time | profile | device | started (UTC) | finished (UTC) |", "|---" * 7 + "|"]
+    lines = ["| chapter (notebook) | seconds | time | profile | device | started (UTC) | finished (UTC) |",
+             "|---" * 7 + "|"]
     lines += [f"| {title(r['notebook'], sources.get(r['notebook'], r['notebook']))} (`{r['notebook']}`) "
               f"| {r['seconds']} | {duration(int(r['seconds']))} | {r['profile']} | {r['device']} "
               f"| {r['started_utc']} | {r['finished_utc']} |" for r in rows]
@@ -295,7 +292,11 @@ def main(argv: list[str] | None = None) -> int:
         write_pages(args.times, args.out, graph)
         return 0
     only = args.only.replace(",", " ").split()
-    todo = subset(graph, only) if only else graph
+    try:
+        todo = subset(graph, only) if only else graph
+    except ValueError as err:
+        print(f"build_book: error: NOTEBOOKS: {err}", file=sys.stderr)
+        return 1
     args.out.mkdir(parents=True, exist_ok=True)
     execute = PapermillExecutor(args.out, args.profile, args.device, args.times.parent / "logs",
                                 retrain_dir=args.retrain_dir)
