@@ -36,6 +36,7 @@ book-deps: $(BOOK_STAMP)
 
 ## book: run every notebook with papermill (PROFILE=quick by default) and build the book strictly;
 ##       the notebooks read the committed result sets; RETRAIN=1 re-runs them from scratch first
+##       the notebooks run as the graph of notebooks/build_graph.tsv, JOBS at a time (default: the cores)
 PROFILE ?= quick
 DEVICE  ?= auto
 RETRAIN ?=

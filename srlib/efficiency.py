@@ -3,10 +3,14 @@ scale, within a per-profile compute budget (:data:`TABLE6_GFLOP_BUDGET`).
 
 The measurements themselves are :mod:`srlib.profiling`'s; this module decides which cells a
 profile can afford (:func:`forward_flops`, counted on the meta device) and gathers the table.
+Table VI keeps what it measured (:func:`keep_measured`) so that the claims chapter reads its
+cascades' cells instead of timing them a second time (:func:`stored_or_measured`).
 """
 from __future__ import annotations
 
 import math
+import os
+from pathlib import Path
 from typing import Sequence
 
 import pandas as pd
@@ -18,7 +22,8 @@ from .models import build_model
 from .models.parameters import count_parameters, model_input_channels
 from .profiling import PAPER_NAMES, profile_model, resolve_model_name
 
-__all__ = ["forward_flops", "TABLE6_GFLOP_BUDGET", "efficiency_table"]
+__all__ = ["forward_flops", "TABLE6_GFLOP_BUDGET", "TABLE6_MEASURED", "efficiency_table", "keep_measured",
+           "stored_or_measured"]
 
 
 def forward_flops(name: str, scale: int, size: int = 48) -> float:
@@ -72,3 +77,37 @@ def efficiency_table(models: Sequence[str], scales: Sequence[int], *, size: int 
                            repeats=r["repeats"], status=r["status"], mem_method=r["mem_method"])
             rows.append(row)
     return pd.DataFrame(rows)
+
+
+#: Where Table VI's notebook keeps the table it measured (relative to the working directory).
+TABLE6_MEASURED = Path("runs/cache/table6_efficiency.csv")
+
+
+def keep_measured(table: pd.DataFrame, path: str | Path = TABLE6_MEASURED) -> Path:
+    """Write an :func:`efficiency_table` to ``path`` (CSV, replaced atomically); returns the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    table.to_csv(tmp, index=False)
+    os.replace(tmp, path)
+    return path
+
+
+def stored_or_measured(models: Sequence[str], scale: int, *, stored: str | Path = TABLE6_MEASURED,
+                       device: str = "auto", **measure) -> tuple[pd.DataFrame, str]:
+    """The :func:`efficiency_table` rows of ``models`` at ``scale``: read from ``stored`` (a table
+    :func:`keep_measured` wrote, Table VI's) when it has every one of them measured on this
+    device, else measured now with ``measure`` (``repeats``, ``warmup``, ...).
+
+    Returns ``(rows, source)``: ``source`` says where the rows come from (the file and when it
+    was written, or that they were measured now)."""
+    stored, keys = Path(stored), [resolve_model_name(m) for m in models]
+    here = describe_device(resolve_device(device))
+    if stored.is_file():
+        table = pd.read_csv(stored)
+        rows = table[table.model.isin(keys) & (table.scale == int(scale)) & (table.status == "ok")
+                     & (table.device == here)]
+        if sorted(rows.model) == sorted(keys):
+            written = pd.Timestamp(stored.stat().st_mtime, unit="s", tz="UTC").strftime("%Y-%m-%d %H:%M UTC")
+            return rows.reset_index(drop=True), f"measured by Table VI ({stored}, written {written})"
+    return efficiency_table(models, [scale], device=device, **measure), "measured now"

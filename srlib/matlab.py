@@ -76,12 +76,17 @@ def resize_weights(in_length: int, out_length: int, scale: float, antialiasing: 
 
 
 def _resize_along(img: np.ndarray, axis: int, weights: np.ndarray, indices: np.ndarray) -> np.ndarray:
-    """One 1-D pass in double precision, summing the taps in MATLAB's order."""
-    moved = np.moveaxis(img, axis, 0).astype(np.float64, copy=False)
+    """One 1-D pass in double precision, summing the taps in MATLAB's order (the same products
+    and sums as ``out += w_k * img[idx_k]``; gathered from a contiguous copy into one reused
+    buffer, which is faster)."""
+    moved = np.ascontiguousarray(np.moveaxis(img, axis, 0), dtype=np.float64)
     out = np.zeros((weights.shape[0],) + moved.shape[1:], dtype=np.float64)
+    tap = np.empty_like(out)
     extra = (slice(None),) + (None,) * (moved.ndim - 1)
     for k in range(weights.shape[1]):
-        out += weights[:, k][extra] * moved[indices[:, k]]
+        np.take(moved, indices[:, k], axis=0, out=tap)
+        tap *= weights[:, k][extra]
+        out += tap
     return np.moveaxis(out, 0, axis)
 
 

@@ -202,3 +202,27 @@ def test_cli_table(capsys):
     assert lines[0].startswith("# device: ") and lines[1].startswith("# LR 8x8")
     assert lines[2].split()[:3] == ["method", "scale", "status"]
     assert len(lines) == 3 + 4
+
+
+def test_the_claims_chapter_reads_table6_measurements_when_they_cover_its_cells(tmp_path, monkeypatch):
+    from srlib import efficiency
+    from srlib.device import describe_device, resolve_device
+
+    here = describe_device(resolve_device("cpu"))
+    measured_now = pd.DataFrame({"method": ["measured now"]})
+    monkeypatch.setattr(efficiency, "efficiency_table", lambda *a, **k: measured_now)
+    table = pd.DataFrame({"method": ["CSRCNN", "CSRCNN symmetric", "CSRCNN"],
+                          "model": ["csrcnn", "csrcnn-symmetric", "csrcnn"],
+                          "scale": [8, 8, 4], "peak_mb": [300.0, 340.0, 90.0], "time_ms": [6.5e3, 6.6e3, 1e3],
+                          "device": [here] * 3, "status": ["ok"] * 3, "repeats": [1, 1, 3]})
+    stored = efficiency.keep_measured(table, tmp_path / "cache" / "table6.csv")
+    rows, source = efficiency.stored_or_measured(["CSRCNN", "CSRCNN symmetric"], 8, stored=stored, device="cpu")
+    assert sorted(rows.model) == ["csrcnn", "csrcnn-symmetric"] and "Table VI" in source
+    assert rows.set_index("model").loc["csrcnn-symmetric", "peak_mb"] == 340.0
+    for broken in (table.assign(status=["ok", "not measured: 193 GFLOP per pass exceeds", "ok"]),  # over the budget
+                   table.assign(device="another device")):
+        efficiency.keep_measured(broken, stored)
+        rows, source = efficiency.stored_or_measured(["CSRCNN", "CSRCNN symmetric"], 8, stored=stored, device="cpu")
+        assert rows is measured_now and source == "measured now"
+    absent = tmp_path / "absent.csv"
+    assert efficiency.stored_or_measured(["CSRCNN"], 8, stored=absent, device="cpu")[1] == "measured now"

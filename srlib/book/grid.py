@@ -108,7 +108,7 @@ def evaluate_grid(upscaler: Callable[[np.ndarray, int], np.ndarray] | Callable[[
                 row["status"] = f"first {len(result.images)} of {n_files} images"
             if cache_file is not None:
                 cache_file.parent.mkdir(parents=True, exist_ok=True)
-                tmp = cache_file.with_suffix(".tmp")
+                tmp = cache_file.with_suffix(f".{os.getpid()}.tmp")  # two notebooks may write one cell at once
                 tmp.write_text(json.dumps({k: v for k, v in row.items() if k != "cached"}))
                 os.replace(tmp, cache_file)
             rows.append(row)
