@@ -47,6 +47,7 @@ from srlib import book
 book.check_parameters(globals(), profiles=ab.BUDGETS)  # a bad parameter stops the notebook here, in one line
 
 # %%
+import textwrap
 import warnings
 
 warnings.filterwarnings("ignore", message="IProgress not found")
@@ -128,7 +129,7 @@ if len(plot):
     names = list(dict.fromkeys(plot.claim))
     cols = min(3, len(names))
     rows_n = -(-len(names) // cols)
-    fig, axes = plt.subplots(rows_n, cols, figsize=(10, 2.6 * rows_n), squeeze=False, sharex=True)
+    fig, axes = plt.subplots(rows_n, cols, figsize=(9, 2.8 * rows_n), squeeze=False, sharex=True)
     for ax, claim in zip(axes.flat, names):
         pts = plot[plot.claim == claim]
         ax.errorbar(pts.train_flops, pts.difference, yerr=[pts.difference - pts.ci_low.fillna(pts.difference),
@@ -137,7 +138,7 @@ if len(plot):
             ax.axhline(float(pts.paper_difference.iloc[0]), color="C3", ls="--", lw=1)
         ax.axhline(0, color="black", lw=0.8)
         ax.set_xscale("log")
-        ax.set_title(claim, fontsize=9, wrap=True)
+        ax.set_title(textwrap.fill(claim, 30), fontsize=10)
         ax.set_ylabel("A - B (dB)")
     for ax in axes.flat[len(names):]:
         ax.set_visible(False)

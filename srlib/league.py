@@ -34,7 +34,7 @@ from .training.runs import find_or_train
 
 __all__ = ["RESULTS_DIR", "Entrant", "ENTRANTS", "LeagueBudget", "BUDGETS", "Unit", "units", "stage_steps",
            "league_config", "pilot", "run_unit", "missing_units", "load_records", "CITED", "scores", "standings",
-           "paired_to"]
+           "paired_to", "claim_ahead", "inference_costs"]
 
 RESULTS_DIR = Path("results/league")
 
@@ -274,6 +274,45 @@ def paired_to(records: list[dict[str, Any]], reference: str = "CSRCNN"):
     from .ablations import paired_differences
 
     return paired_differences(scores(records).rename(columns={"entrant": "row"}), reference)
+
+
+def claim_ahead(records: list[dict[str, Any]], scale: int = 8, reference: str = "CSRCNN") -> tuple[Any, str]:
+    """The paper's claim that CSRCNN is ahead at ``scale``, judged here: per peer and dataset,
+    ``reference`` minus the peer paired by seed with the verdict rule of the ablations
+    (:func:`srlib.ablations.verdict`); overall "held" when it holds against every peer on every
+    dataset, "not held" when some peer is ahead beyond its interval, else "inconclusive at this
+    budget" ("not run yet" without records). Returns ``(rows, overall)``."""
+    from .ablations import verdict
+
+    diff = paired_to(records, reference)
+    rows = diff[(diff.scale == scale) & diff.row.ne(reference)].copy()
+    rows = rows.assign(ahead=-rows.difference, ahead_low=-rows.ci_high, ahead_high=-rows.ci_low)
+    rows["verdict"] = [verdict(lo, hi, n) for lo, hi, n in zip(rows.ahead_low, rows.ahead_high, rows.n)]
+    if rows.empty:
+        return rows, "not run yet"
+    if (rows.verdict == "not held").any():
+        return rows, "not held"
+    return rows, "held" if (rows.verdict == "held").all() else "inconclusive at this budget"
+
+
+def inference_costs(scales: tuple[int, ...] = (4, 8), size: int = 48, device: str = "cpu", repeats: int = 2):
+    """Each entrant's forward pass measured here (:func:`srlib.profiling.profile_model`, a ``size`` x
+    ``size`` LR input; a pre-upsampling network gets the bicubic-upsampled input, whose cost is not
+    counted, as in Table VI): entrant, scale, parameters, GFLOPs (2 x multiply-adds), median time (ms)."""
+    import pandas as pd
+
+    from .models import build_model
+    from .profiling import profile_model
+
+    rows = []
+    for entrant in ENTRANTS:
+        for scale in scales:
+            name, kwargs = league_config(entrant, scale, steps=1).model_spec()
+            r = profile_model(build_model(name, **kwargs).eval(), scale, size=size, device=device, repeats=repeats,
+                              warmup=1, max_seconds=10.0)
+            rows.append({"entrant": entrant.name, "scale": scale, "parameters": r["params"],
+                         "gflops": 2 * r["gmacs"], "time_ms": r["time_ms"], "device": r["device_name"]})
+    return pd.DataFrame(rows)
 
 
 def _cmd(args) -> int:

@@ -1,0 +1,167 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# (league)=
+# # Equal budget: which architecture wins per CPU-hour
+#
+# Table V compares CSRCNN with numbers its peers' papers report, each trained on its own data
+# (the 291 images or DIV2K) for its own, GPU-sized, time. Data and recipe alone move a network's
+# PSNR by tenths of a dB, as much as the gaps between the rows. This chapter trains the peers and
+# CSRCNN here, on the same images, with the same data pipeline, optimiser and evaluation
+# protocol, each for the same single-core CPU time, from several seeds, and asks the paper's
+# question again: is CSRCNN small and fast for its accuracy, and ahead at x8?
+#
+# ```{admonition} How the league is run
+# :class: note
+# * **Data and pipeline**: T91 + BSD200 with the paper's scale augmentation, LR patches made by
+#   the MATLAB-exact resizer (16 x 16 at x4, 12 x 12 at x8, the same HR area for every network),
+#   batch 16, random rotations and flips.
+# * **Optimiser**: Adam with a cosine decay from 1e-3, L1 then L2 / L1 alternating, for everyone.
+# * **Budget**: the same single-core CPU-seconds of training per run (not FLOPs: FLOPs misprice
+#   what a CPU runs at very different speeds, and a FLOP-equal FSRCNN would train for hours). A
+#   pilot measured each network's seconds per step here; the step counts follow from it.
+# * **Training**: CSRCNN (the CPU variant: 48 channels, U blocks 6/4/2, no refined block) with
+#   its curriculum x2 -> x4 (-> x8) inside the budget, which the stages share equally; LapSRN
+#   with its loss on every level; the others directly at the target scale.
+# * **Evaluation**: the paper's protocol on Set5, Set14 and B100; Urban100 on its first 20 images
+#   (a pre-upsampling network costs up to 2.7 million multiply-adds per output pixel).
+# ```
+
+# %% tags=["parameters"]
+profile = "quick"
+device = "auto"
+data_dir = ""
+retrain = 0  # 1: train the league runs whose records are missing (hours at the full budget)
+
+# %% tags=["remove-cell"]
+from srlib import book
+
+book.check_parameters(globals())  # a bad parameter stops the notebook here, in one line
+
+# %%
+import warnings
+
+warnings.filterwarnings("ignore", message="IProgress not found")
+
+import matplotlib.pyplot as plt
+from matplotlib.ticker import NullFormatter
+import pandas as pd
+from myst_nb import glue
+
+from srlib import book, league
+
+budget_name = "smoke" if profile == "smoke" else "full"
+budget = league.BUDGETS[budget_name]
+if int(retrain):
+    for unit in league.missing_units(budget_name):
+        league.run_unit(unit, budget_name, data_root=data_dir or None)
+records = league.load_records(budget_name)
+planned = league.units(budget_name)
+print(f"{len(records)} of {len(planned)} league runs stored (budget {budget_name!r}: "
+      f"{budget.cpu_seconds:.0f} CPU-s per run, {budget.seeds} seeds; results/league/{budget_name}/)")
+
+# %% [markdown]
+# ## Who plays, at which size
+
+# %%
+sizes = pd.DataFrame([{"network": e.name, "size played": e.size} for e in league.ENTRANTS]).set_index("network")
+book.styled(sizes, "The entrants: their papers' sizes where the budget allows", "league-entrants")
+
+# %% [markdown]
+# ## What each network costs to run
+#
+# One forward pass on a 48 x 48 LR input, measured while this page was built (a pre-upsampling
+# network gets the bicubic-upsampled input, as in Table VI).
+
+# %%
+costs = league.inference_costs(budget.scales, device="cpu", **({"size": 16, "repeats": 1} if profile == "smoke" else {}))
+book.styled(costs.drop(columns="device").set_index(["scale", "entrant"]).round(2),
+            f"Forward pass on this machine ({costs.device.iloc[0]})", "league-costs")
+
+# %% [markdown]
+# ## The standings
+#
+# Per scale: PSNR on each benchmark (mean and half-width of its 95 % interval over seeds), the
+# paper's cited Table V value and ours minus it (none for Urban100's subset, nor a like-for-like
+# one for EDSR: the baseline plays here, the cited row is the full-size EDSR).
+
+# %%
+standings = league.standings(records)
+if len(standings):
+    shown = standings.assign(ours=[book.format_mean_ci({"mean": m, "ci_low": lo, "ci_high": hi})
+                                   for m, lo, hi in zip(standings.psnr, standings.psnr_low, standings.psnr_high)])
+    for scale in budget.scales:
+        part = shown[shown.scale == scale]
+        wide = part.pivot(index="entrant", columns="dataset", values="ours")
+        wide["cited Set5"] = part[part.dataset == "Set5"].set_index("entrant").cited_psnr
+        wide["ours - cited, Set5"] = part[part.dataset == "Set5"].set_index("entrant").ours_minus_cited.round(2)
+        wide["training CPU-s"] = part.groupby("entrant").cpu_seconds.first().round(0)
+        book.styled(wide, f"x{scale}: PSNR (dB), mean ± 95 % half-width over seeds", f"league-x{scale}")
+else:
+    print("no league run is stored yet")
+
+# %% [markdown]
+# ## Ranking, paired by seed
+#
+# Every network minus CSRCNN, paired by seed (the same seed gives both the same patches in the
+# same order), with its 95 % interval.
+
+# %%
+paired = league.paired_to(records)
+if len(paired):
+    paired = paired[paired.row.ne("CSRCNN")]
+    paired["difference [95 % CI]"] = [book.format_mean_ci({"mean": d, "ci_low": lo, "ci_high": hi}, 2, signed=True)
+                                      for d, lo, hi in zip(paired.difference, paired.ci_low, paired.ci_high)]
+    book.styled(paired.pivot_table(index=["scale", "row"], columns="dataset", values="difference [95 % CI]",
+                                   aggfunc="first"), "Each network minus CSRCNN (dB), paired by seed", "league-paired")
+
+# %% [markdown]
+# ## Accuracy against cost
+
+# %%
+if len(standings):
+    fig, axes = plt.subplots(1, len(budget.scales), figsize=(9, 3.8), squeeze=False)
+    for ax, scale in zip(axes[0], budget.scales):
+        pts = standings[(standings.scale == scale) & (standings.dataset == "Set5")].merge(
+            costs[costs.scale == scale][["entrant", "time_ms"]], on="entrant")
+        ax.scatter(pts.time_ms, pts.psnr, color="C0")
+        for row in pts.itertuples():
+            ax.annotate(row.entrant, (row.time_ms, row.psnr), textcoords="offset points", xytext=(4, 3))
+        ax.set(xscale="log", xlabel="forward pass, 48 x 48 LR input (ms, log)", ylabel="Set5 PSNR (dB)",
+               title=f"x{scale}")
+        ax.xaxis.set_minor_formatter(NullFormatter())  # no crowded minor labels on the log axis
+    fig.tight_layout()
+    book.save_figure(fig, "league_pareto")
+    plt.show()
+
+# %% [markdown]
+# Each point is a network's mean Set5 PSNR over its seeds against the time of one forward pass
+# on this machine; up and to the left is better.
+
+# %% [markdown]
+# ## The paper's claim at this budget
+
+# %%
+ahead, overall = league.claim_ahead(records, scale=max(budget.scales))
+glue("league_claim_x8", overall, display=False)
+print(f"CSRCNN ahead of every peer at x{max(budget.scales)}: {overall}")
+if len(ahead):
+    book.styled(ahead.pivot_table(index="row", columns="dataset", values="verdict", aggfunc="first"),
+                f"CSRCNN minus each peer at x{max(budget.scales)}: verdict per benchmark", "league-claim")
+
+# %% [markdown]
+# The verdict uses the ablations' rule: held when the paired interval lies above zero on every
+# benchmark against every peer, with at least three seeds. It is a statement about this budget:
+# networks that learn slowly per CPU-second (the pre-upsampling ones above all) are far from their
+# papers' numbers after minutes of training, and a larger budget may reorder the table.
