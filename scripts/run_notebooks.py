@@ -17,6 +17,7 @@ import argparse
 import csv
 import datetime as dt
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -41,6 +42,7 @@ class Notebook:
     after: tuple[str, ...] = ()
     exclusive: bool = False
     papermill: tuple[str, ...] = ()
+    title: str = ""  # the page's title when one source makes several pages (train_stage)
 
 
 class NotebookFailed(Exception):
@@ -56,7 +58,8 @@ def load_graph(path: Path = GRAPH) -> list[Notebook]:
     lines = [line for line in path.read_text().splitlines() if line.strip() and not line.startswith("#")]
     rows = list(csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE))
     graph = [Notebook(r["notebook"], r["source"], tuple(a for a in r["after"].split(",") if a not in ("", "-")),
-                      r["exclusive"] == "yes", tuple(shlex.split(r["papermill"] or ""))) for r in rows]
+                      r["exclusive"] == "yes", tuple(shlex.split(r["papermill"] or "")), r.get("title") or "")
+             for r in rows]
     names = [n.name for n in graph]
     for n in graph:
         unknown = [a for a in n.after if a not in names]
@@ -208,6 +211,8 @@ class PapermillExecutor:
         for cell in book_nb.cells:
             if cell.cell_type == "code" and "hide-input" not in cell.metadata.setdefault("tags", []):
                 cell.metadata["tags"].append("hide-input")
+        for first in [c for c in book_nb.cells if c.cell_type == "markdown" and nb.title][:1]:  # its own title
+            first.source = re.sub(r"^# .*$", f"# {nb.title}", first.source, count=1, flags=re.M)
         nbformat.write(book_nb, output)
 
 
@@ -229,18 +234,17 @@ def wall_span(rows: list[dict[str, str]]) -> tuple[float, float] | None:
     return (spans[0][0], end) if spans else None
 
 
-def title(name: str, source: str) -> str:
-    """The chapter's heading, from its notebook source (``# # Table V: ...``)."""
-    path = REPO / "notebooks" / f"{source}.py"
+def title(nb: Notebook) -> str:
+    """The chapter's heading: the row's title, else its notebook source's (``# # Table V: ...``)."""
+    path = REPO / "notebooks" / f"{nb.source}.py"
     heads = [l[4:].strip() for l in path.read_text().splitlines() if l.startswith("# # ")] if path.is_file() else []
-    head = heads[0] if heads else name
-    return f"{head} (x{name[-1]})" if source == "train_stage" else head
+    return nb.title or (heads[0] if heads else nb.name)
 
 
 def write_pages(times: Path, out: Path, graph: list[Notebook]) -> None:
     """``build_times.md`` and ``build_wall.md`` under ``out`` (see the module docstring)."""
     rows = sorted(read_times(times), key=lambda r: r["started_utc"])
-    sources = {g.name: g.source for g in graph}
+    by_name = {g.name: g for g in graph}
     exclusive = " and ".join(f"`{g.name}`" for g in graph if g.exclusive)
     span, jobs = wall_span(rows), " or ".join(sorted({r["jobs"] for r in rows}))
     if span:
@@ -256,7 +260,7 @@ def write_pages(times: Path, out: Path, graph: list[Notebook]) -> None:
         wall = "This build executed no notebook (`SKIP_EXECUTE=1` on a fresh checkout): no times were measured.\n"
     lines = ["| chapter (notebook) | seconds | time | profile | device | started (UTC) | finished (UTC) |",
              "|---" * 7 + "|"]
-    lines += [f"| {title(r['notebook'], sources.get(r['notebook'], r['notebook']))} (`{r['notebook']}`) "
+    lines += [f"| {title(by_name.get(r['notebook'], Notebook(r['notebook'], r['notebook'])))} (`{r['notebook']}`) "
               f"| {r['seconds']} | {duration(int(r['seconds']))} | {r['profile']} | {r['device']} "
               f"| {r['started_utc']} | {r['finished_utc']} |" for r in rows]
     total = sum(int(r["seconds"]) for r in rows)
