@@ -180,8 +180,6 @@ for kind, refs in committed.items():
                         f"{kind.capitalize()} CSRCNN, SSIM: paper | {kind} | difference", f"table5-{kind}-ssim"))
     for s in sorted(refs):
         print(refs[s].provenance(f"{kind} CSRCNN x{s}").line())
-        for note in refs[s].record.get("notes", []):
-            print(f"  note: {note}")
     missing = [s for s in scale_list if s not in refs]
     if missing:
         print(f"no {kind} result yet for x{', x'.join(map(str, missing))}")

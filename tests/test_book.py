@@ -227,3 +227,40 @@ def test_built_ablation_tables_show_the_stored_records(page, table, table_id):
             f"{row.row} x{row.scale}: the stored mean {row['mean']:.2f} dB is not in {table_id}"
     n = len(ab.table_records(records, table))
     assert f"{n} record{'s' if n != 1 else ''}, profile quick" in html, f"{page}: no provenance line"
+
+
+# ------------------------------------------------------------------------------ no process text
+#: What a reader of the paper must never read: how the book was made rather than what it shows.
+PROCESS_TEXT = [r"\bissues? \d+", r"\bissue's\b", r"\bsessions?\b", r"\bsession's\b", r"\bengineers?'?s?\b",
+                r"\bSIG(?:TERM|INT|KILL)\b", r"\bworking periods?\b", r"\bdocs/[\w./-]+", r"\bCEO\b",
+                r"time was running out"]
+
+
+def process_text(text: str) -> list[str]:
+    """Every stretch of ``text`` that matches :data:`PROCESS_TEXT`, with a little context."""
+    hits = []
+    for pattern in PROCESS_TEXT:
+        for m in re.finditer(pattern, text, flags=re.I):
+            hits.append(text[max(0, m.start() - 40):m.end() + 40].replace("\n", " "))
+    return hits
+
+
+def test_the_process_text_check_finds_what_it_should():
+    assert process_text("trained beside another engineer's job; issue 10 asks for 37.5 dB") != []
+    assert len(process_text("killed by SIGTERM 4 s after the session's time was running out")) >= 3
+    assert process_text("see docs/training.md for the pilots") != []
+    assert process_text("The cascade is trained stage by stage on the 291 images; Table V cites 37.53 dB.") == []
+
+
+def test_no_page_of_the_built_book_speaks_of_how_it_was_made():
+    html_dir = _html_dir()
+    found = {}
+    for path in sorted(html_dir.rglob("*.html")):
+        if path.name in ("search.html", "genindex.html") or "_static" in path.parts:
+            continue
+        text = re.sub(r"<(script|style)\b.*?</\1>", " ", path.read_text(encoding="utf-8"), flags=re.S | re.I)
+        text = re.sub(r"<[^>]+>", " ", text)
+        hits = process_text(re.sub(r"\s+", " ", text))
+        if hits:
+            found[str(path.relative_to(html_dir))] = hits[:5]
+    assert not found, "process text on reader pages:\n" + "\n".join(f"{p}: {h}" for p, h in found.items())
