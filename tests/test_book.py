@@ -30,7 +30,8 @@ PAGES = {
     "table3_ublock": (["table3", "table3-ssim", "table3-deltas"], []),
     "figure5_convergence": (["figure5-convergence", "figure5-deltas"], ["figure5_convergence"]),
     "table4_depth": (["table4-params", "table4", "table4-deltas"], ["table4_psnr_vs_params"]),
-    "table5_benchmarks": (["table5-psnr", "table5-ssim", "table5-gain", "table5-cited"], []),
+    "table5_benchmarks": (["table5-best-x2", "table5-best-x4", "table5-best-x8", "table5-psnr", "table5-ssim",
+                           "table5-gain", "table5-cited"], []),
     "table6_efficiency": (["table6-params", "table6-memory", "table6-time", "table6-symmetric"],
                           ["table6_time_paper_vs_ours"]),
     "figure6_feature_maps": (["figure6-edges"], ["figure6_feature_maps"]),
@@ -53,7 +54,8 @@ NOT_COMPARISONS = {"protocol-data", "protocol-matlab", "protocol-ssim-window", "
                    "train-x8-config", "table2-deltas", "table2-seeds", "table2-set5", "table3-deltas", "table4-deltas",
                    "figure5-convergence", "figure5-deltas", "table5-gain", "table5-cited", "figure6-edges",
                    "figures7-8-scores", "protocol-deviations", "campaign-pilots", "campaign-fit", "campaign-continued", "campaign-continued-outcome",
-                   "campaign-ends", "campaign-ends-fit", "campaign-schedules", "campaign-widths", "campaign-summary", "table6-symmetric", *CLAIMS_TABLES}
+                   "campaign-ends", "campaign-ends-fit", "campaign-schedules", "campaign-widths", "campaign-summary", "table6-symmetric", "table5-best-x2", "table5-best-x4",
+                   "table5-best-x8", "league-entrants", "league-costs", *CLAIMS_TABLES}
 PROSE = ["intro", "method", "training", "reproduce", "limitations", "exercises", "references"]
 
 
