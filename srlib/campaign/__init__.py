@@ -25,9 +25,9 @@ The package, one concern a module; each name is defined once and re-exported her
 """
 from __future__ import annotations
 
-from .analysis import (CONTINUED_RECIPE, NETWORK, SCRATCH_RECIPE, SET5_TARGETS, ceiling_estimate,
+from .analysis import (CONTINUED_RECIPE, NETWORK, SCRATCH_RECIPE, SET5_TARGETS, ceiling_estimate, compute_spent,
                        continuation_gains, difference_interval, finished_runs, last_period, period_gains, same_network,
-                       seed_spread, width_comparisons, widened_comparisons)
+                       seed_spread, stage_ceiling, width_comparisons, widened_comparisons)
 from .cli import add_cli_command
 from .fits import (FIT_B_MIN, FIT_CEILING_MARGIN, compute_to_reach, fit_saturation, fit_saturation_interval,
                    saturation_psnr)
@@ -46,8 +46,8 @@ __all__ = [
     "compute_to_reach",
     # analysis
     "CONTINUED_RECIPE", "NETWORK", "SCRATCH_RECIPE", "SET5_TARGETS", "seed_spread", "difference_interval",
-    "same_network", "finished_runs", "ceiling_estimate", "continuation_gains", "period_gains", "last_period",
-    "width_comparisons", "widened_comparisons",
+    "same_network", "finished_runs", "ceiling_estimate", "stage_ceiling", "continuation_gains", "period_gains",
+    "last_period", "width_comparisons", "widened_comparisons", "compute_spent",
     # CLI
     "add_cli_command",
 ]

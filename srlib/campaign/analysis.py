@@ -16,8 +16,8 @@ from ..stats import difference_interval, pooled_sd
 from .fits import fit_saturation, fit_saturation_interval
 
 __all__ = ["SCRATCH_RECIPE", "CONTINUED_RECIPE", "NETWORK", "SET5_TARGETS", "seed_spread", "difference_interval",
-           "same_network", "finished_runs", "ceiling_estimate", "continuation_gains", "period_gains", "last_period",
-           "width_comparisons", "widened_comparisons"]
+           "same_network", "finished_runs", "ceiling_estimate", "stage_ceiling", "continuation_gains", "period_gains",
+           "last_period", "width_comparisons", "widened_comparisons", "compute_spent"]
 
 #: What makes two runs from scratch (pilots, single schedules) repeats of one recipe: they then
 #: differ in their seed only.
@@ -91,6 +91,21 @@ def ceiling_estimate(points: pd.DataFrame, noise: Mapping[str, tuple[float, int]
         out.update(fit_saturation_interval(compute, psnr, sigma=points.kind.map(sigma).to_numpy(), n=n, seed=seed,
                                            at=out["ahead_pflop"]))
     return out
+
+
+def stage_ceiling(config, stage_flops: float, stage_psnr: float, scratch: Mapping[str, pd.DataFrame],
+                  continued: pd.DataFrame, ahead: float = 10.0) -> tuple[pd.DataFrame, dict[str, Any] | None]:
+    """The finished runs of a stage's network (:func:`finished_runs`) and the ceiling through them
+    (:func:`ceiling_estimate`), with the noise of one run measured per kind: for runs from
+    scratch the pooled seed spread of every repeated run from scratch at the stage's scale (of
+    every width: a seed moves a result by about as much whatever the width), for further
+    trainings that of the repeated continuations at the stage's width."""
+    points = finished_runs(config, stage_flops, stage_psnr, scratch, continued)
+    from_scratch = pd.concat([t for t in scratch.values() if len(t)] or [pd.DataFrame(columns=["scale"])])
+    same_width = continued[continued.channels == config.channels] if len(continued) else continued
+    noise = {"scratch": seed_spread(from_scratch[from_scratch.scale == config.scale], SCRATCH_RECIPE),
+             "continued": seed_spread(same_width, CONTINUED_RECIPE)}
+    return points, ceiling_estimate(points, noise, ahead=ahead)
 
 
 def continuation_gains(continued: pd.DataFrame, stage_psnr: float, scale: int) -> pd.DataFrame:
@@ -177,3 +192,15 @@ def widened_comparisons(continued: pd.DataFrame, channels: int, sd: float, dof: 
     return pd.DataFrame(rows, columns=[*same_start, "wide_channels", "wide_names", "wide_runs", "wide_flops",
                                        "wide_psnr", "base_names", "base_runs", "base_flops", "base_psnr",
                                        "difference", "low", "high"])
+
+
+def compute_spent(groups: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """What each group of stored runs cost (``{kind of run: frame with train_flops and
+    cpu_seconds per run}``), with a ``total`` row: one row per group, columns runs, train_flops
+    and cpu_seconds (sums; a run without recorded CPU seconds counts none)."""
+    rows = {kind: {"runs": len(runs), "train_flops": float(runs.train_flops.sum()) if len(runs) else 0.0,
+                   "cpu_seconds": float(runs.cpu_seconds.fillna(0).sum()) if len(runs) else 0.0}
+            for kind, runs in groups.items()}
+    table = pd.DataFrame.from_dict(rows, orient="index", columns=["runs", "train_flops", "cpu_seconds"])
+    table.loc["total"] = table.sum()
+    return table.astype({"runs": int})

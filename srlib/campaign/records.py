@@ -192,7 +192,8 @@ def _stored_runs(folders):
         set5 = summary.get("scores", {}).get("Set5", {})
         yield d.name, cfg, summary, {
             "scale": cfg.scale, "channels": cfg.channels, "widened": cfg.init_widen, "seed": cfg.seed, "lr": cfg.lr,
-            "patch": cfg.patch_size, "batch": cfg.batch_size, "loss": cfg.loss_schedule, "steps": summary["steps"], "cpu_seconds": summary.get("cpu_seconds"),
+            "patch": cfg.patch_size, "batch": cfg.batch_size, "loss": cfg.loss_schedule, "steps": summary["steps"],
+            "cpu_seconds": summary.get("cpu_seconds"),
             "train_flops": summary["train_flops_per_step"] * summary["steps"],
             "set5_psnr": set5.get("psnr"), "set5_ssim": set5.get("ssim"), "note": summary.get("note", "")}
 
