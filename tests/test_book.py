@@ -39,8 +39,8 @@ PAGES = {
     "league": (["league-entrants", "league-costs"], []),
     "try_it": ([], ["try_it_x4"]),
     "figures7_9_visual": (["figures7-8-scores"], ["figure7_x4", "figure8_x8", "figure9_native"]),
-    "campaign_compute": (["campaign-pilots", "campaign-stages", "campaign-fit"],
-                         ["campaign_pilots", "campaign_compute_fidelity"]),
+    "campaign_compute": (["campaign-stages", "campaign-cost", "campaign-fit", "campaign-pilots", "campaign-continued",
+                          "campaign-widths", "campaign-periods"], ["campaign_compute_fidelity"]),
     "claims": (["claims-comparisons", "claims-convergence", "claims-costs", "claims-paper", "claims-untestable",
                 "claims-tally", "claims-budget"], []),
 }
@@ -53,9 +53,9 @@ CLAIMS_TABLES = {"claims-comparisons", "claims-convergence", "claims-costs", "cl
 NOT_COMPARISONS = {"protocol-data", "protocol-matlab", "protocol-ssim-window", "train-x2-config", "train-x4-config",
                    "train-x8-config", "table2-deltas", "table2-seeds", "table2-set5", "table3-deltas", "table4-deltas",
                    "figure5-convergence", "figure5-deltas", "table5-gain", "table5-cited", "figure6-edges",
-                   "figures7-8-scores", "protocol-deviations", "campaign-pilots", "campaign-fit", "campaign-continued", "campaign-continued-outcome",
-                   "campaign-ends", "campaign-ends-fit", "campaign-schedules", "campaign-widths", "campaign-summary", "table6-symmetric", "table5-best-x2", "table5-best-x4",
-                   "table5-best-x8", "league-entrants", "league-costs", *CLAIMS_TABLES}
+                   "figures7-8-scores", "protocol-deviations", "campaign-cost", "campaign-fit", "campaign-pilots",
+                   "campaign-continued", "campaign-widths", "campaign-periods", "table6-symmetric", "table5-best-x2",
+                   "table5-best-x4", "table5-best-x8", "league-entrants", "league-costs", *CLAIMS_TABLES}
 PROSE = ["intro", "method", "training", "reproduce", "limitations", "exercises", "references"]
 
 

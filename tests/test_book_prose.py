@@ -64,10 +64,17 @@ GLUE_REF = re.compile(r"(?:\{glue:text\}`|:doc: )(notebooks/[\w]+)\.ipynb(?:::(\
 
 def glues(source: str, name: str) -> bool:
     """Whether a notebook's source glues ``name``: a literal ``glue("name", ...)``, or an
-    f-string key (``glue(f"campaign_x{s}_gain", ...)``) whose fields can spell it."""
+    f-string key (``glue(f"campaign_x{s}_gain", ...)``) whose fields can spell it; in a notebook
+    that glues a dict of numbers at once (``glue_all({"name": value, f"x{s}_gain": ...})``), also
+    the keys of the dicts inside its ``glue_all(...)`` calls."""
     if re.search(rf'glue\(\s*"{name}"', source):
         return True
-    for key in re.findall(r'glue\(\s*f"([^"]+)"', source):
+    keys = re.findall(r'glue\(\s*f"([^"]+)"', source)
+    for call in re.findall(r"glue_all\((\{.*?\})\)\n", source, re.S):
+        if re.search(rf'"{name}":', call):
+            return True
+        keys += re.findall(r'f"([^"]+)":', call)
+    for key in keys:
         pattern = "".join(r"\w+" if part.startswith("{") else re.escape(part)
                           for part in re.split(r"(\{[^}]*\})", key) if part)
         if re.fullmatch(pattern, name):
@@ -79,6 +86,8 @@ def test_glue_names_resolve_literal_and_f_string_keys():
     source = 'glue("plain", 1)\nglue(f"campaign_x{s}_end_ceiling", x)\nglue(f"{name}_gain", y)'
     assert glues(source, "plain") and glues(source, "campaign_x2_end_ceiling") and glues(source, "x2_p48_gain")
     assert not glues(source, "plainer") and not glues(source, "campaign_x2_end") and not glues(source, "gain")
+    many = 'glue_all({"total_hours": h,\n          **{f"x{s}_set5": v for s, v in d.items()}})\nother = {"not_glued": 1}\n'
+    assert glues(many, "total_hours") and glues(many, "x4_set5") and not glues(many, "not_glued")
 
 
 @pytest.mark.parametrize("page", ["intro", "method", "reproduce", "limitations", "exercises"])

@@ -106,3 +106,34 @@ def test_pilots_are_readable():
     pilots = campaign.read_pilots(RESULTS / "pilots")
     assert len(pilots) >= 3, "the width choice needs at least three stored pilots"
     assert pilots.set5_psnr.between(30, 45).all() and (pilots.train_flops > 0).all()
+
+
+def test_the_compute_fidelity_figure_of_the_stored_runs_is_readable():
+    """The campaign chapter's figure, drawn from the stored runs as the chapter draws it, passes the
+    book's figure check (text size at the column width, no overlap, no legend over data)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from srlib import book, campaign
+    from srlib.book import campaign_views
+    from srlib.book.figure_checks import figure_problems
+
+    stages = book.campaign_stages(RESULTS)
+    if 2 not in stages:
+        pytest.skip("no published x2 stage")
+    scratch = {"pilot": campaign.read_pilots(RESULTS / "pilots"), "schedule": campaign.read_pilots(RESULTS / "schedules")}
+    continued = {s: campaign.read_continuations(RESULTS, s, r.record["train_flops"]) for s, r in stages.items()}
+    curves, fits = {}, {}
+    for s, r in stages.items():
+        curves[s], fits[s] = campaign.stage_ceiling(r.config, r.record["train_flops"], campaign.last_validation(r.folder),
+                                                    scratch, continued[s])
+    rates = {s: r.record["train_flops"] / r.record["cpu_seconds"] for s, r in stages.items()}
+    fig = campaign_views.fidelity_figure(stages, curves, fits, continued, rates)
+    try:
+        assert figure_problems(fig) == []
+        assert fig.get_size_inches()[0] <= 10.0
+        assert not any(ax.get_legend() for ax in fig.axes)  # one legend, under the panels
+    finally:
+        plt.close(fig)

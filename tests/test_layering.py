@@ -18,7 +18,7 @@ SRLIB = Path(__file__).resolve().parents[1] / "srlib"
 #: The layers, lowest first; a unit may import units of its own layer or of a lower one.
 LAYERS: dict[str, set[str]] = {
     "foundation": {"srlib", "srlib.errors", "srlib.device", "srlib.colour", "srlib.matlab", "srlib.paper",
-                   "srlib.repository", "srlib.formatting", "srlib.provenance", "srlib.files"},
+                   "srlib.repository", "srlib.formatting", "srlib.provenance", "srlib.files", "srlib.stats"},
     "core": {"srlib.models", "srlib.data", "srlib.metrics", "srlib.runfolder"},
     "services": {"srlib.evaluation", "srlib.inference", "srlib.profiling", "srlib.param_counts",
                  "srlib.efficiency", "srlib.feature_maps", "srlib.published"},

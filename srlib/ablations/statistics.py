@@ -1,17 +1,16 @@
 """Reading the ablation records: per-image scores as frames, seed-paired differences with
-Student-t confidence intervals, the verdict rule, Figure 5's convergence measure and the one-line
-summaries the book prints."""
+Student-t confidence intervals and the verdict rule (both from :mod:`srlib.stats`), Figure 5's
+convergence measure and the one-line summaries the book prints."""
 from __future__ import annotations
 
-import math
 from typing import Any, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..provenance import format_duration
 from ..repository import git_commit
+from ..stats import VERDICT_RULE, mean_ci, verdict  # the one statistics home; re-exported here
 from .plan import TABLE_ROWS, TABLE_SCALES
 
 __all__ = ["scores", "table_scores", "mean_ci", "paired_differences", "VERDICT_RULE", "verdict", "convergence",
@@ -48,16 +47,6 @@ def table_scores(records: Sequence[dict[str, Any]], table: str) -> pd.DataFrame:
     return picked.assign(row=picked.spec.map(names))
 
 
-def mean_ci(values: Sequence[float], level: float = 0.95) -> tuple[float, float, float]:
-    """``(mean, low, high)``: Student-t confidence interval of the mean (NaNs for fewer than 2)."""
-    x = np.asarray(values, dtype=float)
-    if len(x) < 2:
-        m = float(x.mean()) if len(x) else math.nan
-        return m, math.nan, math.nan
-    half = float(stats.t.ppf(0.5 + level / 2, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x)))
-    return float(x.mean()), float(x.mean() - half), float(x.mean() + half)
-
-
 def paired_differences(df: pd.DataFrame, reference: str, *, value: str = "psnr", level: float = 0.95
                        ) -> pd.DataFrame:
     """Per row (and scale, dataset) of ``df`` (:func:`table_scores`): the difference ``row -
@@ -79,22 +68,6 @@ def paired_differences(df: pd.DataFrame, reference: str, *, value: str = "psnr",
             out.append({"row": row, "scale": scale, "dataset": ds, "n": int(both.sum()),
                         "mean": float(wide[row].mean()), "difference": m, "ci_low": lo, "ci_high": hi})
     return pd.DataFrame(out, columns=columns)
-
-
-#: How a claim "A is better than B" gets its verdict from the paired difference A - B over seeds.
-VERDICT_RULE = ("held: the 95% confidence interval of the paired difference lies above zero; not held: it lies "
-                "below zero; inconclusive at this budget: it contains zero (or fewer than 3 seeds)")
-
-
-def verdict(low: float, high: float, n: int) -> str:
-    """The verdict of :data:`VERDICT_RULE` for a claimed positive difference with CI [low, high]."""
-    if n < 3 or math.isnan(low) or math.isnan(high):
-        return "inconclusive at this budget"
-    if low > 0:
-        return "held"
-    if high < 0:
-        return "not held"
-    return "inconclusive at this budget"
 
 
 def convergence(records: Sequence[dict[str, Any]], variants: Sequence[str], scale: int, *, stage: int | None = None,

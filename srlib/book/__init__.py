@@ -18,6 +18,8 @@ here:
 * :mod:`.parameters`: :func:`check_parameters`, a notebook's papermill parameters checked first.
 * :mod:`.figures`: :func:`benchmark_image`, :func:`error_crop`, :func:`detail_crop`,
   :func:`save_figure`.
+* :mod:`.campaign_views`: the campaign chapter's tables and its compute-fidelity figure
+  (imported as ``from srlib.book import campaign_views``).
 * from lower layers: :func:`srlib.repository.git_commit`, :func:`~srlib.repository.resolve`,
   :func:`~srlib.repository.display_path`, :func:`srlib.runfolder.weights_fingerprint`;
   :class:`srlib.provenance.Provenance` (the one line printed under each table);
