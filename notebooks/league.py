@@ -22,6 +22,16 @@
 # protocol, each for the same single-core CPU time, from several seeds, and asks the paper's
 # question again: is CSRCNN small and fast for its accuracy, and ahead at x8?
 #
+# ```{admonition} Learning objectives
+# :class: tip
+# After this chapter you can
+#
+# * tell a comparison at equal training budget from one of published numbers, and say what each
+#   can show;
+# * rank networks by paired differences over seeds rather than by single scores;
+# * read accuracy against the cost of a forward pass and find the networks nothing beats on both.
+# ```
+#
 # ```{admonition} How the league is run
 # :class: note
 # * **Data and pipeline**: T91 + BSD200 with the paper's scale augmentation, LR patches made by
