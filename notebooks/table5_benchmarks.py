@@ -100,6 +100,11 @@ for s in scale_list:
                 f"table5-best-x{s}")
     if s in best:
         print(f"ours at x{s}: {published.describe(best[s])}")
+        set5 = best[s].metrics["results"]["Set5"]
+        paper_csr, paper_bic = (float(cited.loc[f"{m} (cited)", "Set5"]) for m in ("CSRCNN", "Bicubic"))
+        glue(f"table5_best_x{s}_set5", float(set5["psnr"]), display=False)
+        glue(f"table5_paper_x{s}_set5", paper_csr, display=False)
+        glue(f"table5_best_x{s}_share", (set5["psnr"] - set5["bicubic_psnr"]) / (paper_csr - paper_bic), display=False)
 
 # %% [markdown]
 # ## The quick network: paper | ours | difference
