@@ -102,15 +102,15 @@ print(f"LR {lr.shape[1]}x{lr.shape[0]} -> {sr.shape[1]}x{sr.shape[0]} in {t_sr:.
 h, w = sr.shape[:2]
 ch, cw = max(8, int(h * float(crop))), max(8, int(w * float(crop)))
 y0, x0 = (h - ch) // 2, (w - cw) // 2
-panels = [("input (nearest)", np.kron(lr, np.ones((scale, scale, 1), dtype=lr.dtype))), ("bicubic", bic),
+panels = [("input", np.kron(lr, np.ones((scale, scale, 1), dtype=lr.dtype))), ("bicubic", bic),
           ("CSRCNN", sr)] + ([("ground truth", hr)] if hr is not None else [])
-fig, axes = plt.subplots(2, len(panels), figsize=(4 * len(panels), 8))
+fig, axes = plt.subplots(2, len(panels), figsize=(2.3 * len(panels), 5))  # readable at column width
 for j, (title, im) in enumerate(panels):
     show = im[..., 0] if im.shape[2] == 1 else im
     axes[0, j].imshow(show, cmap="gray" if im.shape[2] == 1 else None)
     axes[0, j].set_title(title)
     axes[1, j].imshow(show[y0:y0 + ch, x0:x0 + cw], cmap="gray" if im.shape[2] == 1 else None)
-    axes[1, j].set_title(f"{title}, centre crop")
+    axes[1, j].set_title("centre crop")
 for ax in axes.ravel():
     ax.axis("off")
 fig.tight_layout()
@@ -124,3 +124,41 @@ if hr is not None:
         print(f"{name}: PSNR {s.psnr:.2f} dB, SSIM {s.ssim:.4f} (Y channel, {scale} pixels shaved)")
 else:
     print("enlarge mode: no ground truth, no PSNR")
+
+# %% [markdown]
+# ## The weights, and how to use them
+#
+# Every committed network a reader can use, named for what it is, with its stored scores on the
+# four benchmarks (the paper's protocol) and the training compute behind it from scratch; the
+# default of each scale is the one the command line, `torch.hub` and this page use.
+
+# %%
+import pandas as pd
+
+from srlib import published
+
+listing = pd.DataFrame(published.listing())
+if len(listing):
+    scores = pd.DataFrame(list(listing.psnr)).round(2)
+    weights_table = pd.concat([listing[["name", "scale", "network", "parameters"]], scores], axis=1).assign(
+        **{"training PFLOP": (listing.total_training_flops / 1e15).round(2), "default": listing["default"].map(
+            {True: "yes", False: ""}), "file": [book.display_path(w) for w in listing.weights]})
+    book.styled(weights_table.set_index("name"), "Committed weights: PSNR (dB) on each benchmark", "try-it-weights")
+
+# %% [markdown]
+# From Python, `torch.hub` loads the default weights of a scale from a clone of the repository
+# (no download; the cell below runs it), and the command line does the same for whole images:
+#
+# ```bash
+# python -m srlib weights                              # the table above
+# python -m srlib upscale photo.png --scale 4          # the default x4 weights, photo_x4.png
+# python -m srlib evaluate --dataset Set5 --scale 4    # their scores, the paper's protocol
+# ```
+
+# %%
+import torch
+
+net = torch.hub.load(str(book.REPO_ROOT), "csrcnn", scale=4, source="local")  # the default x4 weights
+with torch.no_grad():
+    levels = net(torch.rand(1, 3, 24, 24))  # an RGB image in [0, 1], N x 3 x H x W
+print(f"output: {tuple(levels[-1].shape)} (the x4 image is the last of the list)")

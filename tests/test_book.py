@@ -37,7 +37,7 @@ PAGES = {
     "figure6_feature_maps": (["figure6-edges"], ["figure6_feature_maps"]),
     "figure10_psnr_vs_params": (["figure10-csrcnn"], ["figure10_psnr_vs_params"]),
     "league": (["league-entrants", "league-costs"], []),
-    "try_it": ([], ["try_it_x4"]),
+    "try_it": (["try-it-weights"], ["try_it_x4"]),
     "figures7_9_visual": (["figures7-8-scores"], ["figure7_x4", "figure8_x8", "figure9_native"]),
     "campaign_compute": (["campaign-stages", "campaign-cost", "campaign-fit", "campaign-pilots", "campaign-continued",
                           "campaign-widths", "campaign-periods"], ["campaign_compute_fidelity"]),
@@ -55,7 +55,7 @@ NOT_COMPARISONS = {"protocol-data", "protocol-matlab", "protocol-ssim-window", "
                    "figure5-convergence", "figure5-deltas", "table5-gain", "table5-cited", "figure6-edges",
                    "figures7-8-scores", "protocol-deviations", "campaign-cost", "campaign-fit", "campaign-pilots",
                    "campaign-continued", "campaign-widths", "campaign-periods", "table6-symmetric", "table5-best-x2",
-                   "table5-best-x4", "table5-best-x8", "league-entrants", "league-costs", *CLAIMS_TABLES}
+                   "table5-best-x4", "table5-best-x8", "league-entrants", "league-costs", "try-it-weights", *CLAIMS_TABLES}
 PROSE = ["intro", "method", "training", "reproduce", "limitations", "exercises", "references"]
 
 
