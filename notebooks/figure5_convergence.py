@@ -114,7 +114,7 @@ def on_grid(frame, x, points=60):
     return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=["x", "mean", "min", "max", "block"])
 
 
-fig, axes = plt.subplots(len(stages), 2, figsize=(11, 3.4 * len(stages)), squeeze=False)
+fig, axes = plt.subplots(len(stages), 2, figsize=(9, 3.4 * len(stages)), squeeze=False)
 for i, s in enumerate(stages):
     for j, (x, label) in enumerate((("step", "training step of the stage"), ("cpu_seconds", "CPU seconds of the stage"))):
         ax = axes[i][j]

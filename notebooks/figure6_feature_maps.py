@@ -89,7 +89,7 @@ def draw(run, label):
     print(f"{label}: refined blocks per level: " + ", ".join(f"{lv} {n}" for lv, n in zip(levels, hr_blocks)))
     sr = run.upscaler(scale, "cpu")
     ncol = 1 + max(len(p) for p in parts.values())
-    fig, axes = plt.subplots(len(levels), ncol, figsize=(3.3 * ncol, 3.3 * len(levels)))
+    fig, axes = plt.subplots(len(levels), ncol, figsize=(min(9.0, 2.2 * ncol), 2.2 * len(levels)))
     axes = np.atleast_2d(axes)
     for i, level in enumerate(levels):
         for j, part in enumerate(parts[level]):

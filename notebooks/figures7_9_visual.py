@@ -120,7 +120,7 @@ def compare_figure(items, scale, name):
         return None
     ncol = max(len(p) for *_, p in rows)
     ratios = [r for *_, hr, _ in rows for r in (hr.shape[0] / hr.shape[1], 1.0)]
-    fig, axes = plt.subplots(2 * len(rows), ncol, figsize=(3.2 * ncol, 3.0 * sum(ratios) + 0.4 * len(ratios)),
+    fig, axes = plt.subplots(2 * len(rows), ncol, figsize=(min(9.0, 2.2 * ncol), 2.1 * sum(ratios) + 0.4 * len(ratios)),
                              squeeze=False, gridspec_kw={"height_ratios": ratios})
     for r, (dataset, stem, hr, panels) in enumerate(rows):
         side = max(8, int(min(hr.shape[:2]) * float(crop_fraction)))
@@ -191,7 +191,7 @@ import skimage.data
 native = [("skimage.data.clock (motion blur, grey)", skimage.data.clock(), 4),
           ("skimage.data.astronaut", skimage.data.astronaut(), 8)]
 ncol = 2 + max(len(methods_for(s)) for *_, s in native)
-fig, axes = plt.subplots(len(native), ncol, figsize=(3.3 * ncol, 3.6 * len(native)), squeeze=False)
+fig, axes = plt.subplots(len(native), ncol, figsize=(min(9.0, 2.2 * ncol), 2.4 * len(native)), squeeze=False)
 for r, (label, photo, scale) in enumerate(native):
     photo = photo[..., None] if photo.ndim == 2 else photo
     side = min(int(native_side), *photo.shape[:2])

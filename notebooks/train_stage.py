@@ -122,7 +122,7 @@ print(f"parameters: {run.parameters():,}")
 
 # %%
 log = run.log()
-fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
+fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
 for kind, part in log.groupby("loss_kind"):
     axes[0].plot(part.step, part.loss, ".", label=kind.upper(), markersize=5)
 axes[0].set(xlabel="step", ylabel="training loss", yscale="log", title=f"x{scale} stage: loss")
