@@ -18,19 +18,20 @@ import torch
 from srlib import ablations as ab
 from srlib.repository import REPO_ROOT
 
-RECORDS = sorted((REPO_ROOT / ab.RESULTS_DIR / "quick").glob("*.json"))
 #: How far a retrained record's mean PSNR may move when this CPU's kernels are not the record's.
 OTHER_KERNELS_DB = 0.05
 
 
-def test_committed_records_are_well_formed():
-    if not RECORDS:
-        pytest.skip("no committed ablation records yet")
-    planned = {u.record_name(s) for u in ab.units("quick") for s in u.scales}
-    for path in RECORDS:
+@pytest.mark.parametrize("budget", ["quick", "scale"])
+def test_committed_records_are_well_formed(budget):
+    paths = sorted((REPO_ROOT / ab.RESULTS_DIR / budget).glob("*.json"))
+    if not paths:
+        pytest.skip(f"no committed ablation records of budget {budget} yet")
+    planned = {u.record_name(s) for u in ab.units(budget) for s in u.scales}
+    for path in paths:
         r = json.loads(path.read_text())
-        assert path.name in planned, f"{path.name} is not a record of the quick budget's units"
-        assert r["profile"] == "quick" and r["budget"]["seeds"] == ab.BUDGETS["quick"].seeds
+        assert path.name in planned, f"{path.name} is not a record of the {budget} budget's units"
+        assert r["profile"] == budget and r["budget"]["seeds"] == ab.BUDGETS[budget].seeds
         assert {"Set5", "Set14"} <= set(r["metrics"]), path.name
         for ds, m in r["metrics"].items():
             assert len(m["per_image"]) == {"Set5": 5, "Set14": 14}[ds]
@@ -40,15 +41,25 @@ def test_committed_records_are_well_formed():
         assert "dirty" not in final["commit"], f"{path.name} was trained from uncommitted code"
 
 
+#: The longest training (CPU-seconds, as recorded) the regeneration test below may repeat.
+REGENERATE_LIMIT_S = 300
+
+
 @pytest.mark.slow
-def test_the_cheapest_committed_record_regenerates_bit_for_bit(tmp_path, data_root):
-    if not RECORDS:
-        pytest.skip("no committed ablation records yet")
-    records = [json.loads(p.read_text()) for p in RECORDS]
+@pytest.mark.parametrize("budget", ["quick", "scale"])
+def test_the_cheapest_committed_record_regenerates_bit_for_bit(budget, tmp_path, data_root):
+    paths = sorted((REPO_ROOT / ab.RESULTS_DIR / budget).glob("*.json"))
+    if not paths:
+        pytest.skip(f"no committed ablation records of budget {budget} yet")
+    records = [json.loads(p.read_text()) for p in paths]
     cheapest = min(records, key=lambda r: sum(s["train_flops_per_step"] * s["steps"] for s in r["stages"]))
+    seconds = ab.record_cpu_seconds(cheapest)
+    if seconds > REGENERATE_LIMIT_S:  # the scale budget's cheapest unit trains for minutes: too long here
+        pytest.skip(f"the cheapest {budget} record took {seconds:.0f} CPU-s to train (over this test's "
+                    f"{REGENERATE_LIMIT_S} s); `python -m srlib ablations run --profile {budget}` retrains it")
     unit = ab.Unit(cheapest["variant"], cheapest["seed"], (cheapest["scale"],), cheapest["notation"],
                    cheapest.get("tag", ""))
-    [path] = ab.run_unit(unit, "quick", results_dir=tmp_path / "results", runs_dir=tmp_path / "runs")
+    [path] = ab.run_unit(unit, budget, results_dir=tmp_path / "results", runs_dir=tmp_path / "runs")
     again = json.loads(path.read_text())
     # (the weights file's bytes carry metadata written in a varying order: the scores are compared)
     # (fields added to the format since the record was made are not compared)
