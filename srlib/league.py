@@ -165,23 +165,26 @@ def _seconds_per_step(config, steps: int = 12, warmup: int = 4) -> float:
 
 
 def pilot(profile: str = "full", entrants: tuple[Entrant, ...] = ENTRANTS) -> dict[str, Any]:
-    """Measure every entrant's CPU-seconds per step at each stage it trains and store them."""
+    """Measure every entrant's CPU-seconds per step at each stage it trains and store them; each
+    measurement is written as it is made, and one already stored is not made again (a stopped
+    pilot resumes). A curriculum's later stage is timed without its ``init`` (the same steps)."""
     from tqdm.auto import tqdm
 
-    budget = BUDGETS[profile]
-    stages = {(e.name, s): league_config(e, s, steps=100, profile=profile)
-              for e in entrants for scale in budget.scales for s in Unit(e, scale, 0).stages}
-    seconds: dict[str, dict[str, float]] = {}
-    for (name, s), config in tqdm(stages.items(), desc="league pilot"):
-        seconds.setdefault(name, {})[f"x{s}"] = round(_seconds_per_step(config), 4)
     from .campaign import training_flops_per_step
 
-    flops = {name: {f"x{s}": training_flops_per_step(c) for (n, s), c in stages.items() if n == name}
-             for name in seconds}
-    result = {"budget": asdict(budget), "seconds_per_step": seconds, "train_flops_per_step": flops}
-    path = _pilot_path(profile)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, (json.dumps(result, indent=1) + "\n").encode())
+    budget, path = BUDGETS[profile], _pilot_path(profile)
+    stages = {(e.name, s): league_config(e, s, steps=100, profile=profile, **({"curriculum": "none"} if s > 2 else {}))
+              for e in entrants for scale in budget.scales for s in Unit(e, scale, 0).stages}
+    result = json.loads(path.read_text()) if path.is_file() else {}
+    result.update(budget=asdict(budget))
+    seconds, flops = result.setdefault("seconds_per_step", {}), result.setdefault("train_flops_per_step", {})
+    for (name, s), config in tqdm(stages.items(), desc="league pilot"):
+        if f"x{s}" in seconds.get(name, {}):
+            continue
+        seconds.setdefault(name, {})[f"x{s}"] = round(_seconds_per_step(config), 4)
+        flops.setdefault(name, {})[f"x{s}"] = training_flops_per_step(config)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, (json.dumps(result, indent=1) + "\n").encode())
     return result
 
 

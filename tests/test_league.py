@@ -64,3 +64,25 @@ def test_one_smoke_run_writes_a_record_in_the_ablation_format(tmp_path, monkeypa
     assert record["metrics"]["Set5"]["per_image"] and record["metrics"]["Set5"]["subset"] == "first 1"
     assert record["train_flops"] > 0 and record["cpu_seconds"] > 0 and record["stages"][0]["commit"]
     assert league.load_records("smoke") == [record] and league.missing_units("smoke") != []
+
+
+def test_the_pilot_times_every_stage_once_and_resumes(tmp_path, monkeypatch):
+    monkeypatch.setattr(league, "RESULTS_DIR", tmp_path)
+    timed = []
+
+    def fake(config, steps=12, warmup=4):
+        timed.append((config.model, config.scale))
+        if len(timed) == 3:
+            raise KeyboardInterrupt  # the pilot is stopped part way
+        return 0.5
+
+    monkeypatch.setattr(league, "_seconds_per_step", fake)
+    with pytest.raises(KeyboardInterrupt):
+        league.pilot("full")
+    stored = json.loads((tmp_path / "full" / "pilot.json").read_text())["seconds_per_step"]
+    assert sum(len(v) for v in stored.values()) == 2  # what was measured is kept
+    timed.clear()
+    monkeypatch.setattr(league, "_seconds_per_step", lambda config, **_: timed.append(config.scale) or 0.5)
+    result = league.pilot("full")
+    assert len(timed) == 13  # the 15 stages less the two already measured
+    assert result["seconds_per_step"]["CSRCNN"] == {"x2": 0.5, "x4": 0.5, "x8": 0.5}
