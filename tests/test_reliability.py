@@ -503,3 +503,12 @@ def test_stale_cache_builds_are_removed_and_running_ones_kept(tmp_path):
         os.utime(path, (old, old))
     assert remove_stale_tmp(target) == [stale]
     assert not stale.exists() and running.is_dir()
+    # a build named by its process: removed at once when that process is gone, kept while it runs
+    import subprocess
+    import sys
+
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    killed, alive = (tmp_path / f"cache-entry.tmp-{pid}-cccc" for pid in (int(ended.stdout), os.getpid()))
+    for folder in (killed, alive):
+        folder.mkdir()
+    assert remove_stale_tmp(target) == [killed] and alive.is_dir()

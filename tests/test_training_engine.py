@@ -80,6 +80,14 @@ def test_resume_after_kill_reproduces_the_uninterrupted_run(root, data, tmp_path
     assert [r["loss"] for r in _rows(tmp_path / "killed")] == [r["loss"] for r in _rows(tmp_path / "full")]
 
 
+def test_a_resumed_run_logs_the_same_losses_when_checkpoints_fall_between_log_rows(root, data, tmp_path):
+    cfg = tiny_config(root, steps=9, ckpt_every=2, keep_checkpoints=5, log_every=3, loss_schedule="l1")
+    train(cfg, tmp_path / "full", data=data)
+    train(cfg, tmp_path / "killed", data=data, stop_at=5)  # last checkpoint at step 4, between rows 3 and 6
+    train(cfg, tmp_path / "killed", data=data, resume=True)
+    assert [r["loss"] for r in _rows(tmp_path / "killed")] == [r["loss"] for r in _rows(tmp_path / "full")]
+
+
 def test_mismatched_checkpoint_is_refused_naming_the_fields(root, data, tmp_path):
     cfg = tiny_config(root, steps=4, ckpt_every=2)
     train(cfg, tmp_path / "run", data=data, stop_at=3)

@@ -139,10 +139,24 @@ _PRODUCERS = (_to_rgb, _augmented_pyramids)  # the code whose source is part of 
 STALE_TMP_SECONDS = 6 * 3600
 
 
+def _builder_gone(tmp: Path) -> bool:
+    """A ``<target>.tmp-<pid>-<hex>`` folder whose building process (on this machine) has ended."""
+    parts = tmp.name.rsplit(".tmp-", 1)[-1].split("-")
+    if len(parts) != 2 or not parts[0].isdigit():
+        return False  # an older name without the builder's pid: only its age tells
+    try:
+        os.kill(int(parts[0]), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
 def remove_stale_tmp(target: Path, max_age_s: float = STALE_TMP_SECONDS) -> list[Path]:
-    """Delete ``<target>.tmp-*`` folders (builds of ``target`` that were killed) whose newest
-    change is older than ``max_age_s``; a build still running keeps writing into its folder, so it
-    is left alone. Returns the folders removed."""
+    """Delete ``<target>.tmp-*`` folders (builds of ``target`` that were killed): those whose
+    builder process has ended, and any whose newest change is older than ``max_age_s`` (a build
+    still running keeps writing into its folder, so it is left alone). Returns the folders removed."""
     removed = []
     now = time.time()
     for tmp in target.parent.glob(f"{target.name}.tmp-*"):
@@ -150,7 +164,7 @@ def remove_stale_tmp(target: Path, max_age_s: float = STALE_TMP_SECONDS) -> list
             newest = max([tmp.stat().st_mtime, *(f.stat().st_mtime for f in tmp.iterdir())])
         except OSError:
             continue
-        if now - newest > max_age_s:
+        if _builder_gone(tmp) or now - newest > max_age_s:
             shutil.rmtree(tmp, ignore_errors=True)
             removed.append(tmp)
     return removed
@@ -160,7 +174,7 @@ def _build_entry(label: str, paths: Sequence[Path], aug_scales: Sequence[float],
                  workers: int, progress: bool) -> None:
     if target.parent.is_dir():
         remove_stale_tmp(target)
-    tmp = target.with_name(f"{target.name}.tmp-{uuid.uuid4().hex[:8]}")
+    tmp = target.with_name(f"{target.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
     try:
         tmp.mkdir(parents=True)
     except OSError as err:

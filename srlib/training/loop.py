@@ -177,6 +177,9 @@ class StageTrainer:
         self.train_seconds = self.cpu_seconds = 0.0
         self.step_seconds: list[float] = []
         self.window_loss, self.window_n, self.window_t = 0.0, 0, 0.0
+        if self.state is not None and "log_window" in self.state:
+            loss, n, seconds = self.state["log_window"]
+            self.window_loss, self.window_n, self.window_t = float(loss), int(n), float(seconds)
         self.scores: dict[str, dict[str, float]] = {}
 
     # ---- before the first step
@@ -450,7 +453,9 @@ class StageTrainer:
             "step": step, "optimizer": self.optimizer.state_dict(), "rng": ck.rng_state(),
             "config": self.config.to_dict(), "new_levels": self.new_levels, "init_info": self.init_info,
             "wall_time": self.wall_time(), "train_seconds": self.prev_train + self.train_seconds,
-            "cpu_seconds": self.prev_cpu + self.cpu_seconds, "world_size": self.world})
+            "cpu_seconds": self.prev_cpu + self.cpu_seconds, "world_size": self.world,
+            # the steps since the last log row: a resumed run's first row averages them too
+            "log_window": [self.window_loss, self.window_n, self.window_t]})
         ck.atomic_write(self.run.latest_json, json.dumps(
             {"step": step, "weights": str(wpath.relative_to(self.out)),
              "state": str(spath.relative_to(self.out))}).encode())
