@@ -178,6 +178,17 @@ def test_every_peer_trains_through_the_engine_and_evaluates_at_its_scale(model, 
         assert loaded.model(torch.rand(1, channels, 6, 7))[-1].shape[-2:] == (24, 28)
 
 
+@pytest.mark.parametrize("model", ["vdsr", "srcnn"])
+def test_the_train_command_trains_a_pre_upsampling_network(model, root, tmp_path, capsys):
+    options = '{"depth": 3, "features": 8}' if model == "vdsr" else '{"n1": 8, "n2": 4}'
+    args = ["train", "--model", model, "--model-options", options, "--profile", "smoke", "--scale", "4",
+            "--out", str(tmp_path / model), "--train-sets", str(root / "train" / "mine"), "--data-dir", str(root),
+            "--cache-dir", str(root / "cache"), "--steps", "2", "--val-every", "-1", "--threads", "1",
+            "--progress", "false"]
+    assert cli_main(args) == 0, capsys.readouterr().err
+    assert "2 steps" in capsys.readouterr().out
+
+
 def test_lapsrn_trains_with_its_loss_on_every_level(root, data, tmp_path, monkeypatch):
     seen = []
     original = loop.cascade_loss
