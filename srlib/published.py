@@ -14,13 +14,11 @@ copy inside an installed srlib (``srlib/_results/``, which ``setup.py`` puts int
 """
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import os
 import re
 import sys
-import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -33,7 +31,7 @@ from .runfolder import stored_parameters
 __all__ = ["PUBLISHED_FILES", "RESULTS_ENV", "PACKAGED_RESULTS", "BENCHMARKS", "PublishedResult",
            "PublishedResultsMissingError", "results_root", "list_published", "best_per_scale", "best",
            "find_published", "resolve_weights", "network_label", "describe", "listing", "announce",
-           "add_cli_command"]
+           "require_root"]
 
 #: The files of a published result (``setup.py`` ships the same three of every such folder).
 PUBLISHED_FILES = ("weights_fp16.safetensors", "provenance.json", "metrics.json")
@@ -59,7 +57,7 @@ def results_root() -> Path:
     return PACKAGED_RESULTS if PACKAGED_RESULTS.is_dir() else REPO_ROOT / "results"
 
 
-def _require(root: Path) -> Path:
+def require_root(root: Path) -> Path:
     if root.is_dir():
         return root
     if os.environ.get(RESULTS_ENV, "").strip():
@@ -214,7 +212,7 @@ def resolve_weights(argument: str | None, scale: int | None, root: Path | str | 
         if scale is None:
             raise InvalidValueError("give --scale (2, 4 or 8) to use the best published weights for it, or "
                                     "--weights (a checkpoint, or a name that `srlib weights` lists)")
-        root = _require(Path(root) if root is not None else results_root())
+        root = require_root(Path(root) if root is not None else results_root())
         pick = best(scale, root)
         if pick is None:
             have = sorted(best_per_scale(root, scales=None))
@@ -274,7 +272,7 @@ def listing(root: Path | str | None = None) -> list[dict]:
     """One row per published result: name, scale, network, parameters, the stored PSNR of
     :data:`BENCHMARKS`, training FLOPs (own and from scratch), whether it is its scale's default,
     and the weights' path."""
-    root = _require(Path(root) if root is not None else results_root())
+    root = require_root(Path(root) if root is not None else results_root())
     defaults = {r.name for r in best_per_scale(root, scales=None).values()}
     rows = []
     for r in sorted(list_published(root), key=lambda r: (r.scale, -(r.psnr("Set5") or -math.inf))):
@@ -285,47 +283,7 @@ def listing(root: Path | str | None = None) -> list[dict]:
     return rows
 
 
-def _format_listing(rows: list[dict], root: Path) -> str:
-    def pflop(value):
-        return "not recorded" if value is None else f"{value / 1e15:.2f}"
-
-    header = ["name", "scale", "network", "params", *BENCHMARKS, "train PFLOP", "default"]
-    table = [header] + [[r["name"], f"x{r['scale']}", r["network"], f"{r['parameters'] / 1e6:.2f} M",
-                         *("-" if r["psnr"][d] is None else f"{r['psnr'][d]:.3f}" for d in BENCHMARKS),
-                         pflop(r["total_training_flops"]), f"x{r['scale']} default" if r["default"] else ""]
-                        for r in rows]
-    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
-    lines = [f"Published CSRCNN weights in {root}:"]
-    lines += ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in table]
-    lines += textwrap.wrap(
-        "PSNR: dB on the Y channel by the paper's protocol, stored when the result was published ('-': not "
-        "evaluated). train PFLOP: training compute from scratch, through the weights each training started "
-        "from. Default: the best stored Set5 PSNR of its scale, used by `srlib upscale --scale S` and `srlib "
-        "evaluate` without weights (and torch.hub's csrcnn); `--weights NAME` picks another.", 100)
-    return "\n".join(lines)
-
-
-def _cmd_weights(args: argparse.Namespace) -> int:
-    root = _require(results_root())
-    rows = listing(root)
-    if args.scale is not None:
-        rows = [r for r in rows if r["scale"] == args.scale]
-    print(json.dumps(rows, indent=2) if args.format == "json" else _format_listing(rows, root))
-    return 0
-
-
 def announce(result: PublishedResult | None, command: str) -> None:
     """Tell (on stderr) which published weights a command uses, when it chose them by name or default."""
     if result is not None:
         print(f"srlib {command}: weights {describe(result)}; `srlib weights` lists the others", file=sys.stderr)
-
-
-def add_cli_command(subparsers) -> None:
-    p = subparsers.add_parser(
-        "weights", help="list the published weights (name, network, PSNR, compute, each scale's default)",
-        description="The published results a user can use: name (for --weights), scale, network, parameters, "
-                    "stored Set5/Set14/B100/Urban100 PSNR, training compute, and each scale's default "
-                    f"(read from ${RESULTS_ENV}, else the copy installed with srlib, else results/ of the clone).")
-    p.add_argument("--scale", type=int, default=None, help="only this scale")
-    p.add_argument("--format", choices=["table", "json"], default="table")
-    p.set_defaults(func=_cmd_weights)

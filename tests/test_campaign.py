@@ -10,6 +10,8 @@ import subprocess
 
 import numpy as np
 import pytest
+
+from srlib.cli import campaign as campaign_cli
 import torch
 
 from srlib import campaign
@@ -52,7 +54,7 @@ def test_cli_passes_the_run_overrides(monkeypatch):
     monkeypatch.setattr(campaign, "run", lambda name, config, threads: seen.update(name=name, config=config)
                         or argparse.Namespace(out_dir="x", step=0, scores=None))
     parser = argparse.ArgumentParser()
-    campaign.add_cli_command(parser.add_subparsers())
+    campaign_cli.add_cli_command(parser.add_subparsers())
     args = parser.parse_args(["campaign", "run", "x2-p48", "--scale", "2", "--init", "w.safetensors", "--steps", "800",
                               "--lr", "1e-4", "--patch-size", "48", "--batch-size", "8", "--ckpt-every", "60",
                               "--loss", "l2", "--seed", "3"])
@@ -73,7 +75,7 @@ def test_cli_runs_a_whole_recipe_from_a_config_file(monkeypatch, tmp_path):
     monkeypatch.setattr(campaign, "run", lambda name, config, threads: seen.update(config=config)
                         or argparse.Namespace(out_dir="x", step=0, scores=None))
     parser = argparse.ArgumentParser()
-    campaign.add_cli_command(parser.add_subparsers())
+    campaign_cli.add_cli_command(parser.add_subparsers())
     recipe = campaign.campaign_config(2, channels=64, init_widen=True, init="narrow.safetensors", alternate_every=7)
     (tmp_path / "recipe.json").write_text(recipe.to_json())
     args = parser.parse_args(["campaign", "run", "x2-wide", "--config", str(tmp_path / "recipe.json"),

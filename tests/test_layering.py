@@ -224,3 +224,10 @@ def test_the_cycle_finder_finds_a_cycle():
     assert find_cycle({"srlib.a": {"srlib.b"}, "srlib.b": set()}) is None
     graph = unit_graph({"srlib.models.x": ("from ..data import y", False), "srlib.data": ("from ..models import x", True)})
     assert find_cycle(graph) is not None
+
+
+def test_only_the_command_line_parses_arguments():
+    """The library's modules hold no argument parsing: every command is a module of ``srlib.cli``."""
+    parsers = [module for module, (source, _) in _srlib_sources().items()
+               if unit_of(module) != "srlib.cli" and re.search(r"^\s*(import argparse|from argparse )", source, re.M)]
+    assert not parsers, f"argparse outside srlib.cli: {parsers}"

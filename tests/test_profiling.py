@@ -7,6 +7,8 @@ import json
 
 import pandas as pd
 import pytest
+
+from srlib.cli import profile as profile_cli
 import torch
 import torch.nn as nn
 
@@ -164,7 +166,7 @@ def test_all_expands_to_registered_models():
 
 def _run_cli(argv, capsys):
     parser = argparse.ArgumentParser(prog="srlib")
-    profiling.add_cli_command(parser.add_subparsers(dest="command", required=True))
+    profile_cli.add_cli_command(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
     code = args.func(args)
     captured = capsys.readouterr()

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
+from srlib.cli.ablations import parse_shard
 import torch
 from PIL import Image, ImageOps
 
@@ -107,7 +109,7 @@ def test_shards_are_one_based_and_do_not_overlap(capsys):
     one, two = listed("1/2"), listed("2/2")
     assert not one & two and one | two == missing
     assert listed("1/1") == missing
-    assert ab.parse_shard("2/3") == (2, 3)
+    assert parse_shard("2/3") == (2, 3)
 
 
 # ------------------------------------------------------------------------------ images
@@ -304,7 +306,7 @@ def test_resume_with_nothing_to_resume_starts_nothing(extra, tmp_path, capsys):
 
 def test_resume_reads_scale_and_profile_from_the_run_folder(tmp_path, capsys):
     from srlib.training import preset
-    from srlib.training.cli import build_config
+    from srlib.cli.train import build_config
 
     out = _stored_run(tmp_path / "run", preset("smoke", 4, steps=33))
     for extra in ((), ("--profile", "smoke"), ("--scale", "4"), ("--steps", "40")):
@@ -317,7 +319,7 @@ def test_resume_reads_scale_and_profile_from_the_run_folder(tmp_path, capsys):
 
 def test_resume_of_a_curriculum_folder_resumes_all_its_stages(tmp_path):
     from srlib.training import preset
-    from srlib.training.cli import build_config
+    from srlib.cli.train import build_config
 
     out = tmp_path / "c"
     _stored_run(out / "x2", preset("quick", 2, final_scale=8, channels=12))

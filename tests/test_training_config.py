@@ -7,7 +7,7 @@ import pytest
 
 from srlib.cli import build_parser
 from srlib.training import PRESETS, TrainConfig, config_diff, fade_alpha_at, loss_kind_at, lr_at, preset
-from srlib.training.cli import build_config
+from srlib.cli.train import build_config
 
 
 @pytest.mark.parametrize("name", list(PRESETS))

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from .plan import (ALL_TABLES, BUDGET_TABLES, BUDGETS, DATASETS, END_TO_END, RESULTS_DIR, TABLE4_EXTRA, TABLE_ROWS, TABLE_SCALES, TAGS, Budget,
                    Unit, unit_flops, units)
-from .running import (add_cli_command, load_records, missing_units, parse_shard, records_for, run_unit, run_units,
+from .running import (load_records, missing_units, records_for, run_unit, run_units,
                       table_status)
 from .statistics import (VERDICT_RULE, budget_text, convergence, describe, mean_ci, paired_differences,
                          record_cpu_seconds, schedule_text, scores, summary, table_records, table_scores, verdict)
@@ -43,7 +43,7 @@ __all__ = [
     "ALL_TABLES", "BUDGET_TABLES", "BUDGETS", "DATASETS", "END_TO_END", "RESULTS_DIR", "TABLE4_EXTRA", "TABLE_ROWS", "TABLE_SCALES", "TAGS", "Budget",
     "Unit", "unit_flops", "units",
     # running
-    "add_cli_command", "load_records", "missing_units", "parse_shard", "records_for", "run_unit", "run_units",
+    "load_records", "missing_units", "records_for", "run_unit", "run_units",
     "table_status",
     # statistics
     "VERDICT_RULE", "budget_text", "convergence", "describe", "mean_ci", "paired_differences", "record_cpu_seconds",

@@ -2,13 +2,11 @@
 format is in :mod:`srlib.ablations`); reading them back; the ``ablations`` command of the CLI."""
 from __future__ import annotations
 
-import argparse
 import datetime as _dt
 import functools
 import json
 import os
 import platform
-import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict
 from multiprocessing import get_context
@@ -21,15 +19,13 @@ from tqdm.auto import tqdm
 from ..training.runs import curriculum_run, run_key
 from ..campaign import training_flops_per_step
 from ..data.fetch import file_sha256
-from ..errors import InvalidValueError
 from ..evaluation import bicubic_upscaler, evaluate
 from ..repository import display_path, resolve
 from ..training.checkpoint import atomic_write
 from .plan import (ALL_TABLES, BUDGETS, DATASETS, END_TO_END, RESULTS_DIR, TABLE_ROWS, Budget, Unit, _options,
                    _unit_steps, training_preset, unit_flops, units)
 
-__all__ = ["evaluated_record", "run_unit", "run_units", "missing_units", "table_status", "load_records", "records_for",
-           "parse_shard", "add_cli_command"]
+__all__ = ["evaluated_record", "run_unit", "run_units", "missing_units", "table_status", "load_records", "records_for"]
 
 
 def _now() -> str:
@@ -192,52 +188,3 @@ def records_for(profile: str = "quick", tables: Sequence[str] = ALL_TABLES, *,
             raise RuntimeError(f"{len(failures)} ablation units failed: "
                                + "; ".join(f"{name}: {error}" for name, error in failures))
     return load_records(profile, results_dir)
-
-
-def parse_shard(text: str) -> tuple[int, int]:
-    """``'I/N'`` -> ``(I, N)``, integers with ``1 <= I <= N``: the I-th of N shards (1-based), which
-    holds units I, I + N, I + 2N, ... of the list, costliest first; the N shards do not overlap."""
-    parts = str(text).strip().split("/")
-    try:
-        index, count = (int(v) for v in parts) if len(parts) == 2 else (None, None)
-    except ValueError:
-        index = count = None
-    if index is None or count is None or not 1 <= index <= count:
-        raise InvalidValueError(f"--shard {text}: expected I/N with integers 1 <= I <= N (the I-th of N shards), "
-                                "e.g. --shard 1/2 and --shard 2/2 on two cores")
-    return index, count
-
-
-def _cmd(args: argparse.Namespace) -> int:
-    tables = tuple(t.strip() for t in args.tables.split(",") if t.strip())
-    todo = missing_units(args.profile, tables)
-    total = units(args.profile, tables)
-    if args.shard is not None:
-        index, count = parse_shard(args.shard)
-        mine = set(sorted(total, key=lambda u: (-unit_flops(u, args.profile), u.name))[index - 1::count])
-        todo = [u for u in todo if u in mine]
-    print(f"{len(todo)} units to train{' in this shard' if args.shard is not None else ''}; {len(missing_units(args.profile, tables))}"
-          f" of {len(total)} missing under {RESULTS_DIR / args.profile}")
-    if args.action == "status":
-        for u in todo:
-            print(f"  missing: {u.name} (x{'/x'.join(map(str, u.scales))}, {unit_flops(u, args.profile) / 1e12:.1f} TFLOP)")
-        return 0
-    t0 = time.perf_counter()
-    failures = run_units(todo, args.profile, jobs=args.jobs, data_root=args.data_root or None)
-    print(f"trained {len(todo) - len(failures)} units in {time.perf_counter() - t0:.0f} s")
-    for name, err in failures:
-        print(f"  failed: {name}: {err}")
-    return 1 if failures else 0
-
-
-def add_cli_command(subparsers) -> None:
-    p = subparsers.add_parser("ablations", help="train / list the ablation result sets (Tables II-IV)",
-                              description="Train the ablation units whose records are missing (run) or list them (status).")
-    p.add_argument("action", choices=["run", "status"])
-    p.add_argument("--profile", default="quick", choices=sorted(BUDGETS))
-    p.add_argument("--tables", default=",".join(ALL_TABLES))
-    p.add_argument("--jobs", type=int, default=2, help="single-thread training processes side by side")
-    p.add_argument("--data-root", default="")
-    p.add_argument("--shard", default=None, help="I/N: only every N-th missing unit from the I-th, costliest first "
-                                               "(N processes on N cores, started at different times)")
-    p.set_defaults(func=_cmd)

@@ -21,14 +21,13 @@ The package, one concern a module; each name is defined once and re-exported her
   (:func:`read_pilots`, :func:`read_continuations`, :func:`read_log`, :func:`last_validation`);
 * :mod:`.fits`: the saturation law of PSNR against compute (:func:`fit_saturation`, ...);
 * :mod:`.analysis`: noise, ceilings, gains and width comparisons of the stored runs;
-* :mod:`.cli`: the ``campaign`` command.
+* the ``campaign`` command is :mod:`srlib.cli.campaign`.
 """
 from __future__ import annotations
 
 from .analysis import (CONTINUED_RECIPE, NETWORK, SCRATCH_RECIPE, SET5_TARGETS, ceiling_estimate, compute_spent,
                        continuation_gains, difference_interval, finished_runs, last_period, period_gains, same_network,
                        seed_spread, stage_ceiling, width_comparisons, widened_comparisons)
-from .cli import add_cli_command
 from .fits import (FIT_B_MIN, FIT_CEILING_MARGIN, compute_to_reach, fit_saturation, fit_saturation_interval,
                    saturation_psnr)
 from .records import last_validation, publish, publish_pilot, read_continuations, read_log, read_pilots
@@ -49,5 +48,4 @@ __all__ = [
     "same_network", "finished_runs", "ceiling_estimate", "stage_ceiling", "continuation_gains", "period_gains",
     "last_period", "width_comparisons", "widened_comparisons", "compute_spent",
     # CLI
-    "add_cli_command",
 ]

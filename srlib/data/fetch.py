@@ -20,7 +20,6 @@ size in bytes (made from the shared data's ``MANIFEST.tsv`` by ``scripts/make_so
 """
 from __future__ import annotations
 
-import argparse
 import hashlib
 import http.client
 import os
@@ -34,12 +33,12 @@ from typing import Sequence
 
 from tqdm.auto import tqdm
 
-from ..errors import DataFetchError, DataIntegrityError, InvalidValueError, SrlibError, output_error
+from ..errors import DataFetchError, InvalidValueError, SrlibError, output_error
 from .manifest import SOURCES_FILE, Source, read_sources
 from .registry import data_root, dataset_spec
 
 __all__ = ["SOURCES_FILE", "Source", "Problem", "FetchReport", "read_sources", "select_sources", "file_sha256",
-           "check", "fetch", "add_cli_command"]
+           "check", "fetch"]
 
 _CHUNK = 1 << 16
 _RETRY_HTTP = {408, 425, 429, 500, 502, 503, 504}
@@ -253,52 +252,3 @@ def fetch(root: str | Path | None = None, sources: Sequence[Source] | None = Non
     finally:
         bar.close()
     return report
-
-
-# ------------------------------------------------------------------------------------------ CLI
-def _cmd_fetch(args: argparse.Namespace) -> int:
-    if not args.timeout > 0 or args.retries < 0:
-        raise InvalidValueError(f"--timeout must be > 0 and --retries >= 0 (got {args.timeout} and {args.retries})")
-    sources = select_sources(read_sources(), args.datasets)
-    report = fetch(args.data_dir, sources, timeout=args.timeout, retries=args.retries, progress=not args.quiet)
-    replaced = f", {len(report.replaced)} of them replaced (they differed)" if report.replaced else ""
-    print(f"data root {report.root}: {len(sources)} files verified ({len(report.downloaded)} downloaded"
-          f"{replaced}, {len(report.present)} already present)")
-    return 0
-
-
-def _cmd_check(args: argparse.Namespace) -> int:
-    sources = select_sources(read_sources(), args.datasets)
-    root = data_root(args.data_dir)
-    problems = check(root, sources, hashes=not args.quick, progress=not args.quiet)
-    if problems:
-        shown = ", ".join(str(p) for p in problems[:5]) + (f" and {len(problems) - 5} more" if len(problems) > 5
-                                                           else "")
-        raise DataIntegrityError(
-            f"{len(problems)} of {len(sources)} files under {root} are missing or differ from {SOURCES_FILE.name}: "
-            f"{shown}; run `python -m srlib data fetch` (or set SRLIB_DATA_DIR to a complete copy)")
-    what = "present with the right size" if args.quick else "present and verified (sha256)"
-    if not args.quiet:
-        print(f"data root {root}: all {len(sources)} files {what}")
-    return 0
-
-
-def add_cli_command(subparsers) -> None:
-    p = subparsers.add_parser(
-        "data", help="download (fetch) or verify (check) the datasets",
-        description="fetch: download the benchmark and training images from their pinned public sources "
-                    "(sha256-verified, resumable); check: verify a data root against the manifest.")
-    sub = p.add_subparsers(dest="data_command", metavar="fetch|check", required=True)
-    for name, func, helptext in [("fetch", _cmd_fetch, "download what is missing or wrong"),
-                                 ("check", _cmd_check, "verify the files against the manifest")]:
-        q = sub.add_parser(name, help=helptext)
-        q.add_argument("--data-dir", default=None, help="data root (default: $SRLIB_DATA_DIR or ./data)")
-        q.add_argument("--datasets", nargs="+", default=None, metavar="NAME",
-                       help="only these datasets (e.g. Set5 T91; default: all in the manifest)")
-        q.add_argument("--quiet", action="store_true", help="no progress bar")
-        if name == "fetch":
-            q.add_argument("--timeout", type=float, default=30.0, help="seconds without data before a retry")
-            q.add_argument("--retries", type=int, default=4, help="retries per file (exponential backoff)")
-        else:
-            q.add_argument("--quick", action="store_true", help="presence and size only (no sha256)")
-        q.set_defaults(func=func)

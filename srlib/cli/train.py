@@ -22,7 +22,7 @@ from pathlib import Path
 
 from ..errors import InvalidValueError
 from ..runfolder import RunFolder, read_metadata
-from .config import PRESETS, TrainConfig, preset
+from ..training.config import PRESETS, TrainConfig, preset
 
 _EXPLICIT = {"profile", "scale", "init"}
 _ALIASES = {"data_root": ["--data-dir"]}
@@ -147,7 +147,7 @@ def stored_config(out: Path, args: argparse.Namespace) -> TrainConfig:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    from .engine import TrainingDivergedError, train, train_curriculum
+    from ..training.engine import TrainingDivergedError, train, train_curriculum
 
     config = build_config(args)  # with --resume, also finds whether --out is a curriculum (--all-stages)
     args.interrupt_hint = (f"the last checkpoint is kept; continue with: python -m srlib train --out {args.out} "

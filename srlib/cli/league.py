@@ -1,0 +1,41 @@
+"""The ``league`` command: pilot, train or list the equal-budget league (:mod:`srlib.league`)."""
+from __future__ import annotations
+
+from ..league import BUDGETS, missing_units, pilot, run_unit, stage_steps
+from .ablations import parse_shard
+
+__all__ = ["add_cli_command"]
+
+
+def _cmd(args) -> int:
+    if args.action == "pilot":
+        result = pilot(args.profile)
+        for name, per_stage in result["seconds_per_step"].items():
+            print(f"{name:<14} " + "  ".join(f"{s}: {v:.3f} s/step" for s, v in per_stage.items()))
+        return 0
+    todo = missing_units(args.profile, args.seeds or None)
+    if args.shard:
+        index, count = parse_shard(args.shard)
+        todo = todo[index - 1::count]
+    print(f"{len(todo)} league runs to train{' in this shard' if args.shard else ''} (profile {args.profile})")
+    if args.action == "status":
+        for unit in todo:
+            print(f"  missing: {unit.name} (steps {stage_steps(unit, args.profile)})")
+        return 0
+    from tqdm.auto import tqdm
+
+    for unit in tqdm(todo, desc="league runs"):
+        print(f"wrote {run_unit(unit, args.profile, data_root=args.data_root or None)}", flush=True)
+    return 0
+
+
+def add_cli_command(subparsers) -> None:
+    p = subparsers.add_parser("league", help="train / list the equal-budget league (Table V's peers trained here)",
+                              description="pilot: measure each entrant's CPU-seconds per step (fixes the steps); "
+                                          "run: train the runs whose records are missing; status: list them.")
+    p.add_argument("action", choices=["pilot", "run", "status"])
+    p.add_argument("--profile", default="full", choices=sorted(BUDGETS))
+    p.add_argument("--seeds", type=int, default=0, help="seeds per entrant and scale (default: the budget's)")
+    p.add_argument("--shard", default="", help="I/N: every N-th missing run from the I-th (N processes side by side)")
+    p.add_argument("--data-root", default="")
+    p.set_defaults(func=_cmd)
