@@ -55,9 +55,9 @@ from srlib import book, campaign
 from srlib.book import campaign_views as views
 
 
-def glue_all(values):  # numbers the prose quotes, by name
+def glue_all(values):  # numbers the prose quotes, by name (numpy scalars as plain Python numbers)
     for name, value in values.items():
-        glue(name, value, display=False)
+        glue(name, value.item() if hasattr(value, "item") else value, display=False)
 
 
 base = book.resolve(campaign_dir)
@@ -172,7 +172,7 @@ glue_all({"campaign_x2_end_ceiling": est["fit"]["p_inf"], "campaign_x2_end_ceili
 # VDSR's {glue:text}`campaign_x2_vdsr:.2f` dB is reached by
 # {glue:text}`campaign_x2_refits_reaching_vdsr:.1%` of the refits. What separates this network
 # from the paper's is not compute but what differs from the paper (the data, the width, the
-# refined block; {ref}`limitations`). A fit to the points *inside* the stage's schedule would
+# refined block; {doc}`../limitations`). A fit to the points *inside* the stage's schedule would
 # promise more: at the compute of the longest finished run
 # ({glue:text}`campaign_x2_longest_pflop:.2f` PFLOP) it predicts
 # {glue:text}`campaign_x2_inside_predicted:.3f` dB, where that run measured
