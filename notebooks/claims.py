@@ -53,6 +53,7 @@ import warnings
 warnings.filterwarnings("ignore", message="IProgress not found")
 
 import matplotlib.pyplot as plt
+from matplotlib.ticker import NullFormatter
 import pandas as pd
 import seaborn as sns
 from myst_nb import glue
@@ -138,6 +139,7 @@ if len(plot):
             ax.axhline(float(pts.paper_difference.iloc[0]), color="C3", ls="--", lw=1)
         ax.axhline(0, color="black", lw=0.8)
         ax.set_xscale("log")
+        ax.xaxis.set_minor_formatter(NullFormatter())  # no crowded minor labels on the log axis
         ax.set_title(textwrap.fill(claim, 30), fontsize=10)
         ax.set_ylabel("A - B (dB)")
     for ax in axes.flat[len(names):]:

@@ -19,8 +19,9 @@
 # CSRCNN sits near the very large networks (D-DBPN, EDSR) in PSNR with a fraction of their
 # parameters. Our copy of the paper lacks the figure itself, so its points are rebuilt from the
 # paper's Tables V and VI (`data/paper/figure10_points.csv`; EDSR's count comes from the EDSR
-# paper and is marked so). On top of them: our CSRCNN x8 (this profile's curriculum) and, when
-# committed, the reference weights, with their parameter counts as built.
+# paper and is marked so). On top of them: the quick network this build trains (this profile's
+# curriculum) and the best committed x8 network, each named for what it is, with their parameter
+# counts as built.
 
 # %% [markdown]
 # ```{admonition} Learning objectives
@@ -72,13 +73,16 @@ def set5_x8(record):
     return float(r.psnr.iloc[0])
 
 
-ours = [{"method": f"CSRCNN (ours, {profile})", "params_k": run.parameters() / 1000, "set5_x8_psnr": set5_x8(run),
+ours = [{"method": f"{profile} network (ours)", "params_k": run.parameters() / 1000, "set5_x8_psnr": set5_x8(run),
          "provenance": run.provenance("CSRCNN x8").line()}]
 refs = book.committed_results(results_dir=results_dir)  # the best committed weights per scale
 if 8 in refs:
     stored = refs[8].scores().set_index("dataset")  # evaluated when the result was published
     if "Set5" in stored.index:
-        ours.append({"method": f"CSRCNN ({refs[8].kind})", "params_k": refs[8].parameters() / 1000,
+        from srlib import published
+
+        network = published.find_published(f"{refs[8].kind}/{refs[8].folder.name}").network
+        ours.append({"method": f"{network.split(' (')[0]} (ours)", "params_k": refs[8].parameters() / 1000,
                      "set5_x8_psnr": float(stored.loc["Set5", "psnr"]),
                      "provenance": refs[8].provenance(f"{refs[8].kind} CSRCNN x8").line()})
 ours = pd.DataFrame(ours)
@@ -86,23 +90,23 @@ full_width = count_parameters(build_model("csrcnn", scale=8)) / 1000
 print(f"our CSRCNN x8 at the paper's width (64 channels): {full_width:,.0f} K parameters")
 
 # %%
-fig, ax = plt.subplots(figsize=(8, 5))
+fig, ax = plt.subplots(figsize=(8, 5.6))
 paper_pts = points[points.source.str.startswith("Table")]
 ax.scatter(paper_pts.params_k, paper_pts.set5_x8_psnr, color="tab:blue", s=50, label="paper (Tables V + VI)")
 other = points[~points.source.str.startswith("Table")]
 ax.scatter(other.params_k, other.set5_x8_psnr, color="tab:blue", marker="s", facecolors="none", s=60,
            label="paper's PSNR, parameters from the EDSR paper")
 for _, r in points.iterrows():
-    ax.annotate(r.method, (r.params_k, r.set5_x8_psnr), textcoords="offset points", xytext=(5, 4), fontsize=8)
+    ax.annotate(r.method, (r.params_k, r.set5_x8_psnr), textcoords="offset points", xytext=(5, 4), fontsize=9)
 ax.scatter(ours.params_k, ours.set5_x8_psnr, color="tab:red", marker="*", s=180, label="ours (this build)")
 for _, r in ours.iterrows():
-    ax.annotate(r.method, (r.params_k, r.set5_x8_psnr), textcoords="offset points", xytext=(5, -12), fontsize=8,
-                color="tab:red")
+    ax.annotate(r.method, (r.params_k, r.set5_x8_psnr), textcoords="offset points", xytext=(0, 9), fontsize=9,
+                color="tab:red", ha="center")
 ax.axvline(full_width, color="tab:red", ls=":", lw=1)
-ax.text(full_width, ax.get_ylim()[0], " our x8 at 64 ch.", color="tab:red", fontsize=8, va="bottom")
+ax.text(full_width, ax.get_ylim()[0], " our x8 at 64 ch.", color="tab:red", fontsize=9, va="bottom")
 ax.set(xscale="log", xlabel="parameters (K, log scale)", ylabel="Set5 x8 PSNR (dB)",
        title="Figure 10: PSNR against parameters, x8, Set5")
-ax.legend(fontsize=8, loc="lower right")
+ax.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, frameon=False)  # below the axes
 fig.tight_layout()
 book.save_figure(fig, "figure10_psnr_vs_params")
 plt.show()

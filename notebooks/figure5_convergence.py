@@ -126,7 +126,7 @@ for i, s in enumerate(stages):
         if data.empty:
             ax.text(0.5, 0.5, "not run yet", transform=ax.transAxes, ha="center", color="gray")
         else:
-            ax.legend(fontsize=8, loc="lower right")
+            ax.legend(fontsize=9, loc="lower right")
         ax.set(xlabel=label, ylabel=f"Set5 x{s} PSNR (dB)",
                title=f"x{s} stage" + (" (from scratch)" if s == 2 else f" (from each one's x{s // 2} network)"))
 fig.suptitle(f"Figure 5 (ours, profile {profile}): BP-U vs T-U, mean over seeds, band min-max")

@@ -54,6 +54,7 @@ book.check_parameters(globals())  # a bad parameter stops the notebook here, in 
 
 # %%
 import time
+import textwrap
 import warnings
 
 warnings.filterwarnings("ignore", message="IProgress not found")
@@ -99,7 +100,7 @@ def show(ax, img, title=None):
               vmin=0, vmax=255, interpolation="nearest")
     ax.set_xticks([]), ax.set_yticks([])
     if title:
-        ax.set_title(title, fontsize=9)
+        ax.set_title(textwrap.fill(title, 24), fontsize=9)
 
 
 def compare_figure(items, scale, name):

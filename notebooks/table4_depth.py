@@ -181,7 +181,7 @@ display(book.styled(shown, f"Table IV: each row minus {REFERENCE}, x4 PSNR (dB),
 # one column per network, in the paper's order (depth, then what sits in HR space), with the
 # extra row beside its counterpart U2TU1; the tick gives its parameters at 64 channels
 order = sorted(gains.index, key=lambda r: (r[1], {"R0": 0, "U1": 1, "R1": 2, "R2": 3}[r[3:5]]))
-fig, axes = plt.subplots(len(sets), 1, figsize=(9, 3.3 * len(sets)), sharex=True, squeeze=False)
+fig, axes = plt.subplots(len(sets), 1, figsize=(9, 3.5 * len(sets)), sharex=True, squeeze=False)
 for ax, d in zip(axes[:, 0], sets):
     g = gains.reindex(order)
     x = np.arange(len(order))
@@ -191,12 +191,12 @@ for ax, d in zip(axes[:, 0], sets):
     ax.errorbar(x[ok] - 0.12, mean[ok], yerr=[(mean - low).fillna(0)[ok], (high - mean).fillna(0)[ok]], fmt="o",
                 capsize=4, color="C0", label=f"ours (mean over paired seeds, 95% CI, profile {profile})")
     for i in x[~ok]:
-        ax.annotate("not run yet", (i - 0.12, 0), rotation=90, ha="center", va="bottom", fontsize=7, color="gray")
+        ax.annotate("not run yet", (i - 0.12, 0), rotation=90, ha="center", va="bottom", fontsize=9, color="gray")
     ax.axhline(0, color="black", lw=0.8)
     ax.set(ylabel=f"{d} x4 PSNR gain (dB)", title=f"{d}: gain over {REFERENCE} (the shallowest network)")
-axes[0, 0].legend(fontsize=8, loc="upper left")
+axes[0, 0].legend(loc="lower left", bbox_to_anchor=(0, 1.12), ncol=2, frameon=False)  # above the plot
 axes[-1, 0].set_xticks(x, [f"{r.split(' ')[0]}{'*' if r in ab.TABLE4_EXTRA else ''}\n{params_k[r]:.0f}K"
-                           for r in order], fontsize=8)
+                           for r in order], fontsize=9)
 axes[-1, 0].set_xlabel("network (* not in the paper) and its parameters at 64 channels")
 fig.tight_layout()
 book.save_figure(fig, "table4_psnr_vs_params")
