@@ -258,15 +258,14 @@ def write_pages(times: Path, out: Path, graph: list[Notebook]) -> None:
                 "{ref}`build-times`.\n")
     else:
         wall = "This build executed no notebook (`SKIP_EXECUTE=1` on a fresh checkout): no times were measured.\n"
-    lines = ["| chapter (notebook) | seconds | time | profile | device | started (UTC) | finished (UTC) |",
-             "|---" * 7 + "|"]
+    lines = ["| chapter (notebook) | seconds | time | profile | started, finished (UTC) |", "|---" * 5 + "|"]
     lines += [f"| {title(by_name.get(r['notebook'], Notebook(r['notebook'], r['notebook'])))} (`{r['notebook']}`) "
-              f"| {r['seconds']} | {duration(int(r['seconds']))} | {r['profile']} | {r['device']} "
-              f"| {r['started_utc']} | {r['finished_utc']} |" for r in rows]
+              f"| {r['seconds']} | {duration(int(r['seconds']))} | {r['profile']} "
+              f"| {r['started_utc'][11:19]}, {r['finished_utc'][11:19]} |" for r in rows]  # the times of day
     total = sum(int(r["seconds"]) for r in rows)
     if rows:
         lines.append(f"| **all {len(rows)} notebooks, one after the other** | {total} | **{duration(total)}** "
-                     f"| {', '.join(sorted({r['profile'] for r in rows}))} | | | |")
+                     f"| {', '.join(sorted({r['profile'] for r in rows}))} | |")
         table = ("Measured by `scripts/run_notebooks.py` when it executed each notebook of this build "
                  "(`_build/book_times.tsv`; a notebook reused from an earlier execution keeps that time), in the "
                  "order they started. " + wall.strip() + " Rendering the HTML comes on top.\n\n"

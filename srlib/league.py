@@ -94,7 +94,7 @@ class LeagueBudget:
 #: per output pixel: the full set would cost more than the training). ``smoke``: seconds (tests, CI).
 BUDGETS: dict[str, LeagueBudget] = {
     "full": LeagueBudget(cpu_seconds=1200, seeds=2, limits={"Urban100": 20}),
-    "smoke": LeagueBudget(cpu_seconds=0, seeds=1, datasets=("Set5",), limits={"Set5": 1}, steps=2),
+    "smoke": LeagueBudget(cpu_seconds=0, seeds=1, datasets=("Set5",), limits={"Set5": 1}, scales=(4,), steps=2),
 }
 
 

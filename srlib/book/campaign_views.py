@@ -75,22 +75,23 @@ def fidelity_figure(stages: Mapping, curves: Mapping[int, pd.DataFrame], fits: M
 def scratch_runs_table(scratch: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """The runs from scratch (``{kind: frame of read_pilots}``), one row per stored run."""
     runs = pd.concat([t.assign(kind=k) for k, t in scratch.items()], ignore_index=True)
+    network = [f"{c} ch, U {u}" + (f", {r} refined" if r else "")
+               for c, u, r in zip(runs.channels, runs.u_blocks, runs.refined_blocks)]
     return pd.DataFrame({
-        "stored run": runs.pilot, "kind": runs.kind, "channels": runs.channels, "U blocks": runs.u_blocks,
-        "refined blocks": runs.refined_blocks, "parameters (K)": runs.parameters / 1e3, "steps": runs.steps,
-        "seed": runs.seed, "training PFLOP": runs.train_flops / 1e15, "Set5 x2 (dB)": runs.set5_psnr,
+        "stored run": runs.pilot, "kind": runs.kind, "network": network, "params (K)": runs.parameters / 1e3,
+        "steps": runs.steps, "seed": runs.seed, "PFLOP": runs.train_flops / 1e15, "Set5 (dB)": runs.set5_psnr,
     }).set_index("stored run")
 
 
 def continuations_table(gains: pd.DataFrame) -> pd.DataFrame:
-    """The further trainings (:func:`srlib.campaign.continuation_gains`), one row per stored run."""
+    """The further trainings (:func:`srlib.campaign.continuation_gains`), one row per stored run:
+    what it started from, its recipe, its compute from the stage's start, its Set5 and its gain."""
+    recipe = [f"{c} ch, LR {lr:g}, {loss}, {p}x{b}" for c, lr, loss, p, b in
+              zip(gains.channels, gains.lr, gains.loss, gains.patch, gains.batch)]
     return pd.DataFrame({
-        "stored run": gains.name, "started from": gains.parent, "channels": gains.channels,
-        "peak LR": gains.lr.map("{:g}".format),
-        "LR patch x batch": [f"{p} x {b}" for p, b in zip(gains.patch, gains.batch)],
-        "loss": gains.loss, "steps": gains.steps, "seed": gains.seed,
-        "PFLOP from the stage's start": gains.cumulative_flops / 1e15, "CPU-hours": gains.cpu_seconds / 3600,
-        "Set5 at the start (dB)": gains.start_psnr, "Set5 at the end (dB)": gains.set5_psnr, "gain (dB)": gains.gain,
+        "stored run": gains.name, "started from": gains.parent, "recipe (patch x batch)": recipe,
+        "steps": gains.steps, "seed": gains.seed, "PFLOP": gains.cumulative_flops / 1e15,
+        "Set5 (dB)": gains.set5_psnr, "gain (dB)": gains.gain,
     }).set_index("stored run")
 
 
