@@ -158,8 +158,10 @@ else:
 
 # %%
 changes = claims.verdict_changes(by_budget)
+judged_twice = by_budget[by_budget.verdict.ne("not run yet")].groupby("claim").budget_name.nunique().gt(1).any()
 glue("claims_changed", "; ".join(f"{r.claim}: {r['verdict then']} at {r['from budget']}, {r['verdict now']} at "
-                                 f"{r['to budget']}" for _, r in changes.iterrows()) or "none", display=False)
+                                 f"{r['to budget']}" for _, r in changes.iterrows())
+     or ("none" if judged_twice else "none yet (no claim is judged at the larger budget so far)"), display=False)
 if len(changes):
     book.styled(changes.set_index("claim"), "Verdicts that change with the budget", "claims-changed")
 else:

@@ -78,8 +78,8 @@ if int(retrain):
         league.run_unit(unit, budget_name, data_root=data_dir or None)
 records = league.load_records(budget_name)
 planned = league.units(budget_name)
-print(f"{len(records)} of {len(planned)} league runs stored (budget {budget_name!r}: "
-      f"{budget.cpu_seconds:.0f} CPU-s per run, {budget.seeds} seeds; results/league/{budget_name}/)")
+print(f"{len(records)} of {len(planned)} league runs stored ({budget.cpu_seconds:.0f} CPU-s each, "
+      f"{budget.seeds} seeds)")
 
 # %% [markdown]
 # ## Who plays, at which size
