@@ -163,7 +163,7 @@ glue("claims_changed", "; ".join(f"{r.claim}: {r['verdict then']} at {r['from bu
                                  f"{r['to budget']}" for _, r in changes.iterrows())
      or ("none" if judged_twice else "none yet (no claim is judged at the larger budget so far)"), display=False)
 if len(changes):
-    book.styled(changes.set_index("claim"), "Verdicts that change with the budget", "claims-changed")
+    display(book.styled(changes.set_index("claim"), "Verdicts that change with the budget", "claims-changed"))
 else:
     print("no verdict changes between the budgets judged so far")
 

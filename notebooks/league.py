@@ -96,6 +96,11 @@ book.styled(sizes, "The entrants: their papers' sizes where the budget allows", 
 
 # %%
 costs = league.inference_costs(budget.scales, device="cpu", **({"size": 16, "repeats": 1} if profile == "smoke" else {"size": 32}))
+commits = sorted({st["commit"] for r in records for st in r["stages"]})
+print(book.Provenance("the league's forward passes (measured while this page was built)", device=costs.device.iloc[0],
+                      commit=book.git_commit()).line())
+if commits:
+    print(f"league records trained from commits {', '.join(commits)}")
 book.styled(costs.drop(columns="device").set_index(["scale", "entrant"]).round(2),
             f"Forward pass on this machine ({costs.device.iloc[0]})", "league-costs")
 
@@ -117,7 +122,7 @@ if len(standings):
         wide["cited Set5"] = part[part.dataset == "Set5"].set_index("entrant").cited_psnr
         wide["ours - cited, Set5"] = part[part.dataset == "Set5"].set_index("entrant").ours_minus_cited.round(2)
         wide["training CPU-s"] = part.groupby("entrant").cpu_seconds.first().round(0)
-        book.styled(wide, f"x{scale}: PSNR (dB), mean ± 95 % half-width over seeds", f"league-x{scale}")
+        display(book.styled(wide, f"x{scale}: PSNR (dB), mean ± 95 % half-width over seeds", f"league-x{scale}"))
 else:
     print("no league run is stored yet")
 
@@ -133,8 +138,8 @@ if len(paired):
     paired = paired[paired.row.ne("CSRCNN")]
     paired["difference [95 % CI]"] = [book.format_mean_ci({"mean": d, "ci_low": lo, "ci_high": hi}, 2, signed=True)
                                       for d, lo, hi in zip(paired.difference, paired.ci_low, paired.ci_high)]
-    book.styled(paired.pivot_table(index=["scale", "row"], columns="dataset", values="difference [95 % CI]",
-                                   aggfunc="first"), "Each network minus CSRCNN (dB), paired by seed", "league-paired")
+    display(book.styled(paired.pivot_table(index=["scale", "row"], columns="dataset", values="difference [95 % CI]",
+                                   aggfunc="first"), "Each network minus CSRCNN (dB), paired by seed", "league-paired"))
 
 # %% [markdown]
 # ## Accuracy against cost
@@ -167,8 +172,8 @@ ahead, overall = league.claim_ahead(records, scale=max(budget.scales))
 glue("league_claim_x8", overall, display=False)
 print(f"CSRCNN ahead of every peer at x{max(budget.scales)}: {overall}")
 if len(ahead):
-    book.styled(ahead.pivot_table(index="row", columns="dataset", values="verdict", aggfunc="first"),
-                f"CSRCNN minus each peer at x{max(budget.scales)}: verdict per benchmark", "league-claim")
+    display(book.styled(ahead.pivot_table(index="row", columns="dataset", values="verdict", aggfunc="first"),
+                f"CSRCNN minus each peer at x{max(budget.scales)}: verdict per benchmark", "league-claim"))
 
 # %% [markdown]
 # The verdict uses the ablations' rule: held when the paired interval lies above zero on every

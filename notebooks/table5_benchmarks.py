@@ -95,9 +95,9 @@ for s in scale_list:
     if s in best:
         rows_here[f"CSRCNN, {best[s].network} (ours)"] = {d: best[s].psnr(d) for d in full_sets}
     table = pd.concat([pd.DataFrame.from_dict(rows_here, orient="index", columns=full_sets), cited])
-    book.styled(table.astype(float).round(2).astype(object).where(table.notna(), book.NO_VALUE),
+    display(book.styled(table.astype(float).round(2).astype(object).where(table.notna(), book.NO_VALUE),
                 f"x{s}: PSNR (dB) on the full benchmarks, the best network trained here and the paper's rows",
-                f"table5-best-x{s}")
+                f"table5-best-x{s}"))
     if s in best:
         print(f"ours at x{s}: {published.describe(best[s])}")
         set5 = best[s].metrics["results"]["Set5"]

@@ -143,7 +143,7 @@ if len(listing):
     weights_table = pd.concat([listing[["name", "scale", "network", "parameters"]], scores], axis=1).assign(
         **{"training PFLOP": (listing.total_training_flops / 1e15).round(2), "default": listing["default"].map(
             {True: "yes", False: ""}), "file": [book.display_path(w) for w in listing.weights]})
-    book.styled(weights_table.set_index("name"), "Committed weights: PSNR (dB) on each benchmark", "try-it-weights")
+    display(book.styled(weights_table.set_index("name"), "Committed weights: PSNR (dB) on each benchmark", "try-it-weights"))
 
 # %% [markdown]
 # From Python, `torch.hub` loads the default weights of a scale from a clone of the repository
