@@ -139,11 +139,15 @@ from srlib import published
 
 listing = pd.DataFrame(published.listing())
 if len(listing):
-    scores = pd.DataFrame(list(listing.psnr)).round(2)
-    weights_table = pd.concat([listing[["name", "scale", "network", "parameters"]], scores], axis=1).assign(
-        **{"training PFLOP": (listing.total_training_flops / 1e15).round(2), "default": listing["default"].map(
-            {True: "yes", False: ""}), "file": [book.display_path(w) for w in listing.weights]})
-    display(book.styled(weights_table.set_index("name"), "Committed weights: PSNR (dB) on each benchmark", "try-it-weights"))
+    # each scale's default, and every network of another kind than the defaults (e.g. the paper's architecture)
+    shown = listing[listing["default"] | ~listing.network.isin(set(listing[listing["default"]].network))]
+    scores = pd.DataFrame(list(shown.psnr), index=shown.index).round(2)
+    weights_table = pd.concat([shown[["name", "network"]], scores], axis=1).assign(
+        **{"PFLOP": (shown.total_training_flops / 1e15).round(2), "default": shown["default"].map({True: "yes", False: ""})})
+    display(book.styled(weights_table.set_index("name"), "Committed weights: PSNR (dB) on each benchmark",
+                        "try-it-weights"))
+    print(f"{len(listing)} committed results in all: `python -m srlib weights` lists them.")
+    print("A result's weights: results/<name>/weights_fp16.safetensors")
 
 # %% [markdown]
 # From Python, `torch.hub` loads the default weights of a scale from a clone of the repository
