@@ -134,7 +134,7 @@ def _publish_into(dest: Path, name, datasets, live, weights, meta, info, config,
     pieces = read_pieces(live, state_dir(name, results))
     complete = final.is_file() and step >= config.steps
     prov = {"status": "complete" if complete else "incomplete",
-            "kind": "CPU training campaign (issue 10), single-thread pieces on a 2-core machine",
+            "kind": "CPU training campaign, single-thread pieces on a 2-core machine",
             "profile": config.profile, "scale": config.scale, "steps": step, "steps_planned": config.steps,
             "batch_size": config.batch_size, "patches_seen": step * config.batch_size, "config": config.to_dict(),
             "init": info.get("init", {}), "parameters": info.get("parameters"),
