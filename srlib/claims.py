@@ -124,7 +124,7 @@ def comparison_claims(records: Sequence[dict[str, Any]]) -> pd.DataFrame:
 
 def _unit_flops(records: Sequence[dict[str, Any]], specs: Sequence[tuple[str, str, str]], scale: int) -> float:
     """Mean training FLOPs (every curriculum stage) of the records of ``specs`` at ``scale``."""
-    flops = [sum(s["train_flops_per_step"] * s["steps"] for s in r["stages"]) for r in records
+    flops = [ab.record_train_flops(r) for r in records
              if (r["variant"], r.get("notation", ""), r.get("tag", "")) in specs and r["scale"] == scale]
     return float(sum(flops) / len(flops)) if flops else math.nan
 

@@ -36,7 +36,7 @@ from .plan import (ALL_TABLES, BUDGET_TABLES, BUDGETS, DATASETS, END_TO_END, RES
 from .running import (load_records, missing_units, records_for, run_unit, run_units,
                       table_status)
 from .statistics import (VERDICT_RULE, budget_text, convergence, describe, mean_ci, paired_differences,
-                         record_cpu_seconds, schedule_text, scores, summary, table_records, table_scores, verdict)
+                         record_cpu_seconds, record_train_flops, schedule_text, scores, summary, table_records, table_scores, verdict)
 
 __all__ = [
     # plan
@@ -46,6 +46,6 @@ __all__ = [
     "load_records", "missing_units", "records_for", "run_unit", "run_units",
     "table_status",
     # statistics
-    "VERDICT_RULE", "budget_text", "convergence", "describe", "mean_ci", "paired_differences", "record_cpu_seconds",
+    "VERDICT_RULE", "budget_text", "convergence", "describe", "mean_ci", "paired_differences", "record_cpu_seconds", "record_train_flops",
     "schedule_text", "scores", "summary", "table_records", "table_scores", "verdict",
 ]

@@ -22,6 +22,7 @@ from ..data.fetch import file_sha256
 from ..evaluation import bicubic_upscaler, evaluate
 from ..repository import display_path, resolve
 from ..training.checkpoint import atomic_write
+from .statistics import record_cpu_seconds, record_train_flops
 from .plan import (ALL_TABLES, BUDGETS, DATASETS, END_TO_END, RESULTS_DIR, TABLE_ROWS, Budget, Unit, _options,
                    _unit_steps, training_preset, unit_flops, units)
 
@@ -70,10 +71,9 @@ def evaluated_record(run, scale: int, identity: dict[str, Any], datasets: Sequen
                        "bicubic_ssim": round(bic.ssim, 5), "images": len(res.images),
                        **({"subset": f"first {limit}"} if limit else {}),
                        "per_image": [[s.name, round(s.psnr, 4), round(s.ssim, 5)] for s in res.images]}
-    stages = [_stage_entry(r) for r in run.curriculum_chain()]
+    stages = {"stages": [_stage_entry(r) for r in run.curriculum_chain()]}
     return {**identity, "scale": scale, "parameters": run.parameters(), "weights_sha256": file_sha256(run.weights),
-            "train_flops": sum(st["train_flops_per_step"] * st["steps"] for st in stages),
-            "cpu_seconds": round(sum(st["cpu_seconds"] for st in stages), 2), "stages": stages,
+            "train_flops": record_train_flops(stages), "cpu_seconds": round(record_cpu_seconds(stages), 2), **stages,
             "metrics": metrics, "torch": torch.__version__, "python": platform.python_version(),
             "threads": 1, "cpu_capability": torch.backends.cpu.get_cpu_capability(),  # the CPU kernels' ISA
             "recorded_utc": _now()}

@@ -25,7 +25,7 @@ def scores(records: Sequence[dict[str, Any]]) -> pd.DataFrame:
                "cpu_seconds", "train_flops", "parameters", "steps"]
     for r in records:
         cpu = record_cpu_seconds(r)
-        flops = sum(s["train_flops_per_step"] * s["steps"] for s in r["stages"])
+        flops = record_train_flops(r)
         for ds, m in r["metrics"].items():
             rows.append({"variant": r["variant"], "notation": r["notation"], "tag": r.get("tag", ""),
                          "spec": r["variant"] + (":" + r["tag"] if r.get("tag") else ""), "scale": r["scale"], "seed": r["seed"],
@@ -134,6 +134,11 @@ def schedule_text(record: dict[str, Any]) -> str:
 def record_cpu_seconds(record: dict[str, Any]) -> float:
     """CPU seconds of ``record``'s whole curriculum (every stage it was trained through)."""
     return float(sum(s["cpu_seconds"] for s in record["stages"]))
+
+
+def record_train_flops(record: dict[str, Any]) -> float:
+    """Training FLOPs of ``record``'s whole curriculum (every stage it was trained through)."""
+    return float(sum(s["train_flops_per_step"] * s["steps"] for s in record["stages"]))
 
 
 def budget_text(records: Sequence[dict[str, Any]]) -> str:
