@@ -21,6 +21,7 @@ The package, one concern a module; each name is defined once and re-exported her
   (:func:`read_pilots`, :func:`read_continuations`, :func:`read_log`, :func:`last_validation`);
 * :mod:`.fits`: the saturation law of PSNR against compute (:func:`fit_saturation`, ...);
 * :mod:`.analysis`: noise, ceilings, gains and width comparisons of the stored runs;
+* :mod:`.architectures`: two networks' chains compared at equal compute (:func:`equal_compute`);
 * the ``campaign`` command is :mod:`srlib.cli.campaign`.
 """
 from __future__ import annotations
@@ -28,6 +29,7 @@ from __future__ import annotations
 from .analysis import (CONTINUED_RECIPE, NETWORK, SCRATCH_RECIPE, SET5_TARGETS, ceiling_estimate, compute_spent,
                        continuation_gains, difference_interval, finished_runs, last_period, period_gains, same_network,
                        seed_spread, stage_ceiling, width_comparisons, widened_comparisons)
+from .architectures import chain_curve, equal_compute, psnr_at
 from .fits import (FIT_B_MIN, FIT_CEILING_MARGIN, compute_to_reach, fit_saturation, fit_saturation_interval,
                    saturation_psnr)
 from .records import last_validation, publish, publish_pilot, read_continuations, read_log, read_pilots
@@ -47,5 +49,7 @@ __all__ = [
     "CONTINUED_RECIPE", "NETWORK", "SCRATCH_RECIPE", "SET5_TARGETS", "seed_spread", "difference_interval",
     "same_network", "finished_runs", "ceiling_estimate", "stage_ceiling", "continuation_gains", "period_gains",
     "last_period", "width_comparisons", "widened_comparisons", "compute_spent",
+    # two networks at equal compute
+    "chain_curve", "psnr_at", "equal_compute",
     # CLI
 ]

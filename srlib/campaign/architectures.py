@@ -1,0 +1,88 @@
+"""Two networks trained by the campaign's recipe, compared at equal compute.
+
+A published stage's ``log.csv`` holds its validation PSNR (Set5, float32 weights) against its own
+training FLOPs and CPU-seconds. A stage initialised from another one (x4 from x2) has spent its
+parents' compute too: :func:`chain_curve` puts the whole chain's compute under every validation
+point. :func:`equal_compute` then reads each network at the end of its schedule and the other one
+at the same compute (linear interpolation between validation points; a point beyond the other's
+curve is left NaN: nothing is extrapolated here). A value read in the middle of a schedule comes
+before the learning rate has decayed and is therefore pessimistic for that network; the table
+says which values those are.
+"""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..stats import difference_interval
+from .records import read_log
+
+__all__ = ["AXES", "chain_curve", "psnr_at", "equal_compute"]
+
+#: The two measures of compute: training FLOPs (forward + backward, the engine's counter) and
+#: single-core CPU-seconds (what the training cost on this kind of machine).
+AXES = {"train_flops": "training FLOPs", "cpu_seconds": "single-core CPU-seconds"}
+
+
+def _spent(folder: Path) -> tuple[float, float]:
+    """(training FLOPs, CPU-seconds) of one published stage, from its provenance."""
+    record = json.loads((Path(folder) / "provenance.json").read_text())
+    return float(record["train_flops"]), float(record["cpu_seconds"])
+
+
+def chain_curve(stages: Sequence[Path | str]) -> pd.DataFrame:
+    """The validation curve of the last of ``stages`` (published stage folders, first to last:
+    e.g. ``[x2, x4]``) with the compute of the whole chain: columns step, psnr, train_flops and
+    cpu_seconds, the earlier stages' totals added to the last stage's own counters."""
+    if not stages:
+        raise ValueError("chain_curve() needs at least one stage folder")
+    *parents, last = (Path(s) for s in stages)
+    flops0 = sum(_spent(p)[0] for p in parents)
+    seconds0 = sum(_spent(p)[1] for p in parents)
+    log = read_log(last)
+    if "train_flops" not in log:
+        raise ValueError(f"{last / 'log.csv'} has no train_flops column")
+    points = log.dropna(subset=["psnr"])
+    return pd.DataFrame({"step": points.step.to_numpy(), "psnr": points.psnr.to_numpy(dtype=float),
+                         "train_flops": points.train_flops.to_numpy(dtype=float) + flops0,
+                         "cpu_seconds": points.cpu_hours.to_numpy(dtype=float) * 3600.0 + seconds0})
+
+
+def psnr_at(curve: pd.DataFrame, value: float, axis: str = "train_flops") -> float:
+    """The PSNR of ``curve`` (:func:`chain_curve`) at ``value`` of ``axis``, linearly interpolated
+    between validation points; NaN outside the curve's range (no extrapolation)."""
+    if axis not in AXES:
+        raise ValueError(f"axis {axis!r}: expected one of {sorted(AXES)}")
+    x, y = curve[axis].to_numpy(dtype=float), curve.psnr.to_numpy(dtype=float)
+    if not len(x) or value < x[0] or value > x[-1]:
+        return math.nan
+    return float(np.interp(value, x, y))
+
+
+def equal_compute(curves: Mapping[str, pd.DataFrame], axis: str = "train_flops", sd: float = math.nan,
+                  dof: int = 0) -> pd.DataFrame:
+    """Two networks' curves (``{name: chain_curve(...)}``, exactly two) compared on ``axis``: for
+    each network, its compute and PSNR at the end of its schedule, the other network's PSNR at
+    that compute, the difference (this one minus the other) and its 95 % Student-t interval from
+    the noise of one run (``sd`` dB with ``dof`` degrees of freedom, e.g. from
+    :func:`~.analysis.seed_spread`; NaN ends without one). ``other_in_schedule`` is True where
+    the other network's value comes from the middle of its schedule (before its learning rate
+    decayed: a pessimistic reading of it)."""
+    if len(curves) != 2:
+        raise ValueError(f"equal_compute() compares exactly two networks, got {len(curves)}")
+    rows = []
+    for (name, curve), (other, other_curve) in zip(curves.items(), reversed(list(curves.items()))):
+        end = float(curve[axis].iloc[-1])
+        mine = float(curve.psnr.iloc[-1])
+        theirs = psnr_at(other_curve, end, axis)
+        interval = difference_interval([mine], [theirs], sd, dof) if not math.isnan(theirs) else \
+            {"difference": math.nan, "low": math.nan, "high": math.nan}
+        rows.append({"network": name, axis: end, "psnr": mine, "other": other, "other_psnr": theirs,
+                     "difference": interval["difference"], "low": interval["low"], "high": interval["high"],
+                     "other_in_schedule": bool(not math.isnan(theirs) and end < float(other_curve[axis].iloc[-1]))})
+    return pd.DataFrame(rows)

@@ -1,0 +1,57 @@
+"""Two networks compared at equal compute (srlib.campaign.architectures), on fake published stages."""
+import json
+import math
+
+import pandas as pd
+import pytest
+
+from srlib.campaign.architectures import chain_curve, equal_compute, psnr_at
+
+
+def _stage(folder, flops_per_step, seconds_per_step, psnr_by_step):
+    folder.mkdir(parents=True)
+    steps = sorted(psnr_by_step)
+    pd.DataFrame({"step": steps, "wall_time": [s * seconds_per_step for s in steps],
+                  "cpu_time": [s * seconds_per_step for s in steps],
+                  "train_flops": [s * flops_per_step for s in steps],
+                  "psnr": [psnr_by_step[s] for s in steps]}).to_csv(folder / "log.csv", index=False)
+    (folder / "provenance.json").write_text(json.dumps({"train_flops": steps[-1] * flops_per_step,
+                                                        "cpu_seconds": steps[-1] * seconds_per_step}))
+    return folder
+
+
+def test_chain_curve_adds_the_parents_compute(tmp_path):
+    x2 = _stage(tmp_path / "x2", 10.0, 2.0, {100: 30.0, 200: 31.0})
+    x4 = _stage(tmp_path / "x4", 5.0, 1.0, {50: 25.0, 100: 26.0})
+    curve = chain_curve([x2, x4])
+    assert curve.psnr.tolist() == [25.0, 26.0]
+    assert curve.train_flops.tolist() == [2000.0 + 250.0, 2000.0 + 500.0]
+    assert curve.cpu_seconds.tolist() == pytest.approx([400.0 + 50.0, 400.0 + 100.0])
+
+
+def test_psnr_at_interpolates_and_never_extrapolates(tmp_path):
+    curve = chain_curve([_stage(tmp_path / "a", 10.0, 1.0, {100: 30.0, 200: 32.0})])
+    assert psnr_at(curve, 1500.0) == pytest.approx(31.0)
+    assert math.isnan(psnr_at(curve, 2500.0)) and math.isnan(psnr_at(curve, 500.0))
+    with pytest.raises(ValueError, match="axis"):
+        psnr_at(curve, 1.0, axis="steps")
+
+
+def test_equal_compute_reads_each_network_at_the_others_end(tmp_path):
+    cheap = chain_curve([_stage(tmp_path / "cheap", 1.0, 1.0, {100: 30.0, 200: 31.0, 300: 31.5})])
+    dear = chain_curve([_stage(tmp_path / "dear", 2.0, 1.0, {50: 29.0, 200: 30.5})])
+    table = equal_compute({"cheap": cheap, "dear": dear}, "train_flops", sd=0.1, dof=4).set_index("network")
+    # cheap ends at 300 FLOPs: dear's curve runs from 100 (29.0) to 400 (30.5) FLOPs
+    assert table.loc["cheap", "other_psnr"] == pytest.approx(30.0)
+    assert table.loc["cheap", "other_in_schedule"]
+    assert table.loc["cheap", "difference"] == pytest.approx(1.5)
+    assert table.loc["cheap", "low"] < 1.5 < table.loc["cheap", "high"]
+    # dear ends at 400 FLOPs, beyond cheap's curve: nothing is extrapolated
+    assert math.isnan(table.loc["dear", "other_psnr"]) and math.isnan(table.loc["dear", "difference"])
+    assert not table.loc["dear", "other_in_schedule"]
+
+
+def test_equal_compute_wants_two_networks(tmp_path):
+    curve = chain_curve([_stage(tmp_path / "a", 1.0, 1.0, {1: 1.0})])
+    with pytest.raises(ValueError, match="exactly two"):
+        equal_compute({"a": curve})
