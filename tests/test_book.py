@@ -16,7 +16,7 @@ from conftest import REPO_ROOT
 
 NOTEBOOKS = ["protocol", "train_stage", "table2_ablation", "table3_ublock", "figure5_convergence", "table4_depth",
              "table5_benchmarks", "table6_efficiency", "figure6_feature_maps", "figure10_psnr_vs_params", "try_it",
-             "figures7_9_visual", "campaign_compute", "claims", "league"]
+             "figures7_9_visual", "campaign_compute", "architectures", "claims", "league"]
 
 # Built page (book/notebooks/<page>.html) -> the tables (data-srlib ids) and figures (saved PNG
 # names) it must show. The ids are set by srlib.book.styled / save_figure in the notebooks.
@@ -41,6 +41,7 @@ PAGES = {
     "figures7_9_visual": (["figures7-8-scores"], ["figure7_x4", "figure8_x8", "figure9_native"]),
     "campaign_compute": (["campaign-stages", "campaign-cost", "campaign-fit", "campaign-pilots", "campaign-continued",
                           "campaign-widths", "campaign-periods"], ["campaign_compute_fidelity"]),
+    "architectures": (["architectures-summary", "architectures-equal-compute"], ["architectures_curves"]),
     "claims": (["claims-comparisons", "claims-convergence", "claims-costs", "claims-paper", "claims-untestable",
                 "claims-tally", "claims-budget"], []),
 }
@@ -55,7 +56,8 @@ NOT_COMPARISONS = {"protocol-data", "protocol-matlab", "protocol-ssim-window", "
                    "figure5-convergence", "figure5-deltas", "table5-gain", "table5-cited", "figure6-edges",
                    "figures7-8-scores", "protocol-deviations", "campaign-cost", "campaign-fit", "campaign-pilots",
                    "campaign-continued", "campaign-widths", "campaign-periods", "table6-symmetric", "table5-best-x2",
-                   "table5-best-x4", "table5-best-x8", "league-entrants", "league-costs", "try-it-weights", *CLAIMS_TABLES}
+                   "table5-best-x4", "table5-best-x8", "league-entrants", "league-costs", "try-it-weights", "architectures-summary",
+                   "architectures-equal-compute", *CLAIMS_TABLES}
 PROSE = ["intro", "method", "training", "reproduce", "limitations", "exercises", "references"]
 
 

@@ -55,3 +55,23 @@ def test_equal_compute_wants_two_networks(tmp_path):
     curve = chain_curve([_stage(tmp_path / "a", 1.0, 1.0, {1: 1.0})])
     with pytest.raises(ValueError, match="exactly two"):
         equal_compute({"a": curve})
+
+
+def test_chain_summary_sums_the_chain_and_skips_partial_evaluations(tmp_path):
+    import torch
+    from safetensors.torch import save_file
+
+    from srlib.campaign.architectures import chain_summary
+
+    x2 = _stage(tmp_path / "x2", 10.0, 2.0, {100: 30.0})
+    x4 = _stage(tmp_path / "x4", 5.0, 1.0, {100: 26.0})
+    record = json.loads((x4 / "provenance.json").read_text())
+    record.update(scale=4, steps=100, train_flops_per_step=5.0, config={"channels": 64, "hr_blocks": 1})
+    (x4 / "provenance.json").write_text(json.dumps(record))
+    (x4 / "metrics.json").write_text(json.dumps({"results": {"Set5": {"psnr": 31.0, "subset": None},
+                                                             "Urban100": {"psnr": 25.0, "subset": "first 10"}}}))
+    save_file({"w": torch.zeros(3, 4), "b": torch.zeros(3)}, str(x4 / "weights_fp16.safetensors"))
+    row = chain_summary([x2, x4])
+    assert (row["scale"], row["channels"], row["refined_blocks"], row["parameters"]) == (4, 64, 1, 15)
+    assert row["train_flops"] == 1000.0 + 500.0 and row["cpu_seconds"] == 200.0 + 100.0
+    assert row["Set5"] == 31.0 and math.isnan(row["Urban100"]) and math.isnan(row["B100"])

@@ -19,10 +19,14 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from ..runfolder import stored_parameters
 from ..stats import difference_interval
 from .records import read_log
 
-__all__ = ["AXES", "chain_curve", "psnr_at", "equal_compute"]
+__all__ = ["AXES", "BENCHMARKS", "chain_curve", "psnr_at", "equal_compute", "chain_summary"]
+
+#: The benchmarks a published stage is evaluated on (all images, the paper's protocol).
+BENCHMARKS = ("Set5", "Set14", "B100", "Urban100")
 
 #: The two measures of compute: training FLOPs (forward + backward, the engine's counter) and
 #: single-core CPU-seconds (what the training cost on this kind of machine).
@@ -86,3 +90,22 @@ def equal_compute(curves: Mapping[str, pd.DataFrame], axis: str = "train_flops",
                      "difference": interval["difference"], "low": interval["low"], "high": interval["high"],
                      "other_in_schedule": bool(not math.isnan(theirs) and end < float(other_curve[axis].iloc[-1]))})
     return pd.DataFrame(rows)
+
+
+def chain_summary(stages: Sequence[Path | str]) -> dict:
+    """One row describing the last of ``stages`` (published stage folders, first to last): its
+    scale, channels, refined blocks, parameters (stored weights), steps, training FLOPs per step,
+    the chain's training FLOPs and CPU-seconds, and its PSNR on each of :data:`BENCHMARKS` (all
+    images; NaN where it was not evaluated)."""
+    folders = [Path(s) for s in stages]
+    last = folders[-1]
+    record = json.loads((last / "provenance.json").read_text())
+    results = json.loads((last / "metrics.json").read_text()).get("results", {})
+    config = record["config"]
+    spent = [_spent(f) for f in folders]
+    return {"scale": int(record["scale"]), "channels": int(config["channels"]), "refined_blocks": int(config["hr_blocks"]),
+            "parameters": stored_parameters(last / "weights_fp16.safetensors"), "steps": int(record["steps"]),
+            "flops_per_step": float(record["train_flops_per_step"]),
+            "train_flops": sum(f for f, _ in spent), "cpu_seconds": sum(c for _, c in spent),
+            **{b: float(results[b]["psnr"]) if b in results and not results[b].get("subset") else math.nan
+               for b in BENCHMARKS}}

@@ -1,0 +1,167 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# (architectures)=
+# # The paper's architecture against the CPU variant, at equal compute
+#
+# The best weights of this book come from the **CPU variant** of CSRCNN: 48 channels, U blocks
+# 6/4/2 and no refined block. The **paper's architecture** has 64 channels and one refined block
+# per level, which works in HR space and makes a training step several times dearer. Both were
+# trained here with the same recipe (T91 + BSD200, the bicubic image skip, PyTorch's
+# initialisation, Adam with a cosine decay), x2 from scratch and then x4 from the x2 weights, so
+# that width and the refined block are the only differences. Which one buys more PSNR for the
+# same compute? Every number is read from the stored results under `results/campaign/`.
+#
+# ```{admonition} Learning objectives
+# :class: tip
+# After this chapter you can
+#
+# * compare two networks at equal training compute instead of at equal steps;
+# * tell a value read at the end of a schedule from one read in its middle;
+# * say what one seed per network can and cannot support.
+# ```
+
+# %% tags=["parameters"]
+profile = "quick"  # unused: this chapter only reads stored results (kept for the build script)
+device = "auto"
+campaign_dir = "results/campaign"
+
+# %% tags=["remove-cell"]
+from srlib import book
+
+book.check_parameters(globals())  # a bad parameter stops the notebook here, in one line
+
+# %%
+import json
+import warnings
+
+warnings.filterwarnings("ignore", message="IProgress not found")
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+from myst_nb import glue
+
+from srlib import campaign
+from srlib.campaign import architectures as arch
+
+sns.set_theme(style="whitegrid", context="notebook")
+base = book.resolve(campaign_dir)
+# Each network's chain of published stages, first to last (x4 is trained from the x2 weights).
+CHAINS = {"CPU variant": {2: ["x2"], 4: ["x2", "x4"]}, "paper's architecture": {2: ["paper-x2"], 4: ["paper-x2", "paper-x4"]}}
+chains = {name: {s: [base / f for f in folders] for s, folders in by_scale.items()
+                 if all((base / f / "metrics.json").is_file() for f in folders)} for name, by_scale in CHAINS.items()}
+scales = sorted(set.intersection(*(set(c) for c in chains.values())))
+missing = [f"{name} x{s}" for name, by_scale in CHAINS.items() for s in by_scale if s not in chains[name]]
+print(f"compared at {', '.join(f'x{s}' for s in scales)}" + (f"; not trained yet: {', '.join(missing)}" if missing else ""))
+for name, by_scale in chains.items():
+    for s, folders in by_scale.items():
+        record = json.loads((folders[-1] / "provenance.json").read_text())
+        print(book.Provenance(f"{name} x{s} ({folders[-1].name})", profile=record["profile"], steps=record["steps"],
+                              training_images="T91 + BSD200", device=record.get("device", "cpu"),
+                              commit=record["git_commit"]).line())
+
+
+def glue_all(values):  # numbers the prose quotes, by name (numpy scalars as plain Python numbers)
+    for key, value in values.items():
+        glue(key, value.item() if hasattr(value, "item") else value, display=False)
+
+
+# %% [markdown]
+# ## The two networks, each at the end of its schedule
+#
+# Parameters, cost per training step, and the PSNR (dB) of the final weights on the four
+# benchmarks, all images, with the paper's protocol. The compute of an x4 row includes its x2
+# stage's.
+
+# %%
+summary = pd.DataFrame([{"network": name, **arch.chain_summary(folders)}
+                        for name, by_scale in chains.items() for s, folders in sorted(by_scale.items())])
+shown = summary.assign(**{"parameters (M)": summary.parameters / 1e6, "GFLOPs per step": summary.flops_per_step / 1e9,
+                          "training PFLOPs": summary.train_flops / 1e15, "CPU-hours": summary.cpu_seconds / 3600})
+book.styled(shown.set_index(["scale", "network"]).sort_index()[
+    ["parameters (M)", "GFLOPs per step", "steps", "training PFLOPs", "CPU-hours", *arch.BENCHMARKS]],
+    "The paper's architecture and the CPU variant (chain compute, PSNR on all images)", "architectures-summary")
+
+# %% [markdown]
+# ## At equal compute
+#
+# Each network is read at the end of its schedule, and the other one at the same compute on its
+# validation curve (Set5, float32 weights, linear interpolation between validation points, never
+# beyond the curve). A value read in the middle of a schedule comes before the learning rate has
+# decayed and is pessimistic for that network; the column "other mid-schedule" says where. The
+# interval is a 95 % Student-t interval from the noise of one run (the pooled spread of the
+# campaign's runs repeated with another seed): one seed per network, so it says how far noise
+# alone could move the difference. CPU-seconds depend on the processor a run used (named in the
+# provenance lines above); training FLOPs do not, which makes them the fairer of the two measures.
+
+# %%
+scratch = pd.concat([campaign.read_pilots(base / "pilots"), campaign.read_pilots(base / "schedules")])
+sd, dof = campaign.seed_spread(scratch, campaign.SCRATCH_RECIPE)
+curves = {s: {name: arch.chain_curve(by_scale[s]) for name, by_scale in chains.items()} for s in scales}
+tables = {(s, axis): arch.equal_compute(curves[s], axis, sd, dof) for s in scales for axis in arch.AXES}
+rows = pd.concat([t.assign(scale=s, compute=arch.AXES[axis]).rename(columns={axis: "at"})
+                  for (s, axis), t in tables.items()])
+book.styled(rows.set_index(["scale", "compute", "network"])[
+    ["at", "psnr", "other", "other_psnr", "difference", "low", "high", "other_in_schedule"]].rename(columns={
+        "psnr": "PSNR", "other_psnr": "other's PSNR", "other_in_schedule": "other mid-schedule"}),
+    "Each network at the end of its schedule against the other at the same compute (Set5, dB)",
+    "architectures-equal-compute", precision=3)
+
+# %%
+fig, axes = plt.subplots(1, len(scales), figsize=(4.5 * len(scales), 3.6), squeeze=False)
+for ax, s in zip(axes[0], scales):
+    for name, curve in curves[s].items():
+        ax.plot(curve.train_flops / 1e15, curve.psnr, marker=".", label=name)
+    ax.set(title=f"x{s}", xlabel="training PFLOPs (chain)", ylabel=f"Set5 x{s} PSNR (dB)")
+axes[0][-1].legend(loc="lower right", fontsize=9)
+fig.tight_layout()
+book.save_figure(fig, "architectures_curves")
+plt.show()
+
+# %% [markdown]
+# Set5 PSNR during training against the compute spent, for both networks (each point a
+# validation of the float32 weights). An x4 curve starts where its x2 stage ended: the x2
+# stage's compute is counted in.
+
+# %% [markdown]
+# ## What it says
+#
+# At x2, the CPU variant ends its schedule {glue:text}`arch_x2_flops_ahead:.2f` dB
+# (95 % interval {glue:text}`arch_x2_flops_low:.2f` to {glue:text}`arch_x2_flops_high:.2f`) above
+# the paper's architecture read at the same training FLOPs, and
+# {glue:text}`arch_x2_seconds_ahead:.2f` dB above it at the same CPU-seconds. {glue:text}`arch_x4_text`
+# With one finished schedule per network and stage, the compute-fidelity law of the campaign
+# chapter cannot be fitted to the paper's architecture (it needs finished runs at three budgets
+# or more), so no extrapolation to the paper's own budget is made here.
+
+# %%
+def cpu_ahead(s, axis):  # the CPU variant at its end against the paper's architecture at the same compute
+    return tables[(s, axis)].set_index("network").loc["CPU variant"]
+
+
+x2_flops, x2_seconds = cpu_ahead(2, "train_flops"), cpu_ahead(2, "cpu_seconds")
+glue_all({"arch_x2_flops_ahead": x2_flops.difference, "arch_x2_flops_low": x2_flops.low,
+          "arch_x2_flops_high": x2_flops.high, "arch_x2_seconds_ahead": x2_seconds.difference})
+if 4 in scales:
+    paper4 = tables[(4, "train_flops")].set_index("network").loc["paper's architecture"]
+    cpu4 = cpu_ahead(4, "train_flops")
+    text = (f"At x4, the paper's architecture ends its chain at {paper4.train_flops / 1e15:.2f} PFLOPs with "
+            f"{paper4.psnr:.2f} dB on Set5; the CPU variant ends at {cpu4.train_flops / 1e15:.2f} PFLOPs with "
+            f"{cpu4.psnr:.2f} dB, " + (f"{cpu4.difference:+.2f} dB against the paper's architecture at that compute."
+                                        if pd.notna(cpu4.difference) else "before the paper's architecture's x4 curve starts."))
+else:
+    text = "The paper's architecture has not been trained at x4 yet."
+glue("arch_x4_text", text, display=False)
+print(text)
