@@ -34,7 +34,7 @@ from .training.runs import find_or_train
 
 __all__ = ["RESULTS_DIR", "Entrant", "ENTRANTS", "LeagueBudget", "BUDGETS", "Unit", "units", "stage_steps",
            "league_config", "pilot", "run_unit", "missing_units", "load_records", "CITED", "scores", "standings",
-           "paired_to", "claim_ahead", "inference_costs"]
+           "paired_to", "claim_ahead", "inference_costs", "estimated_wall_seconds"]
 
 RESULTS_DIR = Path("results/league")
 
@@ -211,6 +211,15 @@ def run_unit(unit: Unit, profile: str = "full", *, runs_dir: Path | str = "runs/
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(path, (json.dumps(record, indent=1) + "\n").encode())
     return path
+
+
+def estimated_wall_seconds(unit: Unit, profile: str = "full") -> float:
+    """How long ``unit`` will take, wall-clock: the budget's CPU-seconds at the wall / CPU ratio of
+    the stored records' training (2 when none), plus the evaluation (a quarter of the budget: a
+    pre-upsampling network evaluates at HR size)."""
+    stages = [st for r in load_records(profile) for st in r["stages"] if st.get("cpu_seconds")]
+    ratio = (sum(st["wall_seconds"] for st in stages) / sum(st["cpu_seconds"] for st in stages)) if stages else 2.0
+    return BUDGETS[profile].cpu_seconds * (ratio + 0.25)
 
 
 def missing_units(profile: str = "full", seeds: int | None = None) -> list[Unit]:

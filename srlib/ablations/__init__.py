@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from .plan import (ALL_TABLES, BUDGET_TABLES, BUDGETS, DATASETS, END_TO_END, RESULTS_DIR, TABLE4_EXTRA, TABLE_ROWS, TABLE_SCALES, TAGS, Budget,
                    Unit, unit_flops, units)
-from .running import (load_records, missing_units, records_for, run_unit, run_units,
+from .running import (estimated_wall_seconds, load_records, missing_units, records_for, run_unit, run_units,
                       table_status)
 from .statistics import (VERDICT_RULE, budget_text, convergence, describe, mean_ci, paired_differences,
                          record_cpu_seconds, record_train_flops, schedule_text, scores, summary, table_records, table_scores, verdict)
@@ -43,7 +43,7 @@ __all__ = [
     "ALL_TABLES", "BUDGET_TABLES", "BUDGETS", "DATASETS", "END_TO_END", "RESULTS_DIR", "TABLE4_EXTRA", "TABLE_ROWS", "TABLE_SCALES", "TAGS", "Budget",
     "Unit", "unit_flops", "units",
     # running
-    "load_records", "missing_units", "records_for", "run_unit", "run_units",
+    "estimated_wall_seconds", "load_records", "missing_units", "records_for", "run_unit", "run_units",
     "table_status",
     # statistics
     "VERDICT_RULE", "budget_text", "convergence", "describe", "mean_ci", "paired_differences", "record_cpu_seconds", "record_train_flops",

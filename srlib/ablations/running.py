@@ -26,7 +26,7 @@ from .statistics import record_cpu_seconds, record_train_flops
 from .plan import (ALL_TABLES, BUDGETS, DATASETS, END_TO_END, RESULTS_DIR, TABLE_ROWS, Budget, Unit, _options,
                    _unit_steps, training_preset, unit_flops, units)
 
-__all__ = ["evaluated_record", "run_unit", "run_units", "missing_units", "table_status", "load_records", "records_for"]
+__all__ = ["evaluated_record", "run_unit", "run_units", "missing_units", "estimated_wall_seconds", "table_status", "load_records", "records_for"]
 
 
 def _now() -> str:
@@ -112,6 +112,20 @@ def run_unit(unit: Unit, profile: str = "quick", *, results_dir: Path | str = RE
         _write_json(path, _record(unit, scale, run, profile, budget, data_root))
         written.append(path)
     return written
+
+
+#: Wall FLOP/s assumed for a budget with no stored record yet (a single-thread unit beside another).
+DEFAULT_WALL_RATE = 2e10
+
+
+def estimated_wall_seconds(unit: Unit, profile: str, results_dir: Path | str = RESULTS_DIR) -> float:
+    """How long ``unit`` will take, wall-clock: its training FLOPs at the wall rate of the records
+    stored for ``profile`` (training FLOPs over wall seconds, every stage), else at
+    :data:`DEFAULT_WALL_RATE`."""
+    stages = [s for r in load_records(profile, results_dir) for s in r["stages"] if s.get("wall_seconds")]
+    wall = sum(s["wall_seconds"] for s in stages)
+    rate = sum(s["train_flops_per_step"] * s["steps"] for s in stages) / wall if wall else DEFAULT_WALL_RATE
+    return unit_flops(unit, profile) / rate
 
 
 def missing_units(profile: str = "quick", tables: Sequence[str] = ALL_TABLES,

@@ -4,8 +4,9 @@ from __future__ import annotations
 import argparse
 import time
 
-from ..ablations import ALL_TABLES, BUDGETS, RESULTS_DIR, missing_units, run_units, unit_flops, units
+from ..ablations import ALL_TABLES, BUDGETS, RESULTS_DIR, estimated_wall_seconds, missing_units, run_units, unit_flops, units
 from ..errors import InvalidValueError
+from .deadline import fits, parse_stop_by
 
 __all__ = ["add_cli_command", "parse_shard"]
 
@@ -39,8 +40,27 @@ def _cmd(args: argparse.Namespace) -> int:
             print(f"  missing: {u.name} (x{'/x'.join(map(str, u.scales))}, {unit_flops(u, args.profile) / 1e12:.1f} TFLOP)")
         return 0
     t0 = time.perf_counter()
+    if args.stop_by:
+        return _run_until(todo, args, parse_stop_by(args.stop_by), t0)
     failures = run_units(todo, args.profile, jobs=args.jobs, data_root=args.data_root or None)
     print(f"trained {len(todo) - len(failures)} units in {time.perf_counter() - t0:.0f} s")
+    for name, err in failures:
+        print(f"  failed: {name}: {err}")
+    return 1 if failures else 0
+
+
+def _run_until(todo, args, deadline, t0) -> int:
+    """Train ``todo`` one unit at a time (seed by seed, costliest first), each only if its
+    estimated wall time ends before ``deadline``; the others are left for a later run."""
+    failures, trained = [], 0
+    for unit in sorted(todo, key=lambda u: (u.seed, -unit_flops(u, args.profile))):
+        estimate = estimated_wall_seconds(unit, args.profile)
+        if not fits(estimate, deadline):
+            print(f"  not started: {unit.name} (about {estimate / 60:.0f} min, past {deadline:%H:%M} UTC)", flush=True)
+            continue
+        failures += run_units([unit], args.profile, jobs=1, data_root=args.data_root or None)
+        trained += 1
+    print(f"trained {trained - len(failures)} units in {time.perf_counter() - t0:.0f} s")
     for name, err in failures:
         print(f"  failed: {name}: {err}")
     return 1 if failures else 0
@@ -56,4 +76,6 @@ def add_cli_command(subparsers) -> None:
     p.add_argument("--data-root", default="")
     p.add_argument("--shard", default=None, help="I/N: only every N-th missing unit from the I-th, costliest first "
                                                "(N processes on N cores, started at different times)")
+    p.add_argument("--stop-by", default="", help="HH:MM (UTC) or an ISO date-time: start a unit only if its estimated "
+                                               "wall time ends before then (one unit at a time)")
     p.set_defaults(func=_cmd)

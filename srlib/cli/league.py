@@ -1,8 +1,9 @@
 """The ``league`` command: pilot, train or list the equal-budget league (:mod:`srlib.league`)."""
 from __future__ import annotations
 
-from ..league import BUDGETS, missing_units, pilot, run_unit, stage_steps
+from ..league import BUDGETS, estimated_wall_seconds, missing_units, pilot, run_unit, stage_steps, units
 from .ablations import parse_shard
+from .deadline import fits, parse_stop_by
 
 __all__ = ["add_cli_command"]
 
@@ -14,9 +15,10 @@ def _cmd(args) -> int:
             print(f"{name:<14} " + "  ".join(f"{s}: {v:.3f} s/step" for s, v in per_stage.items()))
         return 0
     todo = missing_units(args.profile, args.seeds or None)
-    if args.shard:
+    if args.shard:  # over the whole list, so that shards started at different times never overlap
         index, count = parse_shard(args.shard)
-        todo = todo[index - 1::count]
+        mine = {u.name for u in units(args.profile, args.seeds or None)[index - 1::count]}
+        todo = [u for u in todo if u.name in mine]
     print(f"{len(todo)} league runs to train{' in this shard' if args.shard else ''} (profile {args.profile})")
     if args.action == "status":
         for unit in todo:
@@ -24,7 +26,12 @@ def _cmd(args) -> int:
         return 0
     from tqdm.auto import tqdm
 
+    deadline = parse_stop_by(args.stop_by) if args.stop_by else None
     for unit in tqdm(todo, desc="league runs"):
+        estimate = estimated_wall_seconds(unit, args.profile)
+        if not fits(estimate, deadline):
+            print(f"  not started: {unit.name} (about {estimate / 60:.0f} min, past {deadline:%H:%M} UTC)", flush=True)
+            continue
         print(f"wrote {run_unit(unit, args.profile, data_root=args.data_root or None)}", flush=True)
     return 0
 
@@ -38,4 +45,6 @@ def add_cli_command(subparsers) -> None:
     p.add_argument("--seeds", type=int, default=0, help="seeds per entrant and scale (default: the budget's)")
     p.add_argument("--shard", default="", help="I/N: every N-th missing run from the I-th (N processes side by side)")
     p.add_argument("--data-root", default="")
+    p.add_argument("--stop-by", default="", help="HH:MM (UTC) or an ISO date-time: start a run only if its estimated "
+                                               "wall time ends before then")
     p.set_defaults(func=_cmd)
