@@ -142,6 +142,31 @@ if len(paired):
                                    aggfunc="first"), "Each network minus CSRCNN (dB), paired by seed", "league-paired"))
 
 # %% [markdown]
+# ## Test-time augmentation (x8 self-ensemble)
+#
+# Apart from the ranking: CSRCNN and the best peer at each scale once more, each network run on
+# the 8 quarter turns and flips of the LR image and the 8 outputs, turned back, averaged (the "+"
+# rows of EDSR's paper), scored by the same protocol on Set5 and Set14. It costs 8 forward passes
+# per image, so it is evaluated for these two only (`python -m srlib league ensemble`, after the
+# runs); the gain is over the same networks' plain scores, paired by seed.
+
+# %%
+ensemble = league.ensemble_scores(records)
+if len(ensemble):
+    ensemble["x8 self-ensemble"] = [book.format_mean_ci({"mean": m, "ci_low": lo, "ci_high": hi})
+                                    for m, lo, hi in zip(ensemble.psnr, ensemble.psnr_low, ensemble.psnr_high)]
+    ensemble["gain over plain"] = [book.format_mean_ci({"mean": m, "ci_low": lo, "ci_high": hi}, 2, signed=True)
+                                   for m, lo, hi in zip(ensemble.gain, ensemble.gain_low, ensemble.gain_high)]
+    shown = ensemble.set_index(["scale", "entrant", "dataset"])[["x8 self-ensemble", "gain over plain", "n"]]
+    display(book.styled(shown, f"{league.TTA_LABEL}: PSNR (dB), mean ± 95 % half-width over seeds; not part of the "
+                               "ranking above", "league-ensemble"))
+elif records:
+    print(f"{league.TTA_LABEL}: not evaluated yet for these runs (`python -m srlib league ensemble`)")
+else:
+    print(f"{league.TTA_LABEL}: no league run is stored yet")
+glue("league_ensemble_gain", float(ensemble.gain.mean()) if len(ensemble) else float("nan"), display=False)
+
+# %% [markdown]
 # ## Accuracy against cost
 
 # %%

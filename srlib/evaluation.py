@@ -4,6 +4,10 @@ An *upscaler* is a function ``(lr_uint8 H x W x C, scale) -> sr_uint8 (H*scale) 
 For each HR image of a benchmark: HR is modcropped, LR = MATLAB bicubic (uint8 path; bit-exact
 with the published MATLAB LR files, see the tests), SR = upscaler(LR), scored by
 :func:`srlib.metrics.evaluate_pair` (Y channel, ``scale`` pixels shaved, MATLAB SSIM).
+
+Test-time augmentation goes inside the upscaler, so the protocol is the same for it: a network's
+x8 geometric self-ensemble is ``srlib.inference.model_upscaler(..., self_ensemble=True)`` (float
+outputs averaged); :func:`self_ensemble_upscaler` wraps any uint8 upscaler (e.g. bicubic) the same way.
 """
 from __future__ import annotations
 
@@ -18,10 +22,11 @@ from tqdm.auto import tqdm
 
 from .data import dataset_paths, dataset_spec, load_image, make_lr
 from .errors import InvalidValueError
-from .matlab import imresize
+from .inference import DIHEDRAL, dihedral
+from .matlab import imresize, quantize
 from .metrics import SSIM_WINDOWS, evaluate_pair
 
-__all__ = ["Upscaler", "ImageScore", "EvaluationResult", "bicubic_upscaler", "evaluate"]
+__all__ = ["Upscaler", "ImageScore", "EvaluationResult", "bicubic_upscaler", "self_ensemble_upscaler", "evaluate"]
 
 Upscaler = Callable[[np.ndarray, int], np.ndarray]
 
@@ -29,6 +34,23 @@ Upscaler = Callable[[np.ndarray, int], np.ndarray]
 def bicubic_upscaler(lr: np.ndarray, scale: int) -> np.ndarray:
     """The paper's Bicubic baseline: MATLAB ``imresize(lr, scale, 'bicubic')`` on uint8."""
     return imresize(lr, float(scale))
+
+
+def self_ensemble_upscaler(upscaler: Upscaler) -> Upscaler:
+    """``upscaler`` as an x8 geometric self-ensemble: run on the 8 dihedral transforms of the LR
+    image (:func:`srlib.inference.dihedral`), each output transformed back, the 8 uint8 outputs
+    averaged and rounded as MATLAB's ``im2uint8`` (for a network, averaging its float outputs with
+    ``model_upscaler(..., self_ensemble=True)`` loses less)."""
+
+    def ensemble(lr: np.ndarray, scale: int) -> np.ndarray:
+        total = None
+        for k in DIHEDRAL:
+            sr = np.asarray(upscaler(np.ascontiguousarray(dihedral(lr, k)), scale), dtype=np.float64)
+            sr = dihedral(sr, k, inverse=True)
+            total = sr.copy() if total is None else total + sr
+        return quantize(total / len(DIHEDRAL), data_range=255.0)
+
+    return ensemble
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,10 @@
   averaged; an alpha channel is upscaled apart with MATLAB bicubic. A 1-channel (Y) model, e.g.
   the Y-channel FSRCNN, gets Y of YCbCr and Cb/Cr are upscaled with MATLAB bicubic.
   Outputs are clamped to [0, 1] and rounded to uint8 with :func:`srlib.matlab.quantize`.
+* Geometric self-ensemble (test-time augmentation, ``self_ensemble=True``): the network is run on
+  the 8 dihedral transforms of the LR input (:func:`dihedral`: quarter turns and flips), each
+  output is transformed back and the 8 float outputs are averaged before clamping and rounding
+  (:func:`dihedral_ensemble`), as EDSR's "+" rows. It costs 8 forward passes.
 
 This module imports models, data, matlab and the run-folder reader (:mod:`srlib.runfolder`) only
 (never the training code). ``decode_metadata`` and ``read_safetensors`` are re-exported from there,
@@ -38,7 +42,11 @@ from .models.parameters import model_input_channels
 from .runfolder import CHECKPOINT_ADVICE, RunFolder, decode_metadata, read_safetensors
 
 __all__ = ["LoadedModel", "decode_metadata", "read_safetensors", "load_checkpoint", "load_upscaler", "model_upscaler", "upscale_image", "run_tiled", "run_tiled_uint8",
-           "FadeBlend", "resolve_device", "rgb_to_ycbcr", "ycbcr_to_rgb", "checkpoint_upscaler"]
+           "FadeBlend", "resolve_device", "rgb_to_ycbcr", "ycbcr_to_rgb", "checkpoint_upscaler", "DIHEDRAL",
+           "dihedral", "dihedral_ensemble"]
+
+#: The 8 transforms of :func:`dihedral`: 0-3 quarter turns, 4-7 the same followed by a left-right flip.
+DIHEDRAL = tuple(range(8))
 
 
 class FadeBlend(nn.Module):
@@ -165,6 +173,37 @@ def _output_index(loaded_scales: tuple[int, ...], scale: int) -> int:
     return loaded_scales.index(scale)
 
 
+def dihedral(x, k: int, inverse: bool = False):
+    """The ``k``-th (0-7) dihedral transform of an image: ``k % 4`` counter-clockwise quarter turns,
+    then a left-right flip when ``k >= 4``; ``inverse``: the transform that undoes it. ``x``: a
+    torch tensor ``(..., H, W)`` or a numpy array ``H x W (x C)``."""
+    if k not in DIHEDRAL:
+        raise ValueError(f"a dihedral transform is numbered 0-7, got {k!r}")
+    if torch.is_tensor(x):
+        dims, rot, flip = (-2, -1), torch.rot90, lambda a: torch.flip(a, (-1,))
+    else:
+        dims, rot, flip = (0, 1), np.rot90, lambda a: np.flip(a, 1)
+    if not inverse:
+        y = rot(x, k % 4, dims)
+        return flip(y) if k >= 4 else y
+    return rot(flip(x) if k >= 4 else x, -(k % 4), dims)
+
+
+def dihedral_ensemble(fn: Callable[[torch.Tensor], torch.Tensor]) -> Callable[[torch.Tensor], torch.Tensor]:
+    """``fn`` (``(N, C, h, w) -> (N, C', h*s, w*s)``) as a geometric self-ensemble: the mean of
+    ``dihedral(fn(dihedral(x, k)), k, inverse=True)`` over the 8 transforms (float, before any
+    clamping or rounding)."""
+
+    def ensemble(x: torch.Tensor) -> torch.Tensor:
+        total = None
+        for k in DIHEDRAL:
+            y = dihedral(fn(dihedral(x, k).contiguous()), k, inverse=True)
+            total = y.clone() if total is None else total.add_(y)
+        return total / len(DIHEDRAL)
+
+    return ensemble
+
+
 def run_tiled(fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, scale: int, tile: int = 0,
               overlap: int = 24, align: int = 8, progress: bool = False) -> torch.Tensor:
     """Apply ``fn`` (``(1, C, h, w) -> (1, C', h*scale, w*scale)``) to ``x`` tile by tile.
@@ -241,9 +280,10 @@ def auto_tile(scale: int, channels: int = 64, budget_bytes: float = 2**30) -> in
 
 def model_upscaler(model: nn.Module, model_scales: tuple[int, ...], *, device: str | torch.device | None = None,
                    tile: int | None = None, overlap: int = 24, amp: bool = False, channels_last: bool = False,
-                   progress: bool = False) -> Callable[[np.ndarray, int], np.ndarray]:
+                   progress: bool = False, self_ensemble: bool = False) -> Callable[[np.ndarray, int], np.ndarray]:
     """An upscaler ``(lr uint8 H x W x C, scale) -> sr uint8`` from a model returning a list of
-    images (one per factor in ``model_scales``; e.g. a :class:`FadeBlend`)."""
+    images (one per factor in ``model_scales``; e.g. a :class:`FadeBlend`). ``self_ensemble``:
+    each tile (the whole image untiled) through the 8-transform ensemble (:func:`dihedral_ensemble`)."""
     dev = next(model.parameters()).device if device is None else torch.device(device)
     in_ch = model_input_channels(model, default=3)
     width = getattr(getattr(getattr(model, "model", model), "config", None), "channels", 64)
@@ -252,11 +292,13 @@ def model_upscaler(model: nn.Module, model_scales: tuple[int, ...], *, device: s
         index = _output_index(model_scales, scale)
         t = tile if tile is not None else auto_tile(scale, width)
 
-        def fn(x: torch.Tensor) -> torch.Tensor:
+        def plain(x: torch.Tensor) -> torch.Tensor:
             if channels_last:
                 x = x.contiguous(memory_format=torch.channels_last)
             with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=amp and dev.type == "cuda"):
                 return model(x)[index].float()
+
+        fn = dihedral_ensemble(plain) if self_ensemble else plain
 
         def run(planes: np.ndarray) -> np.ndarray:  # H x W x C float in [0, 1] -> float output
             x = torch.from_numpy(np.ascontiguousarray(planes.transpose(2, 0, 1))).float()[None].to(dev)
@@ -317,23 +359,25 @@ def upscale_image(img: np.ndarray, scale: int, run: Callable[[np.ndarray], np.nd
 
 
 def load_upscaler(path: str | Path, scale: int | None = None, device: str = "auto", tile: int | None = None,
-                  overlap: int = 24, progress: bool = False) -> tuple[Callable[[np.ndarray, int], np.ndarray], str]:
+                  overlap: int = 24, progress: bool = False, self_ensemble: bool = False
+                  ) -> tuple[Callable[[np.ndarray, int], np.ndarray], str]:
     """``(upscaler, method name)`` for a trained checkpoint (used by ``srlib evaluate``).
 
     ``scale`` defaults to the model's scale; another one is refused unless that level of the
-    cascade was trained (:attr:`LoadedModel.trained_scales`).
+    cascade was trained (:attr:`LoadedModel.trained_scales`). ``self_ensemble``: the x8 geometric
+    self-ensemble (:func:`dihedral_ensemble`; the method name ends in ``+x8``).
     """
     loaded = load_checkpoint(path, device=device)
-    upscaler, name, _ = checkpoint_upscaler(loaded, scale, device, tile, overlap, progress)
+    upscaler, name, _ = checkpoint_upscaler(loaded, scale, device, tile, overlap, progress, self_ensemble)
     return upscaler, name
 
 
 def checkpoint_upscaler(loaded: LoadedModel, scale: int | None, device: str, tile: int | None, overlap: int,
-                  progress: bool) -> tuple[Callable[[np.ndarray, int], np.ndarray], str, int]:
+                  progress: bool, self_ensemble: bool = False) -> tuple[Callable[[np.ndarray, int], np.ndarray], str, int]:
     scale = loaded.check_scale(loaded.scale if not scale else int(scale))
     dev = resolve_device(device)
     upscaler = model_upscaler(loaded.model, loaded.scales, device=dev, tile=tile, overlap=overlap,
-                              amp=False, progress=progress)  # float32 (bf16 would cost accuracy)
+                              amp=False, progress=progress, self_ensemble=self_ensemble)  # float32 (bf16 would cost accuracy)
     parent = loaded.path.parent
     run_name = parent.parent.name if parent.name == "checkpoints" else parent.name
-    return upscaler, f"{loaded.name}:{run_name}/{loaded.path.stem}", scale
+    return upscaler, f"{loaded.name}:{run_name}/{loaded.path.stem}" + ("+x8" if self_ensemble else ""), scale

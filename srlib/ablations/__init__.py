@@ -28,11 +28,14 @@ The package, one concern a module; each name is defined once and re-exported her
 * :mod:`.statistics`: reading the records: :func:`scores`, :func:`table_scores`,
   :func:`mean_ci`, :func:`paired_differences`, :func:`verdict` (:data:`VERDICT_RULE`),
   :func:`convergence`, :func:`summary`, :func:`describe`, :func:`budget_text`.
+* :mod:`.budgets`: Tables II and III at every stored budget side by side with the paper
+  (:func:`shown_budgets`, :func:`paper_value`, :func:`budget_summary`, :func:`budget_table`).
 """
 from __future__ import annotations
 
 from .plan import (ALL_TABLES, BUDGET_TABLES, BUDGETS, DATASETS, END_TO_END, RESULTS_DIR, TABLE4_EXTRA, TABLE_ROWS, TABLE_SCALES, TAGS, Budget,
                    Unit, unit_flops, units)
+from .budgets import NOT_TRAINED, budget_summary, budget_table, paper_value, shown_budgets
 from .running import (estimated_wall_seconds, load_records, missing_units, records_for, run_unit, run_units,
                       table_status)
 from .statistics import (VERDICT_RULE, budget_text, convergence, describe, mean_ci, paired_differences,
@@ -48,4 +51,6 @@ __all__ = [
     # statistics
     "VERDICT_RULE", "budget_text", "convergence", "describe", "mean_ci", "paired_differences", "record_cpu_seconds", "record_train_flops",
     "schedule_text", "scores", "summary", "table_records", "table_scores", "verdict",
+    # budgets
+    "NOT_TRAINED", "budget_summary", "budget_table", "paper_value", "shown_budgets",
 ]

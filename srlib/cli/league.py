@@ -1,7 +1,9 @@
 """The ``league`` command: pilot, train or list the equal-budget league (:mod:`srlib.league`)."""
 from __future__ import annotations
 
-from ..league import BUDGETS, estimated_wall_seconds, missing_units, pilot, run_unit, stage_steps, units
+from ..errors import InvalidValueError
+from ..league import (BUDGETS, TTA_LABEL, ensemble_records, estimated_wall_seconds, load_records, missing_units, pilot,
+                      run_ensemble, run_unit, stage_steps, units)
 from .ablations import parse_shard
 from .deadline import fits, parse_stop_by
 
@@ -14,6 +16,8 @@ def _cmd(args) -> int:
         for name, per_stage in result["seconds_per_step"].items():
             print(f"{name:<14} " + "  ".join(f"{s}: {v:.3f} s/step" for s, v in per_stage.items()))
         return 0
+    if args.action == "ensemble":
+        return _ensemble(args)
     todo = missing_units(args.profile, args.seeds or None)
     if args.shard:  # over the whole list, so that shards started at different times never overlap
         index, count = parse_shard(args.shard)
@@ -36,11 +40,26 @@ def _cmd(args) -> int:
     return 0
 
 
+def _ensemble(args) -> int:
+    missing = missing_units(args.profile, args.seeds or None)
+    if missing:
+        raise InvalidValueError(f"{len(missing)} league runs of profile {args.profile} are not stored yet (first: "
+                                f"{missing[0].name}); the self-ensemble picks the best peer from all of them: "
+                                "run `python -m srlib league run` first")
+    todo = [r for r in ensemble_records(load_records(args.profile)) if "self_ensemble" not in r]
+    print(f"{len(todo)} records to evaluate with {TTA_LABEL} (profile {args.profile})")
+    for record in todo:
+        print(f"wrote {run_ensemble(record, args.profile, data_root=args.data_root or None)}", flush=True)
+    return 0
+
+
 def add_cli_command(subparsers) -> None:
     p = subparsers.add_parser("league", help="train / list the equal-budget league (Table V's peers trained here)",
                               description="pilot: measure each entrant's CPU-seconds per step (fixes the steps); "
-                                          "run: train the runs whose records are missing; status: list them.")
-    p.add_argument("action", choices=["pilot", "run", "status"])
+                                          "run: train the runs whose records are missing; status: list them; "
+                                          "ensemble (after run): the x8 self-ensemble of CSRCNN and the best peer "
+                                          "per scale on Set5 and Set14, added to their records.")
+    p.add_argument("action", choices=["pilot", "run", "status", "ensemble"])
     p.add_argument("--profile", default="full", choices=sorted(BUDGETS))
     p.add_argument("--seeds", type=int, default=0, help="seeds per entrant and scale (default: the budget's)")
     p.add_argument("--shard", default="", help="I/N: every N-th missing run from the I-th (N processes side by side)")
