@@ -1,5 +1,5 @@
 """Table VI on this device: parameters, forward FLOPs, peak memory and latency of every model x
-scale, within a per-profile compute budget (:data:`TABLE6_GFLOP_BUDGET`).
+scale, within a per-profile compute budget (:data:`srlib.profiles.TABLE6_GFLOP_BUDGET`).
 
 The measurements themselves are :mod:`srlib.profiling`'s; this module decides which cells a
 profile can afford (:func:`forward_flops`, counted on the meta device) and gathers the table.
@@ -20,6 +20,7 @@ from torch.utils.flop_counter import FlopCounterMode
 from .device import describe_device, resolve_device
 from .models import build_model
 from .models.parameters import count_parameters, model_input_channels
+from .profiles import TABLE6_GFLOP_BUDGET  # noqa: F401 (the notebooks' name for it)
 from .profiling import PAPER_NAMES, profile_model, resolve_model_name
 
 __all__ = ["forward_flops", "TABLE6_GFLOP_BUDGET", "TABLE6_MEASURED", "efficiency_table", "keep_measured",
@@ -39,11 +40,6 @@ def forward_flops(name: str, scale: int, size: int = 48) -> float:
     with counter, torch.no_grad():
         model(x)
     return float(counter.get_total_flops())
-
-
-#: Largest forward pass (GFLOP) each profile measures for Table VI on the CPU (0 = no limit);
-#: parameters are counted for every cell regardless.
-TABLE6_GFLOP_BUDGET = {"smoke": 20.0, "quick": 200.0, "reference": 0.0, "paper": 0.0}
 
 
 def efficiency_table(models: Sequence[str], scales: Sequence[int], *, size: int = 48, device: str = "auto",
