@@ -20,10 +20,9 @@ from torch.utils.flop_counter import FlopCounterMode
 from .device import describe_device, resolve_device
 from .models import build_model
 from .models.parameters import count_parameters, model_input_channels
-from .profiles import TABLE6_GFLOP_BUDGET  # noqa: F401 (the notebooks' name for it)
 from .profiling import PAPER_NAMES, profile_model, resolve_model_name
 
-__all__ = ["forward_flops", "TABLE6_GFLOP_BUDGET", "TABLE6_MEASURED", "efficiency_table", "keep_measured",
+__all__ = ["forward_flops", "TABLE6_MEASURED", "efficiency_table", "keep_measured",
            "stored_or_measured"]
 
 

@@ -62,9 +62,7 @@ def current_keys() -> dict[str, dict]:
 def current_budgets() -> dict:
     """The book's per-profile evaluation budgets and validation limits."""
     from srlib.ablations import BUDGETS
-    from srlib.book import TABLE5_PARTIAL
-    from srlib.efficiency import TABLE6_GFLOP_BUDGET
-    from srlib.training.runs import BOOK_VAL_LIMIT
+    from srlib.profiles import BOOK_VAL_LIMIT, TABLE5_PARTIAL, TABLE6_GFLOP_BUDGET
 
     return {"table5_partial": TABLE5_PARTIAL, "table6_gflop_budget": TABLE6_GFLOP_BUDGET,
             "book_val_limit": BOOK_VAL_LIMIT,
