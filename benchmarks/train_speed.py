@@ -10,7 +10,7 @@ dataset is needed. A script, not a test::
 
 Prints one row per (profile, scale): model size, batch, LR patch, seconds per step (median of
 the timed steps, after ``--warmup`` untimed ones), steps/s, patches/s, the projected time of the
-profile's ``steps`` for that stage, and the achieved GFLOP/s (``srlib.campaign.
+profile's ``steps`` for that stage, and the achieved GFLOP/s (``srlib.training.flops.
 training_flops_per_step``: 6 FLOPs per forward convolution MAC) beside the machine's practical
 peak: a plain 3x3, 64 -> 64 convolution's forward + backward on 16 x 64 x 48 x 48, timed in
 the same run (``--no-peak`` skips it). ``--ops`` adds the operators that take the time
@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from srlib.campaign import training_flops_per_step
+from srlib.training.flops import training_flops_per_step
 from srlib.training import TrainingSet, preset, train
 
 

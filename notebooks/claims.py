@@ -44,7 +44,7 @@ jobs = 2  # single-thread training processes side by side when training
 from srlib import ablations as ab
 from srlib import book
 
-book.check_parameters(globals(), profiles=ab.BUDGETS)  # a bad parameter stops the notebook here, in one line
+shared = book.shared_parameters(globals(), profiles=ab.BUDGETS)  # a bad parameter stops the notebook here, in one line
 
 # %%
 import textwrap
@@ -68,9 +68,8 @@ sns.set_theme(style="whitegrid", context="notebook")
 # The committed budgets, smallest first: `quick` (every table) and `scale` (Tables II and III with
 # the CPU variant's network at >= 10x quick's training FLOPs); another profile (smoke) alone.
 budgets = [profile, "scale"] if profile == "quick" else [profile]
-records_by_budget = {b: ab.records_for(b, ab.BUDGET_TABLES.get(b, ab.ALL_TABLES), results_dir=results_dir,
-                                       runs_dir=runs_dir, retrain=bool(int(retrain)), jobs=int(jobs),
-                                       data_root=data_dir or None) for b in budgets}
+records_by_budget = {b: ab.records_for(b, ab.BUDGET_TABLES.get(b, ab.ALL_TABLES), **shared.record_options)
+                     for b in budgets}
 records = records_by_budget[profile]
 for name, stored in records_by_budget.items():
     print(ab.describe(stored, f"ablation records, budget {name}"))

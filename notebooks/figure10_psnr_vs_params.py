@@ -43,7 +43,7 @@ results_dir = "results"  # committed result folders (campaign/, reference/): the
 # %% tags=["remove-cell"]
 from srlib import book
 
-book.check_parameters(globals())  # a bad parameter stops the notebook here, in one line
+shared = book.shared_parameters(globals())  # a bad parameter stops the notebook here, in one line
 
 # %%
 import warnings
@@ -56,16 +56,14 @@ import seaborn as sns
 from myst_nb import glue
 
 from srlib import book
-from srlib.data import data_root
 from srlib.models import build_model
 from srlib.paper import load_paper_table
 from srlib.profiling import count_parameters
 
 sns.set_theme(style="whitegrid", context="notebook")
-root = data_root(data_dir or None)
+root = shared.root
 points = load_paper_table("figure10")
-run = book.curriculum_run(profile, 8, "full", runs_dir=runs_dir, device=device, progress=False,
-                          **({"data_root": str(data_dir)} if data_dir else {}))
+run = book.curriculum_run(profile, 8, "full", **shared.run_options)
 
 
 def set5_x8(record):

@@ -46,7 +46,7 @@ jobs = 2  # retraining: single-thread training processes side by side
 from srlib import ablations as ab
 from srlib import book
 
-book.check_parameters(globals(), profiles=ab.BUDGETS)  # a bad parameter stops the notebook here, in one line
+shared = book.shared_parameters(globals(), profiles=ab.BUDGETS)  # a bad parameter stops the notebook here, in one line
 
 # %%
 import math
@@ -66,10 +66,8 @@ from srlib import book
 
 sns.set_theme(style="whitegrid", context="notebook")
 TABLE = "table3"  # Figure 5's runs are Table III's
-scale = int(scale)
-start = time.perf_counter()
-records = ab.records_for(profile, (TABLE,), results_dir=results_dir, runs_dir=runs_dir, retrain=bool(int(retrain)),
-                         jobs=int(jobs), data_root=data_dir or None)
+scale, start = shared.scales[0], shared.start
+records = ab.records_for(profile, (TABLE,), **shared.record_options)
 BLOCKS = {"full": "BP-U", "tu": "T-U"}
 mine = [r for r in records if r["variant"] in BLOCKS and not r["notation"] and not r.get("tag") and r["scale"] == scale]
 stages = [2 ** i for i in range(1, scale.bit_length())]

@@ -44,7 +44,7 @@ scale = 4
 # %% tags=["remove-cell"]
 from srlib import book
 
-book.check_parameters(globals())  # a bad parameter stops the notebook here, in one line
+shared = book.shared_parameters(globals())  # a bad parameter stops the notebook here, in one line
 
 # %%
 import warnings
@@ -56,12 +56,10 @@ import numpy as np
 from myst_nb import glue
 
 from srlib import book
-from srlib.data import data_root, dataset_paths, load_image, make_lr
+from srlib.data import dataset_paths, load_image, make_lr
 from srlib.feature_maps import average_feature_maps
 
-scale = int(scale)
-root = data_root(data_dir or None)
-options = dict(runs_dir=runs_dir, device=device, progress=False, **({"data_root": str(data_dir)} if data_dir else {}))
+scale, root, options = shared.scales[0], shared.root, shared.run_options
 # The curriculum's network (x2, then x4 from x2) and Table II's Model2: the same architecture
 # trained end to end at x4 for as many steps as the curriculum's stages together.
 runs = {"curriculum": book.curriculum_run(profile, scale, "full", **options),

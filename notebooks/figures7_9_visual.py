@@ -50,7 +50,7 @@ native_side = 96  # Figure 9: side (LR pixels) of the region of each photograph 
 # %% tags=["remove-cell"]
 from srlib import book
 
-book.check_parameters(globals())  # a bad parameter stops the notebook here, in one line
+shared = book.shared_parameters(globals())  # a bad parameter stops the notebook here, in one line
 
 # %%
 import time
@@ -64,13 +64,11 @@ import numpy as np
 from matplotlib.patches import Rectangle
 
 from srlib import book
-from srlib.data import data_root, load_image, make_lr
+from srlib.data import load_image, make_lr
 from srlib.evaluation import bicubic_upscaler
 from srlib.metrics import evaluate_pair
 
-root = data_root(data_dir or None)
-start = time.perf_counter()
-common = book.run_options(runs_dir, device, data_dir)
+root, start, common = shared.root, shared.start, shared.run_options
 best = book.best_committed_runs(results_dir, "Set5")
 _profile_runs = {}
 scores = []  # one row per CSRCNN / bicubic panel of Figures 7 and 8

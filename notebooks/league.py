@@ -57,7 +57,7 @@ retrain = 0  # 1: train the league runs whose records are missing (hours at the 
 # %% tags=["remove-cell"]
 from srlib import book
 
-book.check_parameters(globals())  # a bad parameter stops the notebook here, in one line
+shared = book.shared_parameters(globals())  # a bad parameter stops the notebook here, in one line
 
 # %%
 import warnings

@@ -49,7 +49,7 @@ cache_dir = "runs/cache/eval"  # bicubic scores are cached here (keyed by code +
 # %% tags=["remove-cell"]
 from srlib import book
 
-book.check_parameters(globals())  # a bad parameter stops the notebook here, in one line
+shared = book.shared_parameters(globals())  # a bad parameter stops the notebook here, in one line
 
 # %%
 import time
@@ -60,14 +60,11 @@ warnings.filterwarnings("ignore", message="IProgress not found")
 import pandas as pd
 
 from srlib import book
-from srlib.data import DATASETS, available_datasets, data_root
+from srlib.data import DATASETS, available_datasets
 from srlib.evaluation import bicubic_upscaler, evaluate
 from srlib.paper import load_paper_table
 
-root = data_root(data_dir or None)
-scale_list = [int(s) for s in str(scales).split(",")]
-dataset_list = [d.strip() for d in str(datasets).split(",") if d.strip()]
-start = time.perf_counter()
+root, scale_list, dataset_list, start = shared.root, shared.scales, shared.datasets, shared.start
 pd.set_option("display.max_columns", 40)
 
 # %% [markdown]

@@ -60,7 +60,7 @@ jobs = 2  # retraining: single-thread training processes side by side
 from srlib import ablations as ab
 from srlib import book
 
-book.check_parameters(globals(), profiles=ab.BUDGETS)  # a bad parameter stops the notebook here, in one line
+shared = book.shared_parameters(globals(), profiles=ab.BUDGETS)  # a bad parameter stops the notebook here, in one line
 
 # %%
 import math
@@ -80,10 +80,8 @@ from srlib.paper import load_paper_table
 
 sns.set_theme(style="whitegrid", context="notebook")
 TABLE, SCALE = "table2", 4
-sets = [d.strip() for d in datasets.split(",") if d.strip()]
-start = time.perf_counter()
-records = ab.records_for(profile, (TABLE,), results_dir=results_dir, runs_dir=runs_dir, retrain=bool(int(retrain)),
-                         jobs=int(jobs), data_root=data_dir or None)
+sets, start = shared.datasets, shared.start
+records = ab.records_for(profile, (TABLE,), **shared.record_options)
 scores = ab.table_scores(records, TABLE)
 budget = ab.BUDGETS.get(profile)
 # the larger budgets are read only: their records are committed, never trained by this page

@@ -52,7 +52,7 @@ jobs = 2  # retraining: single-thread training processes side by side
 from srlib import ablations as ab
 from srlib import book
 
-book.check_parameters(globals(), profiles=ab.BUDGETS)  # a bad parameter stops the notebook here, in one line
+shared = book.shared_parameters(globals(), profiles=ab.BUDGETS)  # a bad parameter stops the notebook here, in one line
 
 # %%
 import math
@@ -69,11 +69,8 @@ from srlib import book
 from srlib.paper import load_paper_table
 
 TABLE = "table3"
-scale_list = [int(s) for s in str(scales).split(",")]
-sets = [d.strip() for d in datasets.split(",") if d.strip()]
-start = time.perf_counter()
-records = ab.records_for(profile, (TABLE,), results_dir=results_dir, runs_dir=runs_dir, retrain=bool(int(retrain)),
-                         jobs=int(jobs), data_root=data_dir or None)
+scale_list, sets, start = shared.scales, shared.datasets, shared.start
+records = ab.records_for(profile, (TABLE,), **shared.record_options)
 scores = ab.table_scores(records, TABLE)
 scores = scores[scores.scale.isin(scale_list) & scores.dataset.isin(sets)]
 # the larger budgets are read only: their records are committed, never trained by this page

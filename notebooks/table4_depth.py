@@ -55,7 +55,7 @@ jobs = 2  # retraining: single-thread training processes side by side
 from srlib import ablations as ab
 from srlib import book
 
-book.check_parameters(globals(), profiles=ab.BUDGETS)  # a bad parameter stops the notebook here, in one line
+shared = book.shared_parameters(globals(), profiles=ab.BUDGETS)  # a bad parameter stops the notebook here, in one line
 
 # %%
 import math
@@ -78,10 +78,8 @@ from srlib.param_counts import config_parameters
 
 sns.set_theme(style="whitegrid", context="notebook")
 TABLE, REFERENCE = "table4", "U2TR0 U2TR0"
-sets = [d.strip() for d in datasets.split(",") if d.strip()]
-start = time.perf_counter()
-records = ab.records_for(profile, (TABLE,), results_dir=results_dir, runs_dir=runs_dir, retrain=bool(int(retrain)),
-                         jobs=int(jobs), data_root=data_dir or None)
+sets, start = shared.datasets, shared.start
+records = ab.records_for(profile, (TABLE,), **shared.record_options)
 scores = ab.table_scores(records, TABLE)
 scores = scores[scores.dataset.isin(sets)]
 budget = ab.BUDGETS.get(profile)

@@ -38,7 +38,7 @@ data_dir = ""
 scales = "2,4,8"
 datasets = "Set5,Set14,B100,Urban100,Manga109"
 # Datasets evaluated on their first N images only: JSON {"Urban100": 20}; "" -> the profile's
-# budget (srlib.book.budgets.TABLE5_PARTIAL); "{}" -> every image. A partial mean is labelled so, and
+# budget (srlib.profiles.TABLE5_PARTIAL); "{}" -> every image. A partial mean is labelled so, and
 # Bicubic is evaluated on the same images.
 partial = ""
 cache_dir = "runs/cache/eval"
@@ -48,10 +48,9 @@ campaign_dir = "results/campaign"  # committed CPU-campaign stages (x2/, x4/, x8
 # %% tags=["remove-cell"]
 from srlib import book
 
-book.check_parameters(globals())  # a bad parameter stops the notebook here, in one line
+shared = book.shared_parameters(globals())  # a bad parameter stops the notebook here, in one line
 
 # %%
-import json
 import time
 import warnings
 
@@ -61,17 +60,12 @@ import pandas as pd
 from myst_nb import glue
 
 from srlib import book
-from srlib.data import data_root
 from srlib.evaluation import bicubic_upscaler
 from srlib.paper import load_paper_table
 
-root = data_root(data_dir or None)
-scale_list = [int(s) for s in str(scales).split(",")]
-dataset_list = [d.strip() for d in datasets.split(",") if d.strip()]
-limits = (json.loads(partial) if partial else book.TABLE5_PARTIAL.get(profile) or {}) if isinstance(partial, str) \
-    else dict(partial)
+root, scale_list, dataset_list, limits = shared.root, shared.scales, shared.datasets, shared.partial
 print(f"partial evaluation in this profile: {limits or 'none (every image)'}")
-start = time.perf_counter()
+start = shared.start
 paper5 = load_paper_table("table5")
 
 # %% [markdown]

@@ -42,13 +42,13 @@ device = "auto"
 scales = "2,4,8"
 models = "srcnn,drrn,drcn,fsrcnn,vdsr,lapsrn,rrdb,dbpn,csrcnn,csrcnn-symmetric,edsr"
 size = 48
-max_gflops = -1.0  # -1: the profile's budget (srlib.efficiency.TABLE6_GFLOP_BUDGET); 0: measure everything
+max_gflops = -1.0  # -1: the profile's budget (srlib.profiles.TABLE6_GFLOP_BUDGET); 0: measure everything
 repeats = 3
 
 # %% tags=["remove-cell"]
 from srlib import book
 
-book.check_parameters(globals())  # a bad parameter stops the notebook here, in one line
+shared = book.shared_parameters(globals())  # a bad parameter stops the notebook here, in one line
 
 # %%
 import time
@@ -63,15 +63,13 @@ import seaborn as sns
 from myst_nb import glue
 
 from srlib import book
-from srlib.efficiency import TABLE6_GFLOP_BUDGET, efficiency_table, keep_measured
+from srlib.efficiency import efficiency_table, keep_measured
 from srlib.paper import load_paper_table
 from srlib.profiling import describe_device, resolve_device
 
 sns.set_theme(style="whitegrid", context="notebook")
-scale_list = [int(s) for s in str(scales).split(",")]
+scale_list, budget, start = shared.scales, shared.max_gflops, shared.start
 model_list = [m.strip() for m in models.split(",") if m.strip()]
-budget = TABLE6_GFLOP_BUDGET.get(profile, 0.0) if float(max_gflops) < 0 else float(max_gflops)
-start = time.perf_counter()
 dev = resolve_device(device)
 print(f"device: {describe_device(dev)}; LR input {size}x{size}; "
       + (f"forward passes above {budget:.0f} GFLOP are not run in profile {profile!r}" if budget else "every cell measured"))

@@ -33,7 +33,7 @@
 # ```
 
 # %% tags=["parameters"]
-profile = "quick"  # smoke | quick | reference | paper (srlib.training.PRESETS)
+profile = "quick"  # smoke | quick | reference | paper (srlib.profiles.PRESETS)
 scale = 2  # this stage: 2, 4 or 8
 variant = "full"  # full | model1 | model3 | tu (see srlib.training.runs.stage_config)
 init = ""  # empty: from scratch (x2); previous: the previous stage, found or trained; or a checkpoint path
@@ -47,11 +47,10 @@ overrides = "{}"  # JSON dict of TrainConfig fields to change, for example {"ste
 # %% tags=["remove-cell"]
 from srlib import book
 
-book.check_parameters(globals())  # a bad parameter stops the notebook here, in one line
+shared = book.shared_parameters(globals())  # a bad parameter stops the notebook here, in one line
 
 # %%
 import json
-import time
 import warnings
 
 warnings.filterwarnings("ignore", message="IProgress not found")
@@ -62,21 +61,17 @@ import seaborn as sns
 from myst_nb import glue
 
 from srlib import book
-from srlib.data import data_root
 from srlib.evaluation import bicubic_upscaler
 from srlib.paper import load_paper_table
 from srlib.training import preset
-from srlib.training.config import PAPER_STATED
+from srlib.profiles import PAPER_STATED
 
 sns.set_theme(style="whitegrid", context="notebook")
-scale = int(scale)
-root = data_root(data_dir or None)
+scale, root, sets, start = shared.scales[0], shared.root, shared.datasets, shared.start
 extra = json.loads(overrides) if isinstance(overrides, str) else dict(overrides)
 extra.update(device=device, progress=False)
 if data_dir:
     extra["data_root"] = str(data_dir)
-sets = [s.strip() for s in eval_sets.split(",") if s.strip()]
-start = time.perf_counter()
 
 # %% [markdown]
 # ## The configuration

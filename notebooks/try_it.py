@@ -57,7 +57,7 @@ crop = 0.25  # side of the zoomed crop, as a fraction of the image
 # %% tags=["remove-cell"]
 from srlib import book
 
-book.check_parameters(globals())  # a bad parameter stops the notebook here, in one line
+shared = book.shared_parameters(globals())  # a bad parameter stops the notebook here, in one line
 
 # %%
 import time
@@ -70,16 +70,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from srlib import book
-from srlib.data import data_root, dataset_paths, load_image, make_lr, save_image
+from srlib.data import dataset_paths, load_image, make_lr, save_image
 from srlib.evaluation import bicubic_upscaler
 from srlib.metrics import evaluate_pair
 
-scale = int(scale)
-root = data_root(data_dir or None)
+scale, root = shared.scales[0], shared.root
 path = Path(image) if image else next(p for p in dataset_paths("Set14", root) if p.stem == "comic")
 refs = book.committed_results(results_dir=results_dir)  # the best committed weights per scale
-run = refs.get(scale) or book.curriculum_run(profile, scale, "full", runs_dir=runs_dir, device=device,
-                                             progress=False, **({"data_root": str(data_dir)} if data_dir else {}))
+run = refs.get(scale) or book.curriculum_run(profile, scale, "full", **shared.run_options)
 print(f"image: {path}")
 print(run.provenance(f"weights: CSRCNN x{scale}").line())
 

@@ -1,15 +1,14 @@
 """Execute the book's notebooks as the dependency graph of ``notebooks/build_graph.tsv``
 (``scripts/build_book.sh`` calls it: ``make book``, ``make notebooks-smoke``).
 
-``run``: each notebook (jupytext -> papermill with ``-r profile -r device`` and its row's arguments
--> ``<out>/<name>.ipynb``, code cells tagged ``hide-input``) starts once the notebooks of its
-``after`` column have finished, ``--jobs`` at a time (default: the CPU cores), highest row first;
-an ``exclusive`` one runs alone. Output: ``logs/<name>.log`` beside the times file. The first
-failure stops the build (nothing new starts, the running ones are stopped) with the notebook's
-name and the end of its log (papermill's error); exit status 1. Each finished notebook replaces
-its row of the times file (seconds, profile, device, start and finish in UTC).
-``pages``: ``<out>/build_times.md`` (the table book/reproduce.md includes) and ``<out>/build_wall.md``
-(the notebooks' wall time: from the start of the first to the end of the last).
+``run``: each notebook (jupytext -> papermill with ``-r profile -r device`` and its row's arguments ->
+``<out>/<name>.ipynb``, code cells tagged ``hide-input``) starts once the notebooks of its ``after`` column
+have finished, ``--jobs`` at a time (default: the CPU cores), highest row first; an ``exclusive`` one runs
+alone. Output: ``logs/<name>.log`` beside the times file. The first failure stops the build (nothing new
+starts, the running ones are stopped) with the notebook's name and the end of its log (papermill's error);
+exit status 1. Each finished notebook replaces its row of the times file (seconds, profile, device, UTC times).
+``pages``: ``<out>/build_times.md`` (the table book/reproduce.md includes) and ``<out>/build_wall.md`` (the
+notebooks' wall time: from the start of the first to the end of the last).
 """
 from __future__ import annotations
 
@@ -131,9 +130,7 @@ def utc(t: float) -> str:
 
 def read_times(path: Path) -> list[dict[str, str]]:
     """The times file's rows (none when it is missing or has an older header)."""
-    if not path.is_file():
-        return []
-    lines = path.read_text().splitlines()
+    lines = path.read_text().splitlines() if path.is_file() else []
     if not lines or lines[0].split("\t") != TIMES_HEADER:
         return []
     return list(csv.DictReader(lines, delimiter="\t"))

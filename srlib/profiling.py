@@ -8,7 +8,7 @@ GPU memory and running time. This module *measures* them for every registered mo
   like ``resolve_device`` / ``describe_device`` (:mod:`srlib.device`) re-exported here.
 * :func:`profile_model` -- one model at one scale: parameters, peak memory of the forward pass,
   median latency (+ IQR) over repeated forward passes, the device, the input shape.
-* :func:`profile_table` -- many models x scales as a :class:`pandas.DataFrame` (progress bar).
+* :func:`srlib.efficiency.profile_table` -- many models x scales as a :class:`pandas.DataFrame`.
 * the ``profile`` sub-command of ``python -m srlib`` is :mod:`srlib.cli.profile`.
 
 What is measured
@@ -59,15 +59,12 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
-import json
 import math
 import os
-import sys
 import time
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import numpy as np
-import pandas as pd
 import torch
 import torch.nn as nn
 
@@ -384,76 +381,3 @@ def profile_model(model_or_name: nn.Module | str, scale: int, size: int = 48, de
             gc.collect()
             torch.cuda.empty_cache()
     return row
-
-
-COLUMNS = ["method", "model", "scale", "status", "params", "params_k", "pre_upsample", "input_shape",
-           "output_shape", "dtype", "channels_last", "peak_mb", "activation_mb", "reserved_mb",
-           "mem_method", "gmacs", "time_ms", "time_iqr_ms", "time_min_ms", "first_ms", "repeats", "warmup", "device",
-           "device_name"]
-
-
-def _expand_models(models: str | Iterable[str]) -> list[str]:
-    if isinstance(models, str):
-        models = [models]
-    names: list[str] = []
-    for m in models:
-        names.extend(TABLE6_MODELS if m.lower() == "all" else [resolve_model_name(m)])
-    return names
-
-
-def profile_table(models: str | Iterable[str | nn.Module] = "all", scales: Sequence[int] = (2, 4, 8),
-                  size: int = 48, device: str | torch.device = "auto", repeats: int = 10, warmup: int = 2,
-                  bf16: bool = False, channels_last: bool = False, max_seconds: float | None = None,
-                  memory: str = "auto", progress: bool = True) -> pd.DataFrame:
-    """Profile every model at every scale; one row per (model, scale) with the device named.
-
-    ``models``: 'all' (Table VI's methods + EDSR), or registry / paper names. Each model is built
-    anew at each scale (so CSRCNN gets its scale's depth and EDSR/RRDB/D-DBPN their x-specific
-    upsamplers). Columns: see :data:`COLUMNS`; ``method`` is the paper's spelling.
-    """
-    from tqdm.auto import tqdm
-
-    dev = resolve_device(device)
-    names = _expand_models(models) if not isinstance(models, nn.Module) else [models]
-    jobs = [(m, s) for m in names for s in scales]
-    rows = []
-    with tqdm(jobs, desc="profile", disable=not progress, file=sys.stderr) as bar:
-        for m, s in bar:
-            bar.set_postfix_str(f"{m if isinstance(m, str) else type(m).__name__} x{s}")
-            row = profile_model(m, s, size=size, device=dev, repeats=repeats, warmup=warmup, bf16=bf16,
-                                channels_last=channels_last, max_seconds=max_seconds, memory=memory)
-            row["method"] = PAPER_NAMES.get(row["model"], row["model"])
-            rows.append(row)
-    return pd.DataFrame(rows, columns=COLUMNS)
-
-
-def attach_paper_columns(df: pd.DataFrame) -> pd.DataFrame:
-    """Add the paper's Table VI values (paper_params_k, paper_gpu_mb, paper_time_ms) by method/scale."""
-    from .paper import load_paper_table
-
-    paper = load_paper_table("table6").rename(
-        columns={"params_k": "paper_params_k", "gpu_mb": "paper_gpu_mb", "time_ms": "paper_time_ms"})
-    return df.merge(paper, on=["method", "scale"], how="left")
-
-
-# --------------------------------------------------------------------------------------------
-# command line
-# --------------------------------------------------------------------------------------------
-TABLE_COLUMNS = ["method", "scale", "status", "params_k", "input_shape", "gmacs", "peak_mb", "activation_mb",
-                 "time_ms", "time_iqr_ms", "time_min_ms", "first_ms", "repeats"]
-
-
-def format_table(df: pd.DataFrame, fmt: str) -> str:
-    """``df`` as 'csv' (all columns), 'json' (records, all columns) or 'table' (the key columns)."""
-    if fmt == "csv":
-        return df.to_csv(index=False).rstrip("\n")
-    if fmt == "json":
-        return json.dumps(json.loads(df.to_json(orient="records")), indent=2)
-    if fmt == "table":
-        cols = TABLE_COLUMNS + [c for c in ("paper_params_k", "paper_gpu_mb", "paper_time_ms") if c in df]
-        view = df[cols].copy()
-        for c in ("params_k", "gmacs", "peak_mb", "activation_mb", "time_ms", "time_iqr_ms", "time_min_ms",
-                  "first_ms"):
-            view[c] = view[c].map(lambda v: "" if pd.isna(v) else f"{v:.3f}" if c.endswith("_ms") else f"{v:.1f}")
-        return view.to_string(index=False)
-    raise ValueError(f"unknown format {fmt!r}")

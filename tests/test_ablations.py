@@ -188,8 +188,8 @@ def test_records_for_trains_missing_units_and_raises_on_failures(tmp_path, monke
 
 def test_table_status_names_the_stored_share_and_the_budget(tmp_path):
     quick = ab.BUDGETS["quick"]
-    assert quick.stage_steps("table2") == {2: 1500, 4: 600} and quick.stage_steps("table3") == {2: 1500, 4: 600, 8: 300}
-    assert quick.stage_steps("table4") == quick.table4_steps and quick.seeds_for("table4") == quick.table4_seeds
+    assert quick.stage_steps("table2", 4) == {2: 1500, 4: 600} and quick.stage_steps("table3", 8) == {2: 1500, 4: 600, 8: 300}
+    assert quick.stage_steps("table4", 4) == quick.table4_steps and quick.seeds_for("table4") == quick.table4_seeds
     units = ab.units("smoke", ("table2",))
     out = tmp_path / "smoke"
     out.mkdir()

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import REPO_ROOT
 from srlib import book
-from srlib.efficiency import TABLE6_GFLOP_BUDGET
+from srlib.profiles import TABLE5_PARTIAL, TABLE6_GFLOP_BUDGET
 from srlib.param_counts import csrcnn_parameter_table, paper_consistency
 from srlib.training import config_diff, preset
 
@@ -176,7 +176,7 @@ def test_limitations_quote_the_profiles_values_and_the_measurements():
     abl = BUDGETS["quick"]
     assert f"{abl.seeds} paired seeds at {abl.steps[2]} / {abl.steps[4]} / {abl.steps[8]} steps" in text
     assert f"from {abl.table4_seeds} seeds at {abl.table4_steps[2]} / {abl.table4_steps[4]} steps" in text
-    part = book.TABLE5_PARTIAL["quick"]
+    part = TABLE5_PARTIAL["quick"]
     assert f"first {part['B100']} and {part['Urban100']} images" in text
     assert f"at most {TABLE6_GFLOP_BUDGET['quick']:.0f} GFLOP" in text
     # every measured number quoted in the deviations comes from docs/training.md

@@ -19,7 +19,7 @@ SRLIB = Path(__file__).resolve().parents[1] / "srlib"
 LAYERS: dict[str, set[str]] = {
     "foundation": {"srlib", "srlib.errors", "srlib.device", "srlib.colour", "srlib.matlab", "srlib.paper",
                    "srlib.repository", "srlib.formatting", "srlib.provenance", "srlib.files", "srlib.stats"},
-    "core": {"srlib.models", "srlib.data", "srlib.metrics", "srlib.runfolder"},
+    "core": {"srlib.models", "srlib.data", "srlib.metrics", "srlib.runfolder", "srlib.profiles"},
     "services": {"srlib.evaluation", "srlib.inference", "srlib.profiling", "srlib.param_counts",
                  "srlib.efficiency", "srlib.feature_maps", "srlib.published"},
     "training": {"srlib.training"},

@@ -14,8 +14,9 @@ import torch.nn as nn
 
 from srlib import profiling
 from srlib.models import list_models
-from srlib.profiling import (OOM_STATUS, count_parameters, describe_device, is_out_of_memory,
-                             profile_model, profile_table)
+from srlib import efficiency
+from srlib.efficiency import profile_table
+from srlib.profiling import OOM_STATUS, count_parameters, describe_device, is_out_of_memory, profile_model
 
 FAST = dict(size=8, repeats=2, warmup=1, device="cpu")
 
@@ -154,11 +155,11 @@ def test_profile_table():
     assert list(df["scale"]) == [2, 4, 2, 4]
     assert (df["status"] == "ok").all() and (df["device"] == "cpu").all()
     assert df["device_name"].nunique() == 1 and df["device_name"].iloc[0] == describe_device("cpu")
-    assert list(df.columns) == profiling.COLUMNS
+    assert list(df.columns) == efficiency.COLUMNS
 
 
 def test_all_expands_to_registered_models():
-    names = profiling._expand_models("all")
+    names = efficiency._expand_models("all")
     assert names == list(profiling.TABLE6_MODELS)
     assert set(names) <= set(list_models())
     assert profiling.resolve_model_name("D-DBPN") == "dbpn"
@@ -182,7 +183,7 @@ def test_cli_csv(capsys, tmp_path):
     code, out, err = _run_cli(CLI + ["--format", "csv", "--output", str(out_file)], capsys)
     assert code == 0
     df = pd.read_csv(io.StringIO(out))
-    assert len(df) == 4 and list(df.columns) == profiling.COLUMNS
+    assert len(df) == 4 and list(df.columns) == efficiency.COLUMNS
     assert set(df["method"]) == {"FSRCNN", "SRCNN"} and (df["status"] == "ok").all()
     assert "device:" in err and "device:" not in out  # stdout stays machine-readable
     assert pd.read_csv(out_file).equals(df)

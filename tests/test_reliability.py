@@ -491,7 +491,7 @@ def test_stale_cache_builds_are_removed_and_running_ones_kept(tmp_path):
     import os
     import time
 
-    from srlib.training.data import STALE_TMP_SECONDS, remove_stale_tmp
+    from srlib.training.cache import STALE_TMP_SECONDS, remove_stale_tmp
 
     target = tmp_path / "cache-entry"
     stale, running = tmp_path / "cache-entry.tmp-aaaa", tmp_path / "cache-entry.tmp-bbbb"

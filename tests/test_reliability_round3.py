@@ -360,7 +360,7 @@ def test_every_notebook_checks_its_parameters_first(path):
     from srlib.book import parameters
 
     values, following = _parameters(path)
-    assert "book.check_parameters(globals()" in following, following
+    assert "shared = book.shared_parameters(globals()" in following, following
     assert set(values) <= set(parameters.RULES), sorted(set(values) - set(parameters.RULES))
     parameters.check_parameters(values, profiles=("scale",) if "profiles=ab.BUDGETS" in following else ())  # defaults pass
 

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 
+import srlib.training.cache as tcache
 import srlib.training.data as tdata
 from srlib.data import load_image, save_image
 from srlib.matlab import imresize, modcrop
@@ -79,7 +80,7 @@ def test_cache_is_reused_and_invalidated_when_the_key_changes(root, monkeypatch)
     def boom(*a, **k):
         raise AssertionError("cache should have been reused")
 
-    monkeypatch.setattr(tdata, "_augmented_pyramids", boom)
+    monkeypatch.setattr(tcache, "_augmented_pyramids", boom)
     _load(root)  # same key: no recomputation
     monkeypatch.undo()
 
@@ -89,7 +90,7 @@ def test_cache_is_reused_and_invalidated_when_the_key_changes(root, monkeypatch)
     ts = _load(root)
     np.testing.assert_array_equal(ts.images[0].levels[1], modcrop(load_image(path), 8))
     _load(root, aug=(1.0, 0.8))
-    monkeypatch.setattr(tdata, "producer_fingerprint", lambda: "other-imresize")
+    monkeypatch.setattr(tcache, "producer_fingerprint", lambda: "other-imresize")
     _load(root)
     assert len(list((root / "cache").iterdir())) == 4
 

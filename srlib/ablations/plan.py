@@ -2,13 +2,14 @@
 variant's curriculum for one seed) that train them."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
 from ..training.runs import stage_config
-from ..campaign import training_flops_per_step
+from ..training.flops import training_flops_per_step
 from ..paper import load_paper_table
+from ..profiles import ABLATION_BUDGETS, AblationBudget
 
 __all__ = ["RESULTS_DIR", "DATASETS", "Budget", "BUDGETS", "TABLE_ROWS", "TABLE_SCALES", "TAGS", "TABLE4_EXTRA",
            "ALL_TABLES", "END_TO_END", "BUDGET_TABLES", "Unit", "units", "unit_flops", "training_preset"]
@@ -19,47 +20,11 @@ RESULTS_DIR = Path("results/ablations")
 DATASETS = ("Set5", "Set14")
 
 
-@dataclass(frozen=True)
-class Budget:
-    """Per-run budget of an ablation set: ``steps`` per curriculum stage of Tables II / III
-    (end-to-end rows get their sum up to the scale), ``seeds`` per row; Table IV's own steps and
-    seeds (its refined blocks work in HR space and cost 10-25x a U-block-only step);
-    ``val_every``: Set5 validations (all images) during training, for Figure 5."""
-
-    steps: dict[int, int]
-    seeds: int
-    table4_steps: dict[int, int]
-    table4_seeds: int
-    val_every: int = 50
-    #: The training preset of every unit (``srlib.training.preset``); ``""``: the budget's own name.
-    preset: str = ""
-    #: Variants whose steps are multiplied (e.g. a network far cheaper per step than CSRCNN, so
-    #: that it too gets the budget's multiple of its ``quick`` FLOPs).
-    step_factor: dict[str, int] = field(default_factory=dict)
-
-    def stage_steps(self, table: str) -> dict[int, int]:
-        """Steps per curriculum stage of ``table``'s units, up to the table's largest scale (an
-        end-to-end row trains their sum in one stage)."""
-        steps = self.table4_steps if table == "table4" else self.steps
-        return {s: n for s, n in steps.items() if s <= max(TABLE_SCALES[table])}
-
-    def seeds_for(self, table: str) -> int:
-        """Seeds per row of ``table``."""
-        return self.table4_seeds if table == "table4" else self.seeds
-
-
-#: Budgets per profile. ``quick``: the committed sets (3.6 single-core CPU-hours in all for the
-#: committed records; the claims chapter prints the measured total); ``smoke``: seconds, for tests and CI.
-BUDGETS: dict[str, Budget] = {
-    "quick": Budget(steps={2: 1500, 4: 600, 8: 300}, seeds=5, table4_steps={2: 600, 4: 300}, table4_seeds=3),
-    "smoke": Budget(steps={2: 10, 4: 10, 8: 10}, seeds=2, table4_steps={2: 6, 4: 6}, table4_seeds=2, val_every=5),
-    # ``scale``: Tables II and III with the campaign's network and recipe (48 channels, U blocks
-    # 6/4/2, Adam 1e-3 cosine), each unit at >= 10x the training FLOPs of the same unit at
-    # ``quick`` (the campaign network costs ~3.1-3.4x quick's per step; FSRCNN costs the same per
-    # step at both budgets, so it gets 3x the steps). Table IV is not trained at this budget.
-    "scale": Budget(steps={2: 5000, 4: 2000, 8: 1000}, seeds=3, table4_steps={}, table4_seeds=0, val_every=250,
-                    preset="campaign", step_factor={"fsrcnn": 4}),
-}
+#: An ablation set's budget and the budgets per profile: defined with every other profile in
+#: :mod:`srlib.profiles` (``quick``: the committed sets; ``scale``: Tables II and III with the
+#: campaign's network; ``smoke``: seconds, for tests and CI).
+Budget = AblationBudget
+BUDGETS: dict[str, Budget] = ABLATION_BUDGETS
 
 #: The tables each budget trains (Table IV and the loss schedules only at the smaller budgets).
 BUDGET_TABLES: dict[str, tuple[str, ...]] = {"scale": ("table2", "table3")}
@@ -155,7 +120,7 @@ def _options(unit: Unit, profile: str, budget: Budget) -> dict[str, Any]:
 
 
 def unit_flops(unit: Unit, profile: str = "quick") -> float:
-    """Training FLOPs of ``unit`` (forward + backward, :func:`srlib.campaign.training_flops_per_step`)."""
+    """Training FLOPs of ``unit`` (forward + backward, :func:`srlib.training.flops.training_flops_per_step`)."""
 
     budget = BUDGETS[profile]
     steps = _unit_steps(unit, budget)

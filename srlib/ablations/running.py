@@ -17,13 +17,13 @@ import torch
 from tqdm.auto import tqdm
 
 from ..training.runs import curriculum_run, run_key
-from ..campaign import training_flops_per_step
+from ..training.flops import training_flops_per_step
 from ..data.fetch import file_sha256
 from ..evaluation import bicubic_upscaler, evaluate
 from ..repository import display_path, resolve
 from ..training.checkpoint import atomic_write
 from .statistics import record_cpu_seconds, record_train_flops
-from .plan import (ALL_TABLES, BUDGETS, DATASETS, END_TO_END, RESULTS_DIR, TABLE_ROWS, Budget, Unit, _options,
+from .plan import (ALL_TABLES, BUDGETS, DATASETS, END_TO_END, RESULTS_DIR, TABLE_ROWS, TABLE_SCALES, Budget, Unit, _options,
                    _unit_steps, training_preset, unit_flops, units)
 
 __all__ = ["evaluated_record", "run_unit", "run_units", "missing_units", "estimated_wall_seconds", "table_status", "load_records", "records_for"]
@@ -142,7 +142,7 @@ def table_status(profile: str, table: str, results_dir: Path | str = RESULTS_DIR
     if budget is None:
         return f"profile {profile!r} has no ablation budget (those with one: {', '.join(BUDGETS)})"
     planned, missing = units(profile, (table,)), missing_units(profile, (table,), results_dir)
-    steps = budget.stage_steps(table)
+    steps = budget.stage_steps(table, max(TABLE_SCALES[table]))
     end_to_end = any(spec.partition(":")[0] in END_TO_END for spec in TABLE_ROWS.get(table, {}).values())
     return (f"{len(planned) - len(missing)} of {len(planned)} units of {table} stored under "
             f"{display_path(resolve(results_dir) / profile)}\n"

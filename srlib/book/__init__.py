@@ -12,10 +12,10 @@ here:
   :func:`gain_share`, :func:`styled`: the paper's values beside ours.
 * :mod:`.runs`: :func:`run_options`, :func:`evaluate_runs`: a notebook's training options and
   the cached scores of its runs.
-* :mod:`.budgets`: what each profile can afford per notebook (images).
 * :mod:`.committed`: :class:`ReferenceResult` and the results committed under ``results/``.
 * :mod:`.protocol_checks`: :func:`matlab_lr_check`, :func:`protocol_deviations`.
-* :mod:`.parameters`: :func:`check_parameters`, a notebook's papermill parameters checked first.
+* :mod:`.parameters`: :func:`shared_parameters` (:func:`check_parameters`, then :class:`Shared`):
+  a notebook's papermill parameters checked first and what the notebooks derive from them.
 * :mod:`.figures`: :func:`benchmark_image`, :func:`error_crop`, :func:`detail_crop`,
   :func:`save_figure`.
 * :mod:`.campaign_views`: the campaign chapter's tables and its compute-fidelity figure
@@ -35,16 +35,15 @@ from __future__ import annotations
 
 from ..repository import REPO_ROOT, display_path, git_commit, resolve
 from ..runfolder import weights_fingerprint
-from .budgets import TABLE5_PARTIAL
 from .committed import (REFERENCE_FILES, ReferenceResult, best_committed_runs, campaign_runs, campaign_stages,
                         committed_results, committed_runs, describe_committed, reference_runs)
 from .figures import benchmark_image, detail_crop, error_crop, save_figure
 from .grid import EVAL_COLUMNS, MISSING, code_fingerprint, dataset_fingerprint, evaluate_grid
-from .parameters import NotebookParameterError, check_parameters
+from .parameters import NotebookParameterError, Shared, check_parameters, shared_parameters
 from .protocol_checks import PROTOCOL_DEVIATIONS, matlab_lr_check, protocol_deviations
 from ..formatting import NO_VALUE, format_interval, format_mean_ci, format_number
 from ..provenance import Provenance, format_duration
-from ..training.runs import (BOOK_VAL_LIMIT, STAGE_VARIANTS, RunRecord, architecture_signature, curriculum_run,
+from ..training.runs import (STAGE_VARIANTS, RunRecord, architecture_signature, curriculum_run,
                              find_or_train, run_key, stage_config)
 from .runs import evaluate_runs, run_options
 from .tables import compare, comparison_long, comparison_table, gain_share, gain_share_display, styled
@@ -52,8 +51,6 @@ from .tables import compare, comparison_long, comparison_table, gain_share, gain
 __all__ = [
     # repository and run folders (lower layers)
     "REPO_ROOT", "display_path", "git_commit", "resolve", "weights_fingerprint",
-    # budgets
-    "TABLE5_PARTIAL",
     # committed results
     "REFERENCE_FILES", "ReferenceResult", "best_committed_runs", "campaign_runs", "campaign_stages", "committed_results",
     "committed_runs", "describe_committed", "reference_runs",
@@ -64,7 +61,7 @@ __all__ = [
     # the protocol's checks
     "PROTOCOL_DEVIATIONS", "matlab_lr_check", "protocol_deviations",
     # notebook parameters
-    "NotebookParameterError", "check_parameters",
+    "NotebookParameterError", "Shared", "check_parameters", "shared_parameters",
     # provenance
     "Provenance", "format_duration",
     # trainings

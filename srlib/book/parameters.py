@@ -5,16 +5,22 @@ globals: each parameter it knows (:data:`RULES`, by name) is checked, then the o
 sense together (``overrides`` against the ``profile`` and ``scale``). A bad value stops the
 notebook with :class:`NotebookParameterError`, which IPython (and so papermill) shows as its one
 line instead of a traceback: ``NotebookParameterError: parameter scale=3: ...``.
+
+:func:`shared_parameters` does that check and returns :class:`Shared`: what the notebooks derive
+from the parameters they have in common (the data root, the lists of scales and benchmarks, the
+training and ablation-record options, the profile's Table V / VI budgets), derived once here.
 """
 from __future__ import annotations
 
 import json
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 from ..errors import InvalidValueError
 
-__all__ = ["NotebookParameterError", "RULES", "check_parameters"]
+__all__ = ["NotebookParameterError", "RULES", "check_parameters", "Shared", "shared_parameters"]
 
 
 class NotebookParameterError(InvalidValueError):
@@ -187,3 +193,65 @@ def check_parameters(values: Mapping[str, Any], profiles: Iterable[str] = ()) ->
         except (TypeError, ValueError, KeyError) as err:
             reason = str(err).splitlines()[0] if str(err) else type(err).__name__
             raise NotebookParameterError(f"parameter overrides={values['overrides']!r}: {reason}") from None
+
+
+def _items(value: Any) -> list[str]:
+    return [s.strip() for s in str(value).split(",") if s.strip()]
+
+
+@dataclass(frozen=True)
+class Shared:
+    """What a notebook derives from its papermill parameters (:func:`shared_parameters`); a field
+    whose parameter the notebook does not have keeps its empty default."""
+
+    profile: str = "quick"
+    device: str = "auto"
+    #: ``data_dir`` resolved: the folder given, else ``$SRLIB_DATA_DIR``, else ``./data``.
+    root: Path = Path("data")
+    #: ``scales`` ("2,4,8") as integers, or ``[scale]``.
+    scales: list[int] = field(default_factory=list)
+    #: ``datasets`` (or ``eval_sets``) as a list of benchmark names.
+    datasets: list[str] = field(default_factory=list)
+    #: Keyword arguments of every training of the notebook (:func:`srlib.book.run_options`).
+    run_options: dict[str, Any] = field(default_factory=dict)
+    #: Keyword arguments of :func:`srlib.ablations.records_for` (where the records are, retraining).
+    record_options: dict[str, Any] = field(default_factory=dict)
+    #: Table V: benchmarks evaluated on their first N images (``partial``, else the profile's
+    #: :data:`srlib.profiles.TABLE5_PARTIAL`).
+    partial: dict[str, int] = field(default_factory=dict)
+    #: Table VI: largest forward pass measured, GFLOP (``max_gflops``; -1: the profile's
+    #: :data:`srlib.profiles.TABLE6_GFLOP_BUDGET`; 0: no limit).
+    max_gflops: float = 0.0
+    #: When the notebook started its work (``time.perf_counter``).
+    start: float = field(default_factory=time.perf_counter)
+
+
+def shared_parameters(values: Mapping[str, Any], profiles: Iterable[str] = ()) -> Shared:
+    """Check a notebook's parameters (:func:`check_parameters`, ``values``: its ``globals()``)
+    and derive what the notebooks have in common from them, as :class:`Shared`."""
+    from ..data import data_root
+    from ..profiles import TABLE5_PARTIAL, TABLE6_GFLOP_BUDGET
+
+    check_parameters(values, profiles)
+    profile, device, data_dir = values.get("profile", "quick"), values.get("device", "auto"), values.get("data_dir", "")
+    derived: dict[str, Any] = {"profile": profile, "device": device, "root": data_root(data_dir or None)}
+    if "scales" in values or "scale" in values:
+        derived["scales"] = [_int(s) for s in _items(values["scales"])] if "scales" in values else [_int(values["scale"])]
+    if "datasets" in values or "eval_sets" in values:
+        derived["datasets"] = _items(values["datasets"] if "datasets" in values else values["eval_sets"])
+    if "runs_dir" in values and "results_dir" in values and "retrain" in values and "jobs" in values:
+        derived["record_options"] = dict(results_dir=values["results_dir"], runs_dir=values["runs_dir"],
+                                         retrain=bool(int(values["retrain"])), jobs=int(values["jobs"]),
+                                         data_root=data_dir or None)
+    if "runs_dir" in values:
+        from .runs import run_options
+
+        derived["run_options"] = run_options(values["runs_dir"], device, data_dir)
+    if "partial" in values:
+        partial = values["partial"]
+        derived["partial"] = ((json.loads(partial) if partial else TABLE5_PARTIAL.get(profile) or {})
+                              if isinstance(partial, str) else dict(partial))
+    if "max_gflops" in values:
+        given = float(values["max_gflops"])
+        derived["max_gflops"] = TABLE6_GFLOP_BUDGET.get(profile, 0.0) if given < 0 else given
+    return Shared(**derived)

@@ -16,7 +16,8 @@ committed under ``results/campaign/<name>/state/``. A published stage
 The package, one concern a module; each name is defined once and re-exported here:
 
 * :mod:`.state`: the folders, a stage's committed state (:func:`restore`, :func:`save`);
-* :mod:`.stages`: :func:`campaign_config`, :func:`training_flops_per_step`, :func:`run`;
+* :mod:`.stages`: :func:`campaign_config`, :func:`run` (and :func:`training_flops_per_step`, from
+  :mod:`srlib.training.flops`);
 * :mod:`.records`: :func:`publish`, :func:`publish_pilot` and their readers
   (:func:`read_pilots`, :func:`read_continuations`, :func:`read_log`, :func:`last_validation`);
 * :mod:`.fits`: the saturation law of PSNR against compute (:func:`fit_saturation`, ...);

@@ -1,4 +1,4 @@
-"""Training a campaign stage: the ``campaign`` profile, the FLOPs of one of its steps, and
+"""Training a campaign stage: the ``campaign`` profile and
 :func:`run`, one piece of a stage (restored from the committed state, recorded in ``pieces.json``)."""
 from __future__ import annotations
 
@@ -6,18 +6,16 @@ import json
 import platform
 from pathlib import Path
 
-import torch
 
 from ..device import describe_device
-from ..models.parameters import model_input_channels
-from ..profiling import count_macs
 from ..repository import git_commit
 from ..runfolder import RunFolder
 from ..training import TrainConfig, preset, train
 from ..training import checkpoint as ck
+from ..training.flops import training_flops_per_step  # noqa: F401 (campaign.training_flops_per_step)
 from .state import RESULTS_ROOT, RUNS_ROOT, check_stage_name, complete_step, now_utc, read_pieces, restore, state_dir
 
-__all__ = ["campaign_config", "training_flops_per_step", "run"]
+__all__ = ["campaign_config", "run"]
 
 
 def campaign_config(scale: int, init: str = "", **overrides) -> TrainConfig:
@@ -27,22 +25,6 @@ def campaign_config(scale: int, init: str = "", **overrides) -> TrainConfig:
     alternation and the validation interval, 5 % of the steps) unless they are given too
     (:func:`srlib.training.preset` does so for the ``campaign`` profile)."""
     return preset("campaign", scale, init=init, **overrides)
-
-
-def training_flops_per_step(config: TrainConfig) -> float:
-    """Estimated floating-point operations of one training step of ``config``'s model: forward
-    multiply-accumulates of the convolutions on one batch of LR patches (counted by
-    :func:`srlib.profiling.count_macs`), x2 FLOPs per MAC, x3 for forward + backward (the
-    backward pass computes two products per forward one). Biases and activations are ignored."""
-    from ..models import build_model
-
-    name, kwargs = config.model_spec()
-    net = build_model(name, **kwargs).eval()
-    side = config.patch_size * config.scale if getattr(net, "pre_upsample", False) else config.patch_size
-    x = torch.zeros(1, model_input_channels(net), side, side)  # a pre-upsampling network works at HR size
-    with torch.no_grad(), count_macs(net) as macs:
-        net(x)
-    return 6.0 * macs[0] * config.batch_size
 
 
 def run(name: str, config: TrainConfig | None = None, *, results: Path = RESULTS_ROOT, runs: Path = RUNS_ROOT,

@@ -8,7 +8,8 @@ import sys
 import torch
 
 from ..device import describe_device, resolve_device
-from ..profiling import attach_paper_columns, format_table, profile_table, resolve_model_name
+from ..efficiency import attach_paper_columns, format_table, profile_table
+from ..profiling import resolve_model_name
 
 __all__ = ["add_cli_command", "run_profile_command"]
 

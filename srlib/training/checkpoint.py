@@ -153,3 +153,35 @@ def prune_checkpoints(run_dir: str | Path, keep: int) -> None:
         for p in run.checkpoint_paths(step):
             if p.exists():
                 p.unlink()
+
+
+_ARCH_IGNORE = {"scale", "blocks_per_level", "hr_blocks", "init"}  # init: only the new levels
+
+
+def check_init_compatible(config, meta: dict, path: Path) -> None:
+    """The previous stage must have the same architecture apart from the levels it lacks."""
+    name, kwargs = config.model_spec()
+    if meta.get("model") != name:
+        raise CheckpointMismatchError(f"init checkpoint {path}", {"model": (meta.get("model"), name)})
+    theirs = dict(meta.get("model_kwargs") or {})
+    diff = {}
+    if config.init_widen:
+        narrower = int(theirs.get("channels", 0)) < int(kwargs.get("channels", 0))
+        if not narrower or int(theirs.get("scale", 0)) != config.scale:
+            diff["channels, scale (init_widen: a narrower checkpoint of this stage)"] = (
+                (theirs.get("channels"), theirs.get("scale")), (kwargs.get("channels"), config.scale))
+    for key in sorted(set(theirs) | set(kwargs)):
+        if key in _ARCH_IGNORE or (config.init_widen and key == "channels"):
+            continue
+        a, b = theirs.get(key, "<default>"), kwargs.get(key, "<default>")
+        if json.dumps(a) != json.dumps(b):
+            diff[key] = (a, b)
+    for key in ("blocks_per_level", "hr_blocks"):
+        a, b = list(theirs.get(key) or []), list(kwargs.get(key) or [])
+        if a and b and a != b[:len(a)]:
+            diff[key] = (a, b)
+    if int(theirs.get("scale", 0)) > config.scale:
+        diff["scale"] = (theirs.get("scale"), config.scale)
+    if diff:
+        raise CheckpointMismatchError(f"init checkpoint {path}", diff,
+                                         "a stage starts from the previous stage of the same architecture")

@@ -1,5 +1,6 @@
 """The training configuration: one flat dataclass whose fields are the notebooks' papermill
-parameters, and its named presets (``smoke``, ``quick``, ``reference``, ``paper``).
+parameters, and :func:`preset`, which builds it from a named preset of :mod:`srlib.profiles`
+(``smoke``, ``quick``, ``reference``, ``paper``, ``campaign``).
 
 Every field is a JSON scalar, a tuple of scalars or (``model_options``) a flat dict, so a
 config survives ``to_dict`` -> JSON -> ``from_dict`` unchanged and can be passed as papermill
@@ -15,10 +16,11 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from ..models.csrcnn_config import ASYMMETRIC_BLOCKS, csrcnn_kwargs
 from ..models.csrcnn_config import VARIANTS as _CSRCNN_VARIANTS
+from ..models.csrcnn_config import csrcnn_kwargs
+from ..profiles import PRESETS
 
-__all__ = ["TrainConfig", "PRESETS", "PAPER_STATED", "preset", "RUNTIME_FIELDS", "config_diff", "VARIANTS"]
+__all__ = ["TrainConfig", "PRESETS", "preset", "RUNTIME_FIELDS", "config_diff", "VARIANTS"]
 
 #: The ablation variants of Tables II / III (owned by :mod:`srlib.models.csrcnn_config`).
 VARIANTS = tuple(_CSRCNN_VARIANTS)
@@ -358,83 +360,8 @@ def config_diff(a: TrainConfig | dict, b: TrainConfig | dict, ignore: frozenset[
     return out
 
 
-# ---------------------------------------------------------------------------------------- presets
-def _smoke(scale: int) -> dict[str, Any]:
-    # Seconds on a CPU: for tests and for checking an installation.
-    return dict(channels=8, blocks_per_level=(1, 1, 1), hr_blocks=1, patch_size=8, batch_size=4, steps=20,
-                lr=1e-3, lr_schedule="constant", loss_schedule="l1", fade_fraction=0.25,
-                aug_scales=(1.0, 0.5), val_every=0, val_sets=("Set5",), val_limit=2, log_every=5,
-                ckpt_every=10, keep_checkpoints=2, image_skip="bicubic")
-
-
-def _quick(scale: int) -> dict[str, Any]:
-    # Every training of the book on a 2-core CPU in ~15 minutes together (docs/training.md has the
-    # measurements): 32 channels, U blocks (4, 2, 1), no refined block (at 32 channels the HR-space
-    # refined block is ~90 % of the FLOPs), LR patches shrinking with the scale (ProSR-style),
-    # Adam with a cosine decay, PyTorch's default init (He init with refined blocks starts with
-    # outputs of std ~5-8 and trains far slower at this budget), and a bicubic image skip
-    # (measured: without it x2 stays below bicubic at this budget).
-    steps = {2: 500, 4: 200, 8: 100}.get(scale, 200)
-    patch = {2: 24, 4: 16, 8: 12}.get(scale, 16)
-    return dict(channels=32, blocks_per_level=(4, 2, 1), hr_blocks=0, patch_size=patch, batch_size=16,
-                steps=steps, optimizer="adam", lr=2e-3, lr_schedule="cosine", lr_min=1e-5, warmup_steps=0,
-                loss_schedule="l1_then_alternate", l1_fraction=0.8, alternate_every=max(1, steps // 20),
-                fade_fraction=0.2, aug_scales=(1.0, 0.9, 0.8, 0.7, 0.5), val_every=0,
-                val_sets=("Set5",), log_every=10, ckpt_every=50, keep_checkpoints=2, image_skip="bicubic",
-                weight_init="pytorch")
-
-
-def _reference(scale: int) -> dict[str, Any]:
-    # The committed reference results: the paper's architecture, GPU minutes per stage.
-    steps = {2: 20000, 4: 15000, 8: 10000}.get(scale, 15000)
-    return dict(channels=64, blocks_per_level=ASYMMETRIC_BLOCKS, hr_blocks=1, patch_size=32, batch_size=32,
-                steps=steps, optimizer="adam", lr=2e-4, lr_schedule="step", lr_milestones=(0.5, 0.75),
-                lr_gamma=0.5, loss_schedule="l1_then_alternate", l1_fraction=0.8, alternate_every=1000,
-                fade_fraction=0.1, val_every=1000, val_sets=("Set5", "Set14"), log_every=50, ckpt_every=1000,
-                image_skip="bicubic", weight_init="pytorch", workers=4)
-
-
-def _paper(scale: int) -> dict[str, Any]:
-    # The paper as far as it states it (Sec. III-B, III-C, IV-B); unstated values are choices:
-    # lr 0.01 with x0.1 at 50 % and 75 %, gradient-norm clip 0.4 (VDSR-style SGD), 300k steps.
-    return dict(channels=64, blocks_per_level=ASYMMETRIC_BLOCKS, hr_blocks=1, patch_size=32, batch_size=32,
-                steps=300000, optimizer="sgd", lr=0.01, momentum=0.9, weight_decay=1e-4, lr_schedule="step",
-                lr_milestones=(0.5, 0.75), lr_gamma=0.1, grad_clip=0.4, loss_levels="final",
-                loss_schedule="l1_then_alternate", l1_fraction=0.8, alternate_every=5000, fade_fraction=0.1,
-                train_sets=("auto",), aug_scales=(1.0, 0.9, 0.8, 0.7, 0.5), val_every=5000,
-                val_sets=("Set5", "Set14"), log_every=100, ckpt_every=5000, image_skip="none", workers=4)
-
-
-#: The fields of the ``paper`` preset whose values the paper states (Sec. III-B to IV-B); every
-#: other field of that preset is this project's choice where the paper is silent.
-PAPER_STATED = frozenset({"channels", "blocks_per_level", "hr_blocks", "image_skip", "weight_init", "patch_size",
-                          "batch_size", "optimizer", "momentum", "weight_decay", "loss_schedule", "aug_scales",
-                          "augment", "train_sets", "curriculum"})
-
-
-def _campaign(scale: int) -> dict[str, Any]:
-    # The CPU campaign (srlib.campaign, docs/training.md "Campaign"): the paper's cascade at the
-    # width that gave the best Set5 PSNR per single-core CPU-hour in equal-time pilots; the
-    # quick profile's measured deviations (bicubic image skip, PyTorch init, Adam + cosine);
-    # validation on Set5 every 5 % of the stage; a checkpoint every ~5 minutes of one core.
-    steps = CAMPAIGN_STEPS.get(scale, 20000)
-    patch = {2: 24, 4: 16, 8: 12}.get(scale, 16)
-    return dict(channels=48, blocks_per_level=ASYMMETRIC_BLOCKS, hr_blocks=0, patch_size=patch, batch_size=16,
-                steps=steps, optimizer="adam", lr=1e-3, lr_schedule="cosine", lr_min=1e-6, warmup_steps=0,
-                loss_schedule="l1_then_alternate", l1_fraction=0.8, alternate_every=max(1, steps // 20),
-                fade_fraction=0.1, aug_scales=(1.0, 0.9, 0.8, 0.7, 0.5), val_every=max(1, steps // 20),
-                val_sets=("Set5",), log_every=50, ckpt_every=1500, keep_checkpoints=2, image_skip="bicubic",
-                weight_init="pytorch")
-
-
-#: Steps per campaign stage (the horizon of each stage's cosine schedule).
-CAMPAIGN_STEPS = {2: 28000, 4: 20000, 8: 14000}
-
-PRESETS = {"smoke": _smoke, "quick": _quick, "reference": _reference, "paper": _paper, "campaign": _campaign}
-
-
 def preset(name: str, scale: int = 2, **overrides) -> TrainConfig:
-    """The named preset at ``scale`` with ``overrides`` applied.
+    """The named preset (:data:`srlib.profiles.PRESETS`) at ``scale`` with ``overrides`` applied.
 
     ``smoke``: seconds, for tests. ``quick``: the book's trainings on a 2-core CPU.
     ``reference``: the committed reference results (GPU). ``paper``: the paper's settings.

@@ -17,13 +17,10 @@ Under DDP (``world > 1``) every rank runs the loop; rank 0 (``main``) validates 
 """
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 import os
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +29,6 @@ import torch.distributed as dist
 import torch.nn as nn
 from tqdm.auto import tqdm
 
-from ..colour import rgb_to_y_tensor
 from ..evaluation import evaluate
 from ..inference import FadeBlend, model_upscaler
 from ..models import build_model
@@ -41,40 +37,12 @@ from ..models.widen import widen_state_dict
 from ..runfolder import RunFolder
 from . import checkpoint as ck
 from .config import RUNTIME_FIELDS, TrainConfig, config_diff
-from .data import PatchBatches, TrainingSet
+from .data import PatchBatches, TrainingSet, to_float
 from .loss import cascade_loss, loss_kind_at
+from .results import LOG_COLUMNS, CsvLog, TrainingDivergedError, TrainResult
 from .schedule import fade_alpha_at, lr_at
 
 __all__ = ["StageTrainer", "TrainResult", "TrainingDivergedError", "LOG_COLUMNS"]
-
-#: Columns of a run's ``log.csv``. ``wall_time``: seconds since the run started (all pieces);
-#: ``cpu_time``: CPU seconds of this process spent in training steps (all threads, all pieces;
-#: validation excluded), the compute measure of the campaign's compute-fidelity curve.
-LOG_COLUMNS = ["step", "epoch", "loss", "lr", "psnr", "ssim", "wall_time", "cpu_time", "loss_kind", "alpha",
-               "patches_per_s"]
-_ARCH_IGNORE = {"scale", "blocks_per_level", "hr_blocks", "init"}  # init: only the new levels
-
-
-class TrainingDivergedError(RuntimeError):
-    """The loss (or the weights) became NaN or infinite; the last good checkpoint is kept."""
-
-
-@dataclass
-class TrainResult:
-    out_dir: Path
-    step: int
-    status: str  # 'completed' or 'killed' (stop_at, tests only)
-    final_weights: Path | None = None
-    scores: dict[str, dict[str, float]] = field(default_factory=dict)  # val set -> {"psnr", "ssim"}
-    wall_time: float = 0.0
-    train_seconds: float = 0.0
-    model: nn.Module | None = field(default=None, repr=False)
-    step_seconds: list[float] = field(default_factory=list, repr=False)  # this session's steps
-
-    @property
-    def psnr(self) -> float | None:
-        return next(iter(self.scores.values()))["psnr"] if self.scores else None
-
 
 # ------------------------------------------------------------------------------------ helpers
 def barrier(world: int) -> None:
@@ -87,65 +55,6 @@ def _use_channels_last(config: TrainConfig, device: torch.device) -> bool:
     if config.channels_last == "auto":
         return device.type == "cuda" or config.channels >= 32
     return config.channels_last == "on"
-
-
-def _check_init_compatible(config: TrainConfig, meta: dict, path: Path) -> None:
-    """The previous stage must have the same architecture apart from the levels it lacks."""
-    name, kwargs = config.model_spec()
-    if meta.get("model") != name:
-        raise ck.CheckpointMismatchError(f"init checkpoint {path}", {"model": (meta.get("model"), name)})
-    theirs = dict(meta.get("model_kwargs") or {})
-    diff = {}
-    if config.init_widen:
-        narrower = int(theirs.get("channels", 0)) < int(kwargs.get("channels", 0))
-        if not narrower or int(theirs.get("scale", 0)) != config.scale:
-            diff["channels, scale (init_widen: a narrower checkpoint of this stage)"] = (
-                (theirs.get("channels"), theirs.get("scale")), (kwargs.get("channels"), config.scale))
-    for key in sorted(set(theirs) | set(kwargs)):
-        if key in _ARCH_IGNORE or (config.init_widen and key == "channels"):
-            continue
-        a, b = theirs.get(key, "<default>"), kwargs.get(key, "<default>")
-        if json.dumps(a) != json.dumps(b):
-            diff[key] = (a, b)
-    for key in ("blocks_per_level", "hr_blocks"):
-        a, b = list(theirs.get(key) or []), list(kwargs.get(key) or [])
-        if a and b and a != b[:len(a)]:
-            diff[key] = (a, b)
-    if int(theirs.get("scale", 0)) > config.scale:
-        diff["scale"] = (theirs.get("scale"), config.scale)
-    if diff:
-        raise ck.CheckpointMismatchError(f"init checkpoint {path}", diff,
-                                         "a stage starts from the previous stage of the same architecture")
-
-
-def _to_float(batch: torch.Tensor, device: torch.device, in_channels: int, channels_last: bool) -> torch.Tensor:
-    """uint8 ``(B, 3, h, w)`` patches -> float [0, 1] on ``device`` (Y only for a 1-channel model)."""
-    x = batch.to(device, non_blocking=True).float().div_(255.0)
-    if in_channels == 1 and x.shape[1] == 3:
-        x = rgb_to_y_tensor(x)
-    if channels_last:
-        x = x.contiguous(memory_format=torch.channels_last)
-    return x
-
-
-class _CsvLog:
-    """``log.csv``: rewritten up to ``resume_step`` (or header only), then appended row by row."""
-
-    def __init__(self, path: Path, columns: list[str], resume_step: int | None):
-        self.path, self.columns = path, columns
-        rows: list[dict] = []
-        if resume_step is not None and path.is_file():
-            with open(path, newline="") as fh:
-                rows = [r for r in csv.DictReader(fh) if r.get("step") and int(r["step"]) <= resume_step]
-        buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
-        ck.atomic_write(path, buf.getvalue().encode())
-
-    def write(self, row: dict) -> None:
-        with open(self.path, "a", newline="") as fh:
-            csv.DictWriter(fh, fieldnames=self.columns, extrasaction="ignore").writerow(row)
 
 
 # ------------------------------------------------------------------------------------ the stage
@@ -241,7 +150,7 @@ class StageTrainer:
         if init_path.is_dir():
             init_path = RunFolder(init_path).final_weights
         weights, meta = ck.load_weights(init_path)
-        _check_init_compatible(self.config, meta, init_path)
+        ck.check_init_compatible(self.config, meta, init_path)
         if self.config.init_widen:
             self.net.load_state_dict(widen_state_dict(
                 weights, self.net, int(meta["model_kwargs"]["channels"]), self.config.channels), strict=True)
@@ -304,7 +213,7 @@ class StageTrainer:
                     "device": str(self.device), "channels_last": self.channels_last, "amp_bf16": self.amp,
                     "data": self.data.description, "epoch_patches": self.epoch_patches, "torch": torch.__version__}
         ck.atomic_write(self.run.config_json, json.dumps(run_info, indent=2, default=str).encode())
-        self.log = _CsvLog(self.run.log_csv, columns, self.start if self.state is not None else None)
+        self.log = CsvLog(self.run.log_csv, columns, self.start if self.state is not None else None)
 
     # ---- the loop
     def train(self, stop_at: int | None = None) -> TrainResult:
@@ -341,8 +250,8 @@ class StageTrainer:
         for group in self.optimizer.param_groups:
             group["lr"] = self.lr
         self.kind = loss_kind_at(config, step)
-        x = _to_float(batch["lr"], self.device, self.in_channels, self.channels_last)
-        targets = [_to_float(t, self.device, self.in_channels, self.channels_last) for t in batch["targets"]]
+        x = to_float(batch["lr"], self.device, self.in_channels, self.channels_last)
+        targets = [to_float(t, self.device, self.in_channels, self.channels_last) for t in batch["targets"]]
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.amp):
             outputs = self.runner(x)
         loss = cascade_loss(outputs, targets, self.kind)

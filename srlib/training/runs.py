@@ -27,10 +27,11 @@ from ..models import build_model
 from ..provenance import Provenance
 from ..repository import display_path, git_commit, resolve, slug
 from ..runfolder import RunFolder, weights_fingerprint
+from ..profiles import BOOK_VAL_LIMIT
 from .config import RUNTIME_FIELDS, VARIANTS, TrainConfig, preset
 from .engine import train
 
-__all__ = ["STAGE_VARIANTS", "BOOK_VAL_LIMIT", "run_key", "architecture_signature", "RunRecord", "find_or_train",
+__all__ = ["STAGE_VARIANTS", "run_key", "architecture_signature", "RunRecord", "find_or_train",
            "stage_config", "curriculum_run"]
 
 #: Variants of the curriculum notebooks and ablation tables (see :func:`stage_config`): CSRCNN's
@@ -207,13 +208,9 @@ def stage_config(preset_name: str, scale: int, variant: str = "full", *, init: s
     return _with_validation(preset(preset_name, scale, **{**values, **overrides}))
 
 
-#: Images of the first validation set used by the validations the book adds (see below).
-BOOK_VAL_LIMIT = 3
-
-
 def _with_validation(config):
     """The book draws convergence curves (Figure 5) from the logs, so every run validates four
-    times on the first :data:`BOOK_VAL_LIMIT` images of its first validation set, where the
+    times on the first :data:`srlib.profiles.BOOK_VAL_LIMIT` images of its first validation set, where the
     profile itself would validate only at the end. ``val_every`` and ``val_limit`` are runtime
     fields: they do not change what is trained (nor the run's key)."""
     if config.val_every == 0:
