@@ -33,11 +33,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .ablations.running import evaluated_record
-from .repository import resolve
-from .training import preset, train
-from .training.checkpoint import atomic_write
-from .training.runs import find_or_train
+from ..ablations.running import evaluated_record
+from ..repository import resolve
+from ..training import preset, train
+from ..training.checkpoint import atomic_write
+from ..training.runs import find_or_train
 
 __all__ = ["RESULTS_DIR", "Entrant", "ENTRANTS", "LeagueBudget", "BUDGETS", "Unit", "units", "stage_steps",
            "league_config", "pilot", "run_unit", "missing_units", "load_records", "CITED", "scores", "standings",
@@ -178,7 +178,7 @@ def pilot(profile: str = "full", entrants: tuple[Entrant, ...] = ENTRANTS) -> di
     pilot resumes). A curriculum's later stage is timed without its ``init`` (the same steps)."""
     from tqdm.auto import tqdm
 
-    from .campaign import training_flops_per_step
+    from ..training.flops import training_flops_per_step
 
     budget, path = BUDGETS[profile], _pilot_path(profile)
     stages = {(e.name, s): league_config(e, s, steps=100, profile=profile, **({"curriculum": "none"} if s > 2 else {}))
@@ -230,95 +230,6 @@ def estimated_wall_seconds(unit: Unit, profile: str = "full") -> float:
     return BUDGETS[profile].cpu_seconds * (ratio + 0.25)
 
 
-#: The benchmarks of the self-ensemble rows (8 forward passes each: the two small sets).
-ENSEMBLE_DATASETS = ("Set5", "Set14")
-#: How the book and the records name the self-ensemble rows.
-TTA_LABEL = "test-time augmentation (x8 self-ensemble)"
-
-
-def best_peer(records: list[dict[str, Any]], scale: int, reference: str = "CSRCNN",
-              datasets: tuple[str, ...] = ENSEMBLE_DATASETS) -> str | None:
-    """The entrant other than ``reference`` with the highest plain PSNR at ``scale``, averaged
-    over its seeds and ``datasets`` (None without records)."""
-    df = scores(records)
-    df = df[(df.scale == scale) & df.entrant.ne(reference) & df.dataset.isin(datasets)]
-    return None if df.empty else str(df.groupby("entrant").psnr.mean().idxmax())
-
-
-def ensemble_records(records: list[dict[str, Any]], reference: str = "CSRCNN") -> list[dict[str, Any]]:
-    """The records whose self-ensemble :func:`run_ensemble` evaluates: ``reference`` and the
-    :func:`best_peer` at each scale, every seed."""
-    wanted = {(best_peer(records, scale, reference), scale) for scale in {r["scale"] for r in records}}
-    wanted |= {(reference, scale) for _, scale in wanted}
-    return [r for r in records if (r["entrant"], r["scale"]) in wanted]
-
-
-def run_ensemble(record: dict[str, Any], profile: str = "full", data_root: str | None = None) -> Path:
-    """Evaluate the x8 self-ensemble of ``record``'s network (its run's final weights, checked
-    against the record's sha256) on :data:`ENSEMBLE_DATASETS` with the paper's protocol, store
-    its fp16 weights as ``weights/<name>.safetensors`` beside the records and the scores under
-    the record's ``self_ensemble`` key (the plain ``metrics`` untouched); returns the record's path."""
-    import time
-
-    import torch
-
-    from .data.fetch import file_sha256
-    from .errors import InvalidValueError
-    from .evaluation import evaluate
-    from .inference import load_upscaler
-    from .runfolder import RunFolder
-    from .training import checkpoint as ck
-
-    torch.set_num_threads(1)
-    folder = resolve(RESULTS_DIR) / profile
-    path = folder / f"{record['name']}.json"
-    run = resolve(record["stages"][-1]["run"])
-    weights = RunFolder(run).weights() if run.is_dir() else None
-    if weights is None or not weights.is_file() or file_sha256(weights) != record["weights_sha256"]:
-        raise InvalidValueError(f"{record['name']}: the weights its record was scored with are not in {run} "
-                                "(the run folder of its last stage); the self-ensemble needs them")
-    budget = BUDGETS[profile]
-    up, method = load_upscaler(weights, scale=record["scale"], device="cpu", self_ensemble=True)
-    start, metrics = time.process_time(), {}
-    for ds in (d for d in ENSEMBLE_DATASETS if d in budget.datasets):
-        limit = budget.limits.get(ds)
-        res = evaluate(up, ds, record["scale"], method=method, root=data_root, progress=False, limit=limit)
-        metrics[ds] = {"psnr": round(res.psnr, 4), "ssim": round(res.ssim, 5), "images": len(res.images),
-                       **({"subset": f"first {limit}"} if limit else {}),
-                       "per_image": [[s.name, round(s.psnr, 4), round(s.ssim, 5)] for s in res.images]}
-    state, meta = ck.load_weights(weights)
-    stored = folder / "weights" / f"{record['name']}.safetensors"
-    stored.parent.mkdir(parents=True, exist_ok=True)
-    ck.save_weights(stored, {k: v.half() if v.is_floating_point() else v for k, v in state.items()}, meta)
-    record = {**record, "self_ensemble": {"label": TTA_LABEL, "transforms": 8, "weights": "fp32 (the run's)",
-                                          "weights_fp16": f"weights/{stored.name}",
-                                          "cpu_seconds": round(time.process_time() - start, 2), "metrics": metrics}}
-    atomic_write(path, (json.dumps(record, indent=1) + "\n").encode())
-    return path
-
-
-def ensemble_scores(records: list[dict[str, Any]]):
-    """Per entrant, scale and dataset with a stored self-ensemble: its PSNR and SSIM (mean and 95 %
-    interval over seeds, n) and its gain over the same networks' plain PSNR, paired by seed."""
-    import pandas as pd
-
-    from .ablations import mean_ci
-
-    rows = [{"entrant": r["entrant"], "scale": r["scale"], "seed": r["seed"], "dataset": ds, "psnr": m["psnr"],
-             "ssim": m["ssim"], "gain": m["psnr"] - r["metrics"][ds]["psnr"], "subset": m.get("subset", "")}
-            for r in records for ds, m in r.get("self_ensemble", {}).get("metrics", {}).items()]
-    columns = ["entrant", "scale", "dataset", "n", "psnr", "psnr_low", "psnr_high", "ssim", "gain", "gain_low",
-               "gain_high", "subset"]
-    out = []
-    for (entrant, scale, ds), g in pd.DataFrame(rows).groupby(["entrant", "scale", "dataset"], sort=False) if rows else []:
-        psnr, low, high = mean_ci(g.psnr.values)
-        gain, gain_low, gain_high = mean_ci(g.gain.values)
-        out.append({"entrant": entrant, "scale": scale, "dataset": ds, "n": len(g), "psnr": psnr, "psnr_low": low,
-                    "psnr_high": high, "ssim": float(g.ssim.mean()), "gain": gain, "gain_low": gain_low,
-                    "gain_high": gain_high, "subset": g.subset.iloc[0]})
-    return pd.DataFrame(out, columns=columns)
-
-
 def missing_units(profile: str = "full", seeds: int | None = None) -> list[Unit]:
     folder = resolve(RESULTS_DIR) / profile
     return [u for u in units(profile, seeds) if not (folder / f"{u.name}.json").is_file()]
@@ -356,8 +267,8 @@ def standings(records: list[dict[str, Any]]):
     covers a subset of the dataset: no like-for-like difference), and the training spent."""
     import pandas as pd
 
-    from .ablations import mean_ci
-    from .paper import load_paper_table
+    from ..ablations import mean_ci
+    from ..paper import load_paper_table
 
     df = scores(records)
     table5 = load_paper_table("table5").set_index(["method", "scale", "dataset"])
@@ -380,7 +291,7 @@ def paired_to(records: list[dict[str, Any]], reference: str = "CSRCNN"):
     """Every entrant minus ``reference`` in PSNR, paired by seed (the same seed gives both the same
     patches in the same order), per scale and dataset, with its 95 % interval
     (:func:`srlib.ablations.paired_differences`)."""
-    from .ablations import paired_differences
+    from ..ablations import paired_differences
 
     return paired_differences(scores(records).rename(columns={"entrant": "row"}), reference)
 
@@ -391,7 +302,7 @@ def claim_ahead(records: list[dict[str, Any]], scale: int = 8, reference: str = 
     (:func:`srlib.ablations.verdict`); overall "held" when it holds against every peer on every
     dataset, "not held" when some peer is ahead beyond its interval, else "inconclusive at this
     budget" ("not run yet" without records). Returns ``(rows, overall)``."""
-    from .ablations import verdict
+    from ..ablations import verdict
 
     diff = paired_to(records, reference)
     rows = diff[(diff.scale == scale) & diff.row.ne(reference)].copy()
@@ -410,8 +321,8 @@ def inference_costs(scales: tuple[int, ...] = (4, 8), size: int = 48, device: st
     counted, as in Table VI): entrant, scale, parameters, GFLOPs (2 x multiply-adds), median time (ms)."""
     import pandas as pd
 
-    from .models import build_model
-    from .profiling import profile_model
+    from ..models import build_model
+    from ..profiling import profile_model
 
     rows = []
     for entrant in ENTRANTS:
@@ -422,3 +333,8 @@ def inference_costs(scales: tuple[int, ...] = (4, 8), size: int = 48, device: st
             rows.append({"entrant": entrant.name, "scale": scale, "parameters": r["params"],
                          "gflops": 2 * r["gmacs"], "time_ms": r["time_ms"], "device": r["device_name"]})
     return pd.DataFrame(rows)
+
+
+# The self-ensemble rows (test-time augmentation) read the records above: defined in .ensemble.
+from .ensemble import (ENSEMBLE_DATASETS, TTA_LABEL, best_peer, ensemble_records, ensemble_scores,  # noqa: E402
+                       run_ensemble)
