@@ -58,8 +58,20 @@ def test_a_smoke_run_gets_its_self_ensemble_stored_beside_its_plain_scores(tmp_p
     assert len(tta["metrics"]["Set5"]["per_image"]) == 1 and not math.isnan(tta["metrics"]["Set5"]["psnr"])
     assert (path.parent / tta["weights_fp16"]).is_file()
     assert league.load_records("smoke") == [record]  # the weights folder is no record
-    with pytest.raises(Exception, match="weights its record was scored with"):
+    with pytest.raises(Exception, match="not the weights its record was scored with"):
         league.run_ensemble({**plain, "weights_sha256": "0" * 64}, "smoke", data_root=str(data_root))
+
+
+def test_a_lost_run_folder_is_trained_again_to_the_same_weights(tmp_path, monkeypatch, data_root):
+    import shutil
+
+    monkeypatch.setattr(league, "RESULTS_DIR", tmp_path / "results")
+    unit = league.Unit(next(e for e in league.ENTRANTS if e.name == "FSRCNN"), 4, 0)
+    path = league.run_unit(unit, "smoke", runs_dir=tmp_path / "runs", data_root=str(data_root))
+    record = json.loads(path.read_text())
+    shutil.rmtree(tmp_path / "runs")
+    assert league.run_ensemble(record, "smoke", data_root=str(data_root), runs_dir=tmp_path / "runs") == path
+    assert "self_ensemble" in json.loads(path.read_text())
 
 
 def test_the_ensemble_command_waits_for_every_run(tmp_path, monkeypatch, capsys):

@@ -40,7 +40,7 @@ from ..training.checkpoint import atomic_write
 from ..training.runs import find_or_train
 
 __all__ = ["RESULTS_DIR", "Entrant", "ENTRANTS", "LeagueBudget", "BUDGETS", "Unit", "units", "stage_steps",
-           "league_config", "pilot", "run_unit", "missing_units", "load_records", "CITED", "scores", "standings",
+           "league_config", "pilot", "train_unit", "run_unit", "missing_units", "load_records", "CITED", "scores", "standings",
            "paired_to", "claim_ahead", "inference_costs", "estimated_wall_seconds", "ENSEMBLE_DATASETS", "TTA_LABEL",
            "best_peer", "ensemble_records", "run_ensemble", "ensemble_scores"]
 
@@ -196,13 +196,13 @@ def pilot(profile: str = "full", entrants: tuple[Entrant, ...] = ENTRANTS) -> di
     return result
 
 
-def run_unit(unit: Unit, profile: str = "full", *, runs_dir: Path | str = "runs/league",
-             data_root: str | None = None) -> Path:
-    """Train ``unit`` (finding finished stages) and write its record; returns the record's path."""
+def train_unit(unit: Unit, profile: str = "full", *, runs_dir: Path | str = "runs/league", data_root: str | None = None):
+    """Train ``unit``'s stages (finding finished ones under ``runs_dir``); returns the last stage's run.
+    Training is deterministic, so a run trained again gives the same weights, bit for bit."""
     import torch
 
     torch.set_num_threads(1)
-    budget, steps = BUDGETS[profile], stage_steps(unit, profile)
+    steps = stage_steps(unit, profile)
     init, run = "", None
     for s in unit.stages:
         extra = {"init": init} if init else {}
@@ -212,6 +212,14 @@ def run_unit(unit: Unit, profile: str = "full", *, runs_dir: Path | str = "runs/
         run = find_or_train(config, label=f"{unit.name}-x{s}" if unit.entrant.curriculum else unit.name,
                             runs_dir=runs_dir)
         init = str(run.weights)
+    return run
+
+
+def run_unit(unit: Unit, profile: str = "full", *, runs_dir: Path | str = "runs/league",
+             data_root: str | None = None) -> Path:
+    """Train ``unit`` (finding finished stages) and write its record; returns the record's path."""
+    budget = BUDGETS[profile]
+    run = train_unit(unit, profile, runs_dir=runs_dir, data_root=data_root)
     identity = {"entrant": unit.entrant.name, "model": unit.entrant.model, "size": unit.entrant.size,
                 "seed": unit.seed, "profile": profile, "budget": asdict(budget), "name": unit.name}
     record = evaluated_record(run, unit.scale, identity, budget.datasets, data_root, budget.limits)

@@ -39,30 +39,42 @@ def ensemble_records(records: list[dict[str, Any]], reference: str = "CSRCNN") -
     return [r for r in records if (r["entrant"], r["scale"]) in wanted]
 
 
-def run_ensemble(record: dict[str, Any], profile: str = "full", data_root: str | None = None) -> Path:
-    """Evaluate the x8 self-ensemble of ``record``'s network (its run's final weights, checked
-    against the record's sha256) on :data:`ENSEMBLE_DATASETS` with the paper's protocol, store
+def _weights(record: dict[str, Any], profile: str, runs_dir: Path | str, data_root: str | None) -> Path:
+    """The final weights ``record`` was scored with: its last stage's run folder, trained again
+    (deterministically) when the folder is gone, e.g. on another machine; checked by sha256."""
+    from ..data.fetch import file_sha256
+    from ..errors import InvalidValueError
+    from ..runfolder import RunFolder
+
+    run = resolve(record["stages"][-1]["run"])
+    weights = RunFolder(run).weights() if run.is_dir() else None
+    if weights is None or not weights.is_file():
+        unit = next(u for u in league.units(profile, seeds=record["seed"] + 1) if u.name == record["name"])
+        weights = league.train_unit(unit, profile, runs_dir=runs_dir, data_root=data_root).weights
+    if file_sha256(weights) != record["weights_sha256"]:
+        raise InvalidValueError(f"{record['name']}: {weights} are not the weights its record was scored with "
+                                "(sha256 differs); the self-ensemble needs those")
+    return weights
+
+
+def run_ensemble(record: dict[str, Any], profile: str = "full", data_root: str | None = None,
+                 runs_dir: Path | str = "runs/league") -> Path:
+    """Evaluate the x8 self-ensemble of ``record``'s network (its run's final weights, trained
+    again when its run folder is gone, checked against the record's sha256) on :data:`ENSEMBLE_DATASETS` with the paper's protocol, store
     its fp16 weights as ``weights/<name>.safetensors`` beside the records and the scores under
     the record's ``self_ensemble`` key (the plain ``metrics`` untouched); returns the record's path."""
     import time
 
     import torch
 
-    from ..data.fetch import file_sha256
-    from ..errors import InvalidValueError
     from ..evaluation import evaluate
     from ..inference import load_upscaler
-    from ..runfolder import RunFolder
     from ..training import checkpoint as ck
 
     torch.set_num_threads(1)
     folder = resolve(league.RESULTS_DIR) / profile
     path = folder / f"{record['name']}.json"
-    run = resolve(record["stages"][-1]["run"])
-    weights = RunFolder(run).weights() if run.is_dir() else None
-    if weights is None or not weights.is_file() or file_sha256(weights) != record["weights_sha256"]:
-        raise InvalidValueError(f"{record['name']}: the weights its record was scored with are not in {run} "
-                                "(the run folder of its last stage); the self-ensemble needs them")
+    weights = _weights(record, profile, runs_dir, data_root)
     budget = league.BUDGETS[profile]
     up, method = load_upscaler(weights, scale=record["scale"], device="cpu", self_ensemble=True)
     start, metrics = time.process_time(), {}
