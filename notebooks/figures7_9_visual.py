@@ -63,7 +63,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Rectangle
 
-from srlib import book
+from srlib import book, published
 from srlib.data import data_root, load_image, make_lr
 from srlib.evaluation import bicubic_upscaler
 from srlib.metrics import evaluate_pair
@@ -71,7 +71,7 @@ from srlib.metrics import evaluate_pair
 root = data_root(data_dir or None)
 start = time.perf_counter()
 common = book.run_options(runs_dir, device, data_dir)
-best = book.best_committed_runs(results_dir, "Set5")
+best = published.best_per_scale(results_dir, "Set5")
 _profile_runs = {}
 scores = []  # one row per CSRCNN / bicubic panel of Figures 7 and 8
 

@@ -69,7 +69,7 @@ warnings.filterwarnings("ignore", message="IProgress not found")
 import matplotlib.pyplot as plt
 import numpy as np
 
-from srlib import book
+from srlib import book, published
 from srlib.data import data_root, dataset_paths, load_image, make_lr, save_image
 from srlib.evaluation import bicubic_upscaler
 from srlib.metrics import evaluate_pair
@@ -77,7 +77,7 @@ from srlib.metrics import evaluate_pair
 scale = int(scale)
 root = data_root(data_dir or None)
 path = Path(image) if image else next(p for p in dataset_paths("Set14", root) if p.stem == "comic")
-refs = book.committed_results(results_dir=results_dir)  # the best committed weights per scale
+refs = published.best_per_scale(results_dir)  # the best committed weights per scale
 run = refs.get(scale) or book.curriculum_run(profile, scale, "full", runs_dir=runs_dir, device=device,
                                              progress=False, **({"data_root": str(data_dir)} if data_dir else {}))
 print(f"image: {path}")
@@ -134,8 +134,6 @@ else:
 
 # %%
 import pandas as pd
-
-from srlib import published
 
 listing = pd.DataFrame(published.listing())
 if len(listing):

@@ -13,7 +13,8 @@ here:
 * :mod:`.runs`: :func:`run_options`, :func:`evaluate_runs`: a notebook's training options and
   the cached scores of its runs.
 * :mod:`.budgets`: what each profile can afford per notebook (images).
-* :mod:`.committed`: :class:`ReferenceResult` and the results committed under ``results/``.
+* :mod:`.committed`: :func:`describe_committed`, a published result (:mod:`srlib.published`) in
+  one sentence.
 * :mod:`.protocol_checks`: :func:`matlab_lr_check`, :func:`protocol_deviations`.
 * :mod:`.parameters`: :func:`check_parameters`, a notebook's papermill parameters checked first.
 * :mod:`.figures`: :func:`benchmark_image`, :func:`error_crop`, :func:`detail_crop`,
@@ -36,8 +37,7 @@ from __future__ import annotations
 from ..repository import REPO_ROOT, display_path, git_commit, resolve
 from ..runfolder import weights_fingerprint
 from .budgets import TABLE5_PARTIAL
-from .committed import (REFERENCE_FILES, ReferenceResult, best_committed_runs, campaign_runs, campaign_stages,
-                        committed_results, committed_runs, describe_committed, reference_runs)
+from .committed import describe_committed
 from .figures import benchmark_image, detail_crop, error_crop, save_figure
 from .grid import EVAL_COLUMNS, MISSING, code_fingerprint, dataset_fingerprint, evaluate_grid
 from .parameters import NotebookParameterError, check_parameters
@@ -55,8 +55,7 @@ __all__ = [
     # budgets
     "TABLE5_PARTIAL",
     # committed results
-    "REFERENCE_FILES", "ReferenceResult", "best_committed_runs", "campaign_runs", "campaign_stages", "committed_results",
-    "committed_runs", "describe_committed", "reference_runs",
+    "describe_committed",
     # figures
     "benchmark_image", "detail_crop", "error_crop", "save_figure",
     # cached evaluations
