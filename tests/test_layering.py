@@ -23,7 +23,8 @@ LAYERS: dict[str, set[str]] = {
     "services": {"srlib.evaluation", "srlib.inference", "srlib.profiling", "srlib.param_counts",
                  "srlib.efficiency", "srlib.feature_maps"},
     "training": {"srlib.training"},
-    "applications": {"srlib.campaign", "srlib.ablations", "srlib.claims", "srlib.league", "srlib.published"},
+    "applications": {"srlib.campaign", "srlib.ablations", "srlib.claims", "srlib.league", "srlib.published",
+                     "srlib.publishing", "srlib.stage_window"},
     "book": {"srlib.book"},
     "entry": {"srlib.cli", "srlib.__main__"},
 }
