@@ -21,7 +21,7 @@ import torch
 from ..data.fetch import file_sha256
 from ..device import describe_device
 from ..errors import InvalidValueError, OutputExistsError
-from ..published import lineage
+from ..publishing import write_provenance
 from ..repository import display_path, git_commit, uncommitted_paths
 from ..runfolder import RunFolder, read_metadata
 from ..training import TrainConfig
@@ -53,8 +53,8 @@ def publish(name: str, datasets: tuple[str, ...] = ("Set5", "Set14", "B100", "Ur
     """Publish the newest weights of stage ``name`` into ``results/campaign/<name>/``: fp16 weights,
     ``metrics.json`` (``datasets`` by the paper's protocol), ``log.csv`` with ``train_flops``,
     ``provenance.json`` (``notes`` among it; the ``parent`` its init weights came from and the
-    ``train_flops_total`` from scratch, :func:`srlib.published.lineage`, with ``results`` the
-    campaign folder inside the results root) and, for a finished run, the ``config.json`` and
+    ``train_flops_total`` from scratch: :func:`srlib.publishing.write_provenance`, ``results``
+    being the campaign folder inside the results root) and, for a finished run, the ``config.json`` and
     ``summary.json`` of :func:`publish_pilot` (so a continuation is read by :func:`read_continuations`).
 
     Nothing is written when it is refused: a published stage (its weights, ``metrics.json`` or
@@ -147,7 +147,6 @@ def _publish_into(dest: Path, name, datasets, live, weights, meta, info, config,
             "train_seconds": round(float(state.get("train_seconds", 0.0)), 1),
             "cpu_seconds": round(float(state.get("cpu_seconds", 0.0)), 1),
             "train_flops_per_step": flops, "train_flops": flops * step,
-            **lineage((info.get("init") or {}).get("path") or config.init or "", flops * step, results.parent),
             "pieces": pieces, "git_commit": pieces[0]["commit"] if pieces else git_commit(),
             "published_commit": commit, "published_uncommitted_paths": uncommitted, "published_utc": now_utc(),
             "weights_source": weights.name, "weights_sha256": file_sha256(dest / "weights_fp16.safetensors"),
@@ -156,7 +155,7 @@ def _publish_into(dest: Path, name, datasets, live, weights, meta, info, config,
                                 "total": sum(int(d.get("images", 0)) for d in (info.get("data") or {}).get("sets", []))
                                 or None},
             "notes": list(notes)}
-    (dest / "provenance.json").write_text(json.dumps(prov, indent=2))
+    write_provenance(dest, prov, results.parent)  # + its parent and compute from scratch, recorded now
     if complete and (live / "summary.json").is_file():  # what read_continuations reads, beside the log above
         publish_pilot(live, dest, note="; ".join(notes), keep_log=True)
 
