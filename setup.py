@@ -3,12 +3,10 @@ its committed weights (``srlib.published``: ``srlib upscale --scale 4`` with no 
 ``srlib weights``). Everything else about the package is in pyproject.toml.
 
 Copied into ``srlib/_results/<kind>/<folder>/`` of the build: of every published result
-(``results/<kind>/x<s>[-<name>]/`` holding the three files below) those three files, and of every
-such folder its ``summary.json`` and ``config.json`` when present (a stored run that a published
-result started from: its training compute counts in the listing's "from scratch" total). An
-editable install (``pip install -e .``) copies nothing: it reads ``results/`` of the clone.
+(``results/<kind>/<folder>/`` holding the three files below) those three files (its compute from
+scratch is recorded in its provenance). An editable install (``pip install -e .``) copies nothing:
+it reads ``results/`` of the clone.
 """
-import re
 import shutil
 from pathlib import Path
 
@@ -18,16 +16,14 @@ from setuptools.command.build_py import build_py
 ROOT = Path(__file__).resolve().parent
 #: = srlib.published.PUBLISHED_FILES (tests/test_cli_weights.py checks that the wheel holds them).
 PUBLISHED_FILES = ("weights_fp16.safetensors", "provenance.json", "metrics.json")
-RUN_FILES = ("summary.json", "config.json")
-FOLDER = re.compile(r"x(\d+)(?:-.+)?")
 
 
 def results_files(results: Path = ROOT / "results"):
     """``(source, path under srlib/_results)`` of every file the wheel carries."""
-    for folder in sorted(p for p in results.glob("*/*") if p.is_dir() and FOLDER.fullmatch(p.name)):
-        names = PUBLISHED_FILES if all((folder / n).is_file() for n in PUBLISHED_FILES) else ()
-        for name in (*names, *(n for n in RUN_FILES if (folder / n).is_file())):
-            yield folder / name, Path(folder.parent.name, folder.name, name)
+    for folder in sorted(p for p in results.glob("*/*") if p.is_dir()):
+        if all((folder / n).is_file() for n in PUBLISHED_FILES):
+            for name in PUBLISHED_FILES:
+                yield folder / name, Path(folder.parent.name, folder.name, name)
 
 
 class BuildPyWithResults(build_py):

@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 from myst_nb import glue
 
-from srlib import book, campaign
+from srlib import book, campaign, published
 from srlib.book import campaign_views as views
 
 
@@ -61,8 +61,9 @@ def glue_all(values):  # numbers the prose quotes, by name (numpy scalars as pla
 
 
 base = book.resolve(campaign_dir)
-stages = book.campaign_stages(base)  # x<s>/: each stage trained from the previous one's weights
-best = book.campaign_runs(base)  # per scale the best stored weights: a stage or a further training
+stages = {s: r for s in (2, 4, 8)  # x<s>/: each stage trained from the previous one's weights
+          if (r := published.find_published(f"{base.name}/x{s}", base.parent)) is not None}
+best = published.best_per_scale(base.parent, kind=base.name, network="CPU variant")  # a stage or a further training
 scratch = {"pilot": campaign.read_pilots(base / "pilots"), "schedule": campaign.read_pilots(base / "schedules")}
 continued = {s: campaign.read_continuations(base, s, res.record["train_flops"]) for s, res in stages.items()}
 stage_end = {s: campaign.last_validation(res.folder) for s, res in stages.items()}  # float32, as the other runs

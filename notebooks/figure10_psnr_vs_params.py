@@ -55,7 +55,7 @@ import pandas as pd
 import seaborn as sns
 from myst_nb import glue
 
-from srlib import book
+from srlib import book, published
 from srlib.models import build_model
 from srlib.paper import load_paper_table
 from srlib.profiling import count_parameters
@@ -73,14 +73,11 @@ def set5_x8(record):
 
 ours = [{"method": f"{profile} network (ours)", "params_k": run.parameters() / 1000, "set5_x8_psnr": set5_x8(run),
          "provenance": run.provenance("CSRCNN x8").line()}]
-refs = book.committed_results(results_dir=results_dir)  # the best committed weights per scale
+refs = published.best_per_scale(results_dir)  # the best committed weights per scale
 if 8 in refs:
     stored = refs[8].scores().set_index("dataset")  # evaluated when the result was published
     if "Set5" in stored.index:
-        from srlib import published
-
-        network = published.find_published(f"{refs[8].kind}/{refs[8].folder.name}").network
-        ours.append({"method": f"{network.split(' (')[0]} (ours)", "params_k": refs[8].parameters() / 1000,
+        ours.append({"method": f"{refs[8].network.split(' (')[0]} (ours)", "params_k": refs[8].parameters() / 1000,
                      "set5_x8_psnr": float(stored.loc["Set5", "psnr"]),
                      "provenance": refs[8].provenance(f"{refs[8].kind} CSRCNN x8").line()})
 ours = pd.DataFrame(ours)

@@ -63,13 +63,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Rectangle
 
-from srlib import book
+from srlib import book, published
 from srlib.data import load_image, make_lr
 from srlib.evaluation import bicubic_upscaler
 from srlib.metrics import evaluate_pair
 
 root, start, common = shared.root, shared.start, shared.run_options
-best = book.best_committed_runs(results_dir, "Set5")
+best = published.best_per_scale(results_dir, "Set5")
 _profile_runs = {}
 scores = []  # one row per CSRCNN / bicubic panel of Figures 7 and 8
 

@@ -195,7 +195,8 @@ for s, block in summary.dropna().groupby(level="scale"):
 # not evaluate shows "not run".
 
 # %%
-committed = {"campaign": book.campaign_runs(campaign_dir), "reference": book.reference_runs(reference_dir)}
+committed = {kind: published.best_per_scale(book.resolve(folder).parent, kind=book.resolve(folder).name)
+             for kind, folder in (("campaign", campaign_dir), ("reference", reference_dir))}
 for kind, refs in committed.items():
     if not refs:
         print(f"No {kind} results under {campaign_dir if kind == 'campaign' else reference_dir}/ yet.")
@@ -237,7 +238,7 @@ for s in scale_list:
             glue(f"csrcnn_x{s}_{ds}", float(row.psnr.iloc[0]), display=False)
         glue(f"paper_csrcnn_x{s}_{ds}", float(rows[(rows.method == "CSRCNN") & (rows.scale == s)
                                                     & (rows.dataset == ds)].psnr.iloc[0]), display=False)
-best = book.best_committed_runs("results", "Set5", scale_list)
+best = published.best_per_scale("results", "Set5", scale_list)
 committed = (pd.concat([best[s].scores() for s in best], ignore_index=True) if best
              else pd.DataFrame(columns=book.EVAL_COLUMNS))
 intro_frames = {f"this build (profile {profile})": book.gain_share(paper5, ours_csr, ours_bic),
@@ -248,7 +249,8 @@ glue("intro_gain_table", book.styled(intro_table, "CSRCNN on Set5, PSNR (dB): pa
      display=False)
 for s, ref in best.items():
     print(ref.provenance(f"best committed weights x{s}").line())
-every_committed = [ref for runs_ in book.committed_runs("results", scale_list).values() for ref in runs_.values()]
+every_committed = [ref for kind in sorted({r.kind for r in published.list_published("results", scale_list)})
+                   for ref in published.best_per_scale("results", scales=scale_list, kind=kind).values()]
 committed_text = "; ".join(book.describe_committed(ref) for ref in every_committed) or "none"
 print(f"committed results: {committed_text}")
 glue("committed_summary", committed_text, display=False)

@@ -69,14 +69,14 @@ warnings.filterwarnings("ignore", message="IProgress not found")
 import matplotlib.pyplot as plt
 import numpy as np
 
-from srlib import book
+from srlib import book, published
 from srlib.data import dataset_paths, load_image, make_lr, save_image
 from srlib.evaluation import bicubic_upscaler
 from srlib.metrics import evaluate_pair
 
 scale, root = shared.scales[0], shared.root
 path = Path(image) if image else next(p for p in dataset_paths("Set14", root) if p.stem == "comic")
-refs = book.committed_results(results_dir=results_dir)  # the best committed weights per scale
+refs = published.best_per_scale(results_dir)  # the best committed weights per scale
 run = refs.get(scale) or book.curriculum_run(profile, scale, "full", **shared.run_options)
 print(f"image: {path}")
 print(run.provenance(f"weights: CSRCNN x{scale}").line())
@@ -132,8 +132,6 @@ else:
 
 # %%
 import pandas as pd
-
-from srlib import published
 
 listing = pd.DataFrame(published.listing())
 if len(listing):

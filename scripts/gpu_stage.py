@@ -3,7 +3,7 @@
 
 The lent GPU host (H100 / H200, its own torch, no internet) receives the checkout, the
 git-ignored ``.devdata/`` folder (the training images, carried) and runs srlib from the tree
-(``PYTHONPATH=.``). One call trains one stage (x2, x4 or x8) from the last committed stage's
+(``PYTHONPATH=.``, as every command below). One call trains one stage (x2, x4 or x8) from the last committed stage's
 weights, stops itself before a wall-clock budget and writes to ``$OUT``:
 
     weights_fp16.safetensors   the stage's model, fp16, srlib header kept (loads with
@@ -19,14 +19,14 @@ weights, stops itself before a wall-clock budget and writes to ``$OUT``:
 Subcommands::
 
     # here (CPU machine): build .devdata/ from $SRLIB_DATA_DIR and check the travelling size
-    python scripts/gpu_stage.py prepare
+    PYTHONPATH=. python scripts/gpu_stage.py prepare
     # on the GPU host (scripts/gpu_stage.sh wraps this with PYTHONPATH=. and $OUT):
     python scripts/gpu_stage.py run --scale 4 --init results/reference/x2/weights_fp16.safetensors
     python scripts/gpu_stage.py run --scale 4 --resume          # continue runs/gpu-x4 (same warm machine)
     # here: make a returned bundle a run directory again (then carry it, and run --resume)
-    python scripts/gpu_stage.py unpack <fetched $OUT folder> --run-dir runs/gpu-x4
+    PYTHONPATH=. python scripts/gpu_stage.py unpack <fetched $OUT folder> --run-dir runs/gpu-x4
     # any srlib checkpoint -> fp16 safetensors (header kept)
-    python scripts/gpu_stage.py export runs/x2/final.safetensors results/reference/x2/weights_fp16.safetensors
+    PYTHONPATH=. python scripts/gpu_stage.py export runs/x2/final.safetensors results/reference/x2/weights_fp16.safetensors
 
 Budget: ``--max-minutes`` (default 8.5) counts from the start of the script. A speed probe
 (``--probe-steps`` steps of the real configuration, which also builds the data cache and
@@ -40,117 +40,30 @@ path), and the stage is exported as ``interrupted`` with its resume bundle.
 """
 from __future__ import annotations
 
-import argparse
-import io
-import json
-import os
-import platform
-import shutil
-import signal
-import statistics
-import subprocess
-import sys
-import tarfile
-import tempfile
-import threading
 import time
-import _thread
-from pathlib import Path
 
-T_START = time.monotonic()
-REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:  # PYTHONPATH=. is the documented way; this makes `python scripts/...` work too
-    sys.path.insert(0, str(REPO))
+T_START = time.monotonic()  # the budget counts from here, before torch is imported
+
+import argparse  # noqa: E402
+import io  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import platform  # noqa: E402
+import shutil  # noqa: E402
+import signal  # noqa: E402
+import sys  # noqa: E402
+import _thread  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from srlib.device import describe_device  # noqa: E402
+from srlib.publishing import check_fp16_reload, export_fp16, pack_resume, unpack_resume, write_provenance  # noqa: E402
+from srlib.repository import REPO_ROOT as REPO, git_commit  # noqa: E402
+from srlib.stage_window import Watchdog, config_overrides, probe_steps, travelling_code_bytes, tree_bytes  # noqa: E402,E501
 
 PART_BYTES = 15 * 2**20  # each file back from $OUT must stay below 16 MiB
 MAX_WEIGHTS_BYTES = 16 * 2**20
 TRAVEL_LIMIT = 64 * 2**20  # the working tree that travels (code + carried .devdata)
 TRAIN_SETS = ("T91", "BSD200")
-
-
-# ------------------------------------------------------------------------------------ helpers
-def git_commit(repo: Path = REPO) -> str:
-    try:
-        out = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True,
-                             check=True, timeout=20).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(repo), "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True, timeout=20).stdout.strip()
-        return out + ("+dirty" if dirty else "")
-    except Exception:  # no git / no .git on the host: SRLIB_GIT_COMMIT=<sha> on the command line, or 'unknown'
-        return os.environ.get("SRLIB_GIT_COMMIT", "unknown")
-
-
-def device_name(device: str = "auto") -> str:
-    import torch
-    if device != "cpu" and torch.cuda.is_available():
-        return torch.cuda.get_device_name(0)
-    return f"CPU ({platform.processor() or platform.machine()}, {os.cpu_count()} logical cores)"
-
-
-def export_fp16(src: str | Path, dst: str | Path, extra_meta: dict | None = None) -> Path:
-    """Write ``src`` (an srlib checkpoint) as fp16 safetensors with the same header (+ ``extra_meta``).
-
-    Float tensors become float16 (refused if any value would overflow fp16); others are kept.
-    ``load_checkpoint`` loads the result into the float32 model (``load_state_dict`` casts).
-    """
-    import torch
-    from srlib.training import checkpoint as ck
-
-    tensors, meta = ck.load_weights(src)
-    out = {}
-    for k, v in tensors.items():
-        if v.is_floating_point():
-            if v.abs().max().item() > torch.finfo(torch.float16).max:
-                raise ValueError(f"{k} has values beyond the float16 range; keep float32")
-            out[k] = v.to(torch.float16)
-        else:
-            out[k] = v
-    meta = {k: v for k, v in meta.items() if k not in ("format", "srlib_version")}
-    meta.update({"dtype": "float16", "converted_from": Path(src).name})
-    meta.update(extra_meta or {})
-    path = ck.save_weights(dst, out, meta)
-    size = Path(path).stat().st_size
-    if size >= MAX_WEIGHTS_BYTES:
-        raise ValueError(f"{dst} is {size / 2**20:.1f} MiB, over the 16 MiB limit")
-    return Path(path)
-
-
-def check_fp16_reload(weights: Path, data_root: Path, scale: int, dataset: str = "Set5", limit: int = 0,
-                      device: str = "auto") -> dict:
-    """Reload the fp16 file through srlib.inference and evaluate it (the protocol's PSNR / SSIM)."""
-    import torch
-    from srlib.evaluation import evaluate
-    from srlib.inference import load_checkpoint, load_upscaler
-    from srlib.training import checkpoint as ck
-
-    loaded = load_checkpoint(weights)
-    dtypes = sorted({str(p.dtype) for p in loaded.model.parameters()})
-    file_dtypes = sorted({str(t.dtype) for t in ck.load_weights(weights)[0].values()})
-    up, name = load_upscaler(weights, scale=scale, device=device, progress=False)
-    res = evaluate(up, dataset, scale, method=name, root=data_root, progress=False, limit=limit or None)
-    return {"dataset": dataset, "scale": scale, "images": len(res.images), "psnr": round(res.psnr, 4),
-            "ssim": round(res.ssim, 5), "file_dtypes": file_dtypes, "model_dtypes_after_load": dtypes,
-            "torch": torch.__version__}
-
-
-def tree_bytes(paths: list[Path]) -> int:
-    total = 0
-    for p in paths:
-        if p.is_file():
-            total += p.stat().st_size
-        elif p.is_dir():
-            total += sum(f.stat().st_size for f in p.rglob("*") if f.is_file())
-    return total
-
-
-def travelling_code_bytes(repo: Path = REPO) -> int:
-    """Tracked + untracked-not-ignored files: what travels besides the carried paths."""
-    try:
-        names = subprocess.run(["git", "-C", str(repo), "ls-files", "-z", "--cached", "--others",
-                                "--exclude-standard"], capture_output=True, check=True, timeout=30).stdout
-    except Exception:
-        return 0
-    return sum((repo / n).stat().st_size for n in names.decode().split("\0") if n and (repo / n).is_file())
 
 
 # ------------------------------------------------------------------------------------ prepare
@@ -199,80 +112,6 @@ def cmd_prepare(args: argparse.Namespace) -> int:
 
 
 # ------------------------------------------------------------------------------------ run
-def _parse_set(items: list[str]) -> dict:
-    from dataclasses import fields
-    import typing
-
-    from srlib.training.config import TrainConfig
-
-    hints = typing.get_type_hints(TrainConfig)
-    names = {f.name for f in fields(TrainConfig)}
-    out = {}
-    for item in items:
-        key, _, value = item.partition("=")
-        key = key.strip().replace("-", "_")
-        if key not in names:
-            raise SystemExit(f"--set {item}: unknown config field {key!r}")
-        tp = hints[key]
-        if tp is bool:
-            out[key] = value.lower() in ("1", "true", "yes", "on")
-        elif tp is int:
-            out[key] = int(value)
-        elif tp is float:
-            out[key] = float(value)
-        elif tp is dict:
-            out[key] = json.loads(value)
-        else:
-            out[key] = value  # tuples: TrainConfig splits "a,b" itself
-    return out
-
-
-class Watchdog:
-    """Interrupts the main thread (KeyboardInterrupt) at ``deadline`` (monotonic seconds)."""
-
-    def __init__(self, deadline: float):
-        self.fired = False
-        self._timer = threading.Timer(max(0.0, deadline - time.monotonic()), self._fire)
-        self._timer.daemon = True
-
-    def _fire(self) -> None:
-        self.fired = True
-        print(f"[gpu_stage] watchdog: wall-clock budget reached at {time.monotonic() - T_START:.0f} s; "
-              "interrupting (the engine checkpoints the current step)", flush=True)
-        _thread.interrupt_main()
-
-    def __enter__(self):
-        self._timer.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._timer.cancel()
-        return False
-
-
-def _bundle(run_dir: Path, out: Path) -> list[str]:
-    """The run directory's newest checkpoint (+ config, log, latest.json) as tar parts < 16 MiB."""
-    from srlib.runfolder import RunFolder
-
-    run = RunFolder(run_dir)
-    latest = run.latest_checkpoint()
-    if latest is None:
-        return []
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w") as tar:
-        for p in (run.config_json, run.log_csv, run.latest_json, Path(latest[1]),
-                  Path(latest[2])):
-            if p.is_file():
-                tar.add(p, arcname=str(p.relative_to(run_dir)))
-    data = buf.getvalue()
-    names = []
-    for i in range(0, len(data), PART_BYTES):
-        name = f"resume.tar.part{i // PART_BYTES:02d}"
-        (out / name).write_bytes(data[i:i + PART_BYTES])
-        names.append(name)
-    return names
-
-
 def cmd_run(args: argparse.Namespace) -> int:
     import torch
 
@@ -291,8 +130,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     run_dir = Path(args.run_dir or f"runs/gpu-x{args.scale}")
     data_root = Path(args.data_root).resolve()
     commit = git_commit()
-    overrides = _parse_set(args.set or [])
-    print(f"[gpu_stage] torch {torch.__version__}, device {device_name(args.device)}, commit {commit}", flush=True)
+    try:
+        overrides = config_overrides(args.set or [])
+    except ValueError as err:  # an unknown field: one line, exit 1
+        raise SystemExit(str(err))
+    print(f"[gpu_stage] torch {torch.__version__}, device {describe_device(args.device)}, commit {commit}", flush=True)
 
     probe: dict = {}
     if args.resume:
@@ -317,23 +159,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         cfg = cfg.replace(ckpt_every=max(1, cfg.steps // args.checkpoints))
     elif not args.resume:
         # ---- speed probe: the real configuration for a few steps (also builds the data cache)
-        with tempfile.TemporaryDirectory(prefix="gpu_stage_probe_") as tmp:
-            pcfg = cfg.replace(steps=args.probe_steps, ckpt_every=args.probe_steps, log_every=args.probe_steps)
-            t0 = time.monotonic()
-            with Watchdog(deadline - args.reserve_s):
-                res = train(pcfg, Path(tmp) / "probe")
-            probe_wall = time.monotonic() - t0
-        warm = min(len(res.step_seconds) - 1, max(1, args.probe_steps // 5))
-        s_step = statistics.median(res.step_seconds[warm:])
-        fixed = max(0.0, probe_wall - sum(res.step_seconds))  # data load, model build, validation, save
-        left = deadline - time.monotonic() - fixed - args.reserve_s
-        steps = int(left / (s_step * (1.0 + args.margin)))
-        steps = max(1, min(cap, steps))
-        probe = {"steps": args.probe_steps, "s_per_step_median": s_step, "first_step_s": res.step_seconds[0],
-                 "wall_s": probe_wall, "fixed_costs_s": fixed, "seconds_left_for_steps": left,
-                 "steps_cap": cap, "steps_chosen": steps, "probe_psnr": res.scores}
-        print(f"[gpu_stage] probe: {s_step * 1000:.1f} ms/step (median of {len(res.step_seconds) - warm}), "
-              f"fixed {fixed:.1f} s, {left:.0f} s left -> {steps} steps (cap {cap})", flush=True)
+        probe = probe_steps(cfg, deadline, probe=args.probe_steps, reserve_s=args.reserve_s, margin=args.margin,
+                            cap=cap, started=T_START)
+        steps, measured = probe["steps_chosen"], probe.pop("steps_measured")
+        print(f"[gpu_stage] probe: {probe['s_per_step_median'] * 1000:.1f} ms/step (median of {measured}), "
+              f"fixed {probe['fixed_costs_s']:.1f} s, {probe['seconds_left_for_steps']:.0f} s left -> {steps} steps "
+              f"(cap {cap})", flush=True)
         sized = dict(steps=steps, ckpt_every=max(1, steps // args.checkpoints),
                      log_every=max(1, min(cfg.log_every, steps // 50 or 1)))
         if "alternate_every" not in overrides:
@@ -345,7 +176,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     t0 = time.monotonic()
     result = None
     try:
-        with Watchdog(deadline - args.reserve_s):
+        with Watchdog(deadline - args.reserve_s, T_START):
             result = train(cfg, run_dir, resume=args.resume)
     except KeyboardInterrupt:
         status = "interrupted"
@@ -358,7 +189,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     files = []
     verify = None
     if src is not None and src.is_file():
-        export_fp16(src, weights_out, {"stage_status": status, "device": device_name(args.device)})
+        export_fp16(src, weights_out, {"stage_status": status, "device": describe_device(args.device)},
+                    max_bytes=MAX_WEIGHTS_BYTES)
         files.append(weights_out.name)
         if args.verify_dataset and time.monotonic() < deadline + args.reserve_s * 0.5:
             verify = check_fp16_reload(weights_out, data_root, cfg.scale, args.verify_dataset, args.verify_limit,
@@ -367,7 +199,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         shutil.copyfile(run_dir / "log.csv", out / "log.csv")
         files.append("log.csv")
     if status != "completed" or args.keep_resume:
-        files += _bundle(run_dir, out)
+        files += pack_resume(run_dir, out, PART_BYTES)
     summary = RunFolder(run_dir).summary() if RunFolder(run_dir).summary_json.is_file() else {}
     step_done = latest[0] if latest else 0
     if status == "completed" and result is not None:
@@ -387,7 +219,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         "steps_done": step_done,
         "resumed": bool(args.resume),
         "init": cfg.init,
-        "device": device_name(args.device),
+        "device": describe_device(args.device),
         "torch": torch.__version__,
         "cuda": torch.version.cuda,
         "python": platform.python_version(),
@@ -405,10 +237,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         "max_minutes": args.max_minutes,
         "files": files + ["provenance.json"],
         "resume_hint": (None if status == "completed" else
-                        f"python scripts/gpu_stage.py unpack <this folder> --run-dir {run_dir}; then carry "
+                        f"PYTHONPATH=. python scripts/gpu_stage.py unpack <this folder> --run-dir {run_dir}; then carry "
                         f"{run_dir} and .devdata and run: scripts/gpu_stage.sh --scale {cfg.scale} --resume"),
     }
-    (out / "provenance.json").write_text(json.dumps(provenance, indent=2, sort_keys=True, default=str))
+    write_provenance(out, provenance, REPO / "results", sort_keys=True, default=str)  # + parent (its init's)
     psnr = summary.get("scores", {})
     print(f"[gpu_stage] {status}: {step_done}/{cfg.steps} steps in {train_wall:.0f} s; scores {psnr}; "
           f"fp16 check {verify}; total {time.monotonic() - T_START:.0f} s; files {provenance['files']}", flush=True)
@@ -417,21 +249,16 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 # ------------------------------------------------------------------------------------ unpack / export
 def cmd_unpack(args: argparse.Namespace) -> int:
-    src = Path(args.bundle)
-    parts = sorted(src.glob("resume.tar.part*"))
-    if not parts:
-        raise SystemExit(f"no resume.tar.part* in {src}")
-    data = b"".join(p.read_bytes() for p in parts)
-    run_dir = Path(args.run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(fileobj=io.BytesIO(data), mode="r") as tar:
-        tar.extractall(run_dir, filter="data")
-    print(f"unpacked {len(parts)} part(s) into {run_dir}: {sorted(p.name for p in run_dir.rglob('*') if p.is_file())}")
+    try:
+        files = unpack_resume(Path(args.bundle), Path(args.run_dir))
+    except FileNotFoundError as err:
+        raise SystemExit(str(err))
+    print(f"unpacked into {args.run_dir}: {sorted(p.name for p in files)}")
     return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    path = export_fp16(args.src, args.dst)
+    path = export_fp16(args.src, args.dst, max_bytes=MAX_WEIGHTS_BYTES)
     print(f"{path}: {path.stat().st_size / 2**20:.2f} MiB fp16")
     return 0
 

@@ -3,7 +3,7 @@
 
 ::
 
-    SRLIB_DATA_DIR=/path/to/data python scripts/publish_reference.py runs/ref-x2-cpu/run results/reference/x2 \\
+    PYTHONPATH=. SRLIB_DATA_DIR=/path/to/data python scripts/publish_reference.py runs/ref-x2-cpu/run results/reference/x2 \\
         --device-label "CPU (2 cores, shared)" --command "$(cat runs/ref-x2-cpu.cmd)" \\
         --start-info runs/ref-x2-cpu/start_info.txt --datasets Set5,Set14,B100
 
@@ -14,7 +14,10 @@ writes into the destination folder:
     metrics.json              the fp16 weights on each benchmark (the paper's protocol, Y channel),
                               next to bicubic (measured here) and the paper's Table V rows
     provenance.json           profile, every override, steps, device, threads, torch, wall time,
-                              training images, git commit at the start of the run, dates
+                              training images, git commit at the start of the run, dates, and the
+                              published result it started from (srlib.publishing.write_provenance)
+
+The folder is one published result (srlib.published); the helpers are srlib.publishing's.
 
 Every number comes from the run's own files or from an evaluation done here.
 """
@@ -30,83 +33,9 @@ import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "scripts"))
-
-from gpu_stage import export_fp16  # noqa: E402
-
-from srlib.data.fetch import file_sha256  # noqa: E402
-
-
-def bicubic(dataset: str, scale: int, root: Path, limit: int | None) -> dict:
-    from srlib.evaluation import bicubic_upscaler, evaluate
-
-    bic = evaluate(bicubic_upscaler, dataset, scale, root=root, progress=False, limit=limit)
-    return {"images": len(bic.images), "psnr": round(bic.psnr, 4), "ssim": round(bic.ssim, 5)}
-
-
-def _shard(job: tuple) -> list[tuple[int, float, float]]:
-    """Per-image scores of images ``index % shards == shard`` (srlib.evaluation.evaluate's loop)."""
-    weights, dataset, scale, root, limit, shard, shards = job
-    import numpy as np
-    import torch
-
-    from srlib.data import dataset_paths, load_image, make_lr
-    from srlib.inference import load_upscaler
-    from srlib.metrics import evaluate_pair
-
-    torch.set_num_threads(1)
-    up, _ = load_upscaler(weights, scale=scale, device="cpu", progress=False)
-    out = []
-    for i, path in enumerate(dataset_paths(dataset, root)[:limit]):
-        if i % shards != shard:
-            continue
-        hr, lr = make_lr(load_image(path), scale)
-        sr = np.asarray(up(lr, scale))
-        if sr.ndim == 2:
-            sr = sr[..., None]
-        score = evaluate_pair(sr, hr, scale)
-        out.append((i, float(score.psnr), float(score.ssim)))
-    return out
-
-
-def _evaluate(weights: Path, dataset: str, scale: int, root: Path, limit: int | None, bic: dict | None = None,
-              shards: int = 1) -> dict:
-    """The model on one benchmark: srlib.evaluation.evaluate, or the same per-image loop split over
-    ``shards`` single-threaded processes (means over the images, as evaluate computes them)."""
-    import numpy as np
-
-    from srlib.evaluation import evaluate
-    from srlib.inference import load_upscaler
-
-    t0 = time.perf_counter()
-    if shards <= 1:
-        up, name = load_upscaler(weights, scale=scale, device="cpu", progress=False)
-        res = evaluate(up, dataset, scale, method=name, root=root, progress=False, limit=limit)
-        n, psnr, ssim = len(res.images), res.psnr, res.ssim
-    else:
-        from concurrent.futures import ProcessPoolExecutor
-
-        with ProcessPoolExecutor(shards) as pool:
-            parts = list(pool.map(_shard, [(str(weights), dataset, scale, str(root), limit, k, shards)
-                                           for k in range(shards)]))
-        scores = sorted(x for part in parts for x in part)
-        n = len(scores)
-        psnr, ssim = float(np.mean([x[1] for x in scores])), float(np.mean([x[2] for x in scores]))
-
-        class _R:  # the shape the code below expects
-            images = [None] * n
-        res = _R()
-        res.psnr, res.ssim = psnr, ssim
-    t1 = time.perf_counter()
-    if bic is None or bic.get("images") != len(res.images):
-        bic = bicubic(dataset, scale, root, limit)
-    return {"images": len(res.images), "psnr": round(res.psnr, 4), "ssim": round(res.ssim, 5),
-            "bicubic_psnr": bic["psnr"], "bicubic_ssim": bic["ssim"],
-            "gain_over_bicubic_db": round(res.psnr - bic["psnr"], 4), "eval_seconds": round(t1 - t0, 1),
-            "subset": None if not limit else f"first {limit} images (sorted by name) only"}
+from srlib.data.fetch import file_sha256
+from srlib.publishing import bicubic_scores, evaluate_weights, export_fp16, write_provenance
+from srlib.repository import REPO_ROOT
 
 
 def _targets() -> dict:
@@ -195,7 +124,7 @@ git checkout {prov['git_commit']}   # the commit the run started from
 # if stopped (Ctrl-C / SIGINT writes a checkpoint), continue with the same command plus --resume.
 # A run stopped early (provenance.json: stopped_early) is published from its checkpoint at that step:
 # on a CPU with the same thread count that checkpoint is the same bit for bit however long the run goes on.
-SRLIB_DATA_DIR=/work/shared/data python scripts/publish_reference.py runs/ref-x2-cpu/run results/reference/x2 \\
+PYTHONPATH=. SRLIB_DATA_DIR=/work/shared/data python scripts/publish_reference.py runs/ref-x2-cpu/run results/reference/x2 \\
     --device-label "{prov['device']}" --command "<the command>" --start-info runs/ref-x2-cpu/start_info.txt
 ```
 
@@ -227,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.bicubic_only:
         root = Path(os.environ.get("SRLIB_DATA_DIR") or "data")
-        scores = {ds: bicubic(ds, args.scale, root, None) for ds in args.datasets.split(",") if ds}
+        scores = {ds: bicubic_scores(ds, args.scale, root, None) for ds in args.datasets.split(",") if ds}
         Path(args.bicubic_only).write_text(json.dumps(scores, indent=2))
         print(scores)
         return 0
@@ -266,9 +195,9 @@ def main(argv: list[str] | None = None) -> int:
         results = {}
         for ds in [d for d in args.datasets.split(",") if d]:
             print(f"evaluating {ds} ...", flush=True)
-            results[ds] = _evaluate(weights, ds, cfg.scale, root, limits.get(ds), bic_cache.get(ds), args.shards)
+            results[ds] = evaluate_weights(weights, ds, cfg.scale, root, limits.get(ds), bic_cache.get(ds), args.shards)
             print(f"  {ds}: {results[ds]}", flush=True)
-        fp32 = _evaluate(source, "Set5", cfg.scale, root, None, bic_cache.get("Set5") or results.get("Set5") and
+        fp32 = evaluate_weights(source, "Set5", cfg.scale, root, None, bic_cache.get("Set5") or results.get("Set5") and
                          {"images": results["Set5"]["images"], "psnr": results["Set5"]["bicubic_psnr"],
                           "ssim": results["Set5"]["bicubic_ssim"]})
         paper = {}
@@ -302,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
     start = Path(args.start_info).read_text().split() if args.start_info else []
     ref = preset(cfg.profile, cfg.scale).to_dict()
     overrides = {k: v for k, v in cfg.to_dict().items() if json.dumps(v, sort_keys=True) != json.dumps(ref.get(k), sort_keys=True)}
-    srlib_changes = subprocess.run(["git", "-C", str(REPO), "diff", "--name-only", start[0] if start else "HEAD", "--",
+    srlib_changes = subprocess.run(["git", "-C", str(REPO_ROOT), "diff", "--name-only", start[0] if start else "HEAD", "--",
                                     "srlib"], capture_output=True, text=True).stdout.split()
     steps = int(summary["steps"])
     train_s = float(summary.get("train_seconds", 0.0))
@@ -338,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
         "weights_dtype": "float16 (trained in float32; loads into the float32 model)",
         "notes": args.note,
     }
-    (dest / "provenance.json").write_text(json.dumps(provenance, indent=2) + "\n")
+    write_provenance(dest, provenance, dest.parent.parent)  # with its parent and compute from scratch
     if (dest / "metrics.json").is_file():
         write_readme(dest, json.loads((dest / "metrics.json").read_text()), provenance)
     print(f"wrote {dest}: {sorted(p.name for p in dest.iterdir())}")

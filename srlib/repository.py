@@ -7,6 +7,7 @@ layer may use it (see the README's "Layout and layering").
 """
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -17,17 +18,19 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 
 def git_commit(repo: Path | str = REPO_ROOT) -> str:
     """Short commit hash of ``repo``'s HEAD, with ``+dirty`` when tracked files differ from it;
-    ``'unknown'`` outside a git checkout (e.g. an unpacked archive)."""
+    outside a git checkout (e.g. an unpacked archive, a copied working tree) ``$SRLIB_GIT_COMMIT``
+    when set, else ``'unknown'``."""
+    outside = os.environ.get("SRLIB_GIT_COMMIT", "").strip() or "unknown"
     try:
         head = subprocess.run(["git", "rev-parse", "--short=10", "HEAD"], cwd=repo, capture_output=True,
                               text=True, timeout=20)
         if head.returncode != 0:
-            return "unknown"
+            return outside
         dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=repo,
                                capture_output=True, text=True, timeout=20)
         return head.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
     except (OSError, subprocess.SubprocessError):
-        return "unknown"
+        return outside
 
 
 def uncommitted_paths(repo: Path | str = REPO_ROOT) -> list[str]:

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from srlib import book
+from srlib import book, published
 from srlib.data import save_image
 from srlib.data.fetch import file_sha256
 from srlib.efficiency import efficiency_table, forward_flops
@@ -257,25 +257,26 @@ def test_run_options():
     assert book.evaluate_runs([], datasets=["Set5"]).empty
 
 
-def test_reference_runs_absent_is_empty(tmp_path: Path):
-    assert book.reference_runs(tmp_path / "nothing") == {}
+def test_published_results_absent_is_empty(tmp_path: Path):
+    assert published.best_per_scale(tmp_path / "nothing") == {} and published.list_published(tmp_path / "no") == []
 
 
-def test_reference_runs_need_all_three_files(tmp_path: Path):
+def test_published_results_need_all_three_files(tmp_path: Path):
     import shutil
 
     src = book.REPO_ROOT / "results" / "reference" / "x2"
-    folder = tmp_path / "x2"
-    folder.mkdir()
-    for name in book.REFERENCE_FILES[1:]:  # no weights
+    folder = tmp_path / "reference" / "x2"
+    folder.mkdir(parents=True)
+    for name in published.PUBLISHED_FILES[1:]:  # no weights
         shutil.copy(src / name, folder / name)
-    assert book.reference_runs(tmp_path) == {}
+    assert published.list_published(tmp_path) == []
+    shutil.copy(src / published.PUBLISHED_FILES[0], folder / published.PUBLISHED_FILES[0])
+    assert [r.name for r in published.list_published(tmp_path)] == ["reference/x2"]
 
 
 def test_committed_reference_reads_like_a_run():
-    refs = book.reference_runs()
-    assert 2 in refs, "results/reference/x2 is committed"
-    ref = refs[2]
+    ref = published.find_published("reference/x2", "results")
+    assert ref is not None, "results/reference/x2 is committed"
     scores = ref.scores()
     assert list(scores.columns) == book.EVAL_COLUMNS
     stored = ref.metrics["results"]

@@ -187,7 +187,9 @@ def test_limitations_quote_the_profiles_values_and_the_measurements():
 
 
 def test_committed_weights_are_described_by_their_provenance():
-    best = book.best_committed_runs()
+    from srlib import published
+
+    best = published.best_per_scale("results")
     for scale, ref in best.items():
         line = book.describe_committed(ref)
         rec = ref.record

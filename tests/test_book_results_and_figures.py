@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from srlib import book
+from srlib import book, published
 
 
 def test_error_crop_finds_the_window_where_the_images_differ():
@@ -54,12 +54,12 @@ def test_best_committed_runs_picks_the_highest_stored_psnr_per_scale(tmp_path):
     _committed(tmp_path / "campaign" / "x2", 2, 35.5, 200)
     _committed(tmp_path / "campaign" / "x4", 4, 29.0, 200)
     (tmp_path / "empty").mkdir()
-    found = book.committed_runs(tmp_path)
-    assert sorted(found) == ["campaign", "reference"] and sorted(found["campaign"]) == [2, 4]
-    best = book.best_committed_runs(tmp_path)
+    found = published.list_published(tmp_path)
+    assert [r.name for r in found] == ["campaign/x2", "campaign/x4", "reference/x2"]
+    best = published.best_per_scale(tmp_path)
     assert best[2].folder == tmp_path / "campaign" / "x2" and best[4].folder == tmp_path / "campaign" / "x4"
-    assert book.best_committed_runs(tmp_path / "nothing") == {}
-    line = book.describe_committed(found["reference"][2])
+    assert published.best_per_scale(tmp_path / "nothing") == {}
+    line = book.describe_committed(published.find_published("reference/x2", tmp_path))
     assert "125 of 200 steps of batch 32" in line and "status incomplete" in line and "device CPU" in line
     assert "reference profile's own x2 schedule is 20000 steps" in line
 
@@ -69,15 +69,15 @@ def test_a_published_continuation_is_the_campaign_result_when_it_scores_higher(t
     _committed(campaign / "x2", 2, 37.43, 28000)
     _committed(campaign / "x2-lower", 2, 37.40, 8000)
     (campaign / "x2-unpublished").mkdir()  # a continuation with no weights published is not a candidate
-    assert book.campaign_runs(campaign)[2].folder == campaign / "x2"
+    assert published.best(2, tmp_path, kind="campaign").folder == campaign / "x2"
     _committed(campaign / "x2-higher", 2, 37.51, 8000)
-    assert book.campaign_runs(campaign)[2].folder == campaign / "x2-higher"
-    assert book.best_committed_runs(tmp_path)[2].folder == campaign / "x2-higher"
-    assert book.campaign_stages(campaign)[2].folder == campaign / "x2"  # the stage itself, for its curve
+    assert published.best(2, tmp_path, kind="campaign").folder == campaign / "x2-higher"
+    assert published.best_per_scale(tmp_path)[2].folder == campaign / "x2-higher"
+    assert published.find_published("campaign/x2", tmp_path).folder == campaign / "x2"  # the stage, for its curve
 
 
 def test_the_committed_reference_is_described_as_its_provenance_says():
-    refs = book.reference_runs()
+    refs = published.best_per_scale("results", kind="reference")
     if 2 not in refs:
         pytest.skip("no committed results/reference/x2")
     rec = refs[2].record

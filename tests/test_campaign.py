@@ -15,7 +15,7 @@ from srlib.cli import campaign as campaign_cli
 import torch
 
 from srlib import campaign
-from srlib.book.committed import ReferenceResult
+from srlib.published import find_published
 from srlib.repository import git_commit, uncommitted_paths
 from srlib.training import TrainingSet, train
 from srlib.training.checkpoint import load_weights
@@ -140,7 +140,7 @@ def test_run_without_config_or_state_is_refused(tmp_path):
 
 def test_publish_writes_what_the_book_reads(root, data, tmp_path):
     cfg = tiny_config(root, steps=10, ckpt_every=10, log_every=5)
-    results, runs = tmp_path / "results", tmp_path / "runs"
+    results, runs = tmp_path / "results" / "campaign", tmp_path / "runs"
     campaign.run("x2", cfg, results=results, runs=runs, data=data)
     campaign.save("x2", results=results, runs=runs)
     state = results / "x2" / "state"
@@ -158,7 +158,9 @@ def test_publish_writes_what_the_book_reads(root, data, tmp_path):
     with open(dest / "log.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert float(rows[-1]["train_flops"]) == pytest.approx(prov["train_flops"], rel=1e-3)
-    ref = ReferenceResult(2, dest)
+    ref = find_published("campaign/x2", results.parent)
+    assert ref is not None and ref.scale == 2 and ref.parent is None
+    assert ref.total_training_flops == ref.training_flops == prov["train_flops"]  # from scratch: its own
     scores = ref.scores()
     m = json.loads((dest / "metrics.json").read_text())["results"]["Set5"]
     assert scores.psnr.iloc[0] == m["psnr"] and len(m["per_image"]) == 2 == m["images"]
@@ -166,6 +168,17 @@ def test_publish_writes_what_the_book_reads(root, data, tmp_path):
     # a finished run also leaves what read_continuations reads, without replacing the log above
     summary = json.loads((dest / "summary.json").read_text())
     assert summary["steps"] == 10 and (dest / "config.json").is_file() and "train_flops" in rows[0]
+
+    # a stage of another name started from x2's final weights (as paper-x4 from paper-x2): its
+    # provenance names the published result it started from and the FLOPs from scratch
+    x4 = tiny_config(root, scale=4, steps=5, ckpt_every=5, log_every=5, init=str(state / "final.safetensors"))
+    campaign.run("paper-x4", x4, results=results, runs=runs, data=data)
+    campaign.publish("paper-x4", ("Set5",), results=results, runs=runs, data_root=str(root), limit=2)
+    child = find_published("campaign/paper-x4", results.parent)
+    assert child.scale == 4 and child.parent == "campaign/x2" and child.record["parent"] == "campaign/x2"
+    assert child.total_training_flops == pytest.approx(child.training_flops + prov["train_flops"])
+    assert child.training_flops == pytest.approx(5 * child.record["train_flops_per_step"])
+    assert campaign.read_continuations(results, 2).empty  # another stage, not a continuation of x2
 
 
 def test_saturation_fit_recovers_a_known_curve():

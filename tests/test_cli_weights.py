@@ -56,7 +56,7 @@ def _cli_json(args, capsys) -> list[dict]:
 def test_every_published_folder_is_listed_once_with_its_stored_scores(capsys, monkeypatch):
     monkeypatch.delenv(published.RESULTS_ENV, raising=False)
     rows = _cli_json(["weights", "--format", "json"], capsys)
-    folders = sorted(f"{p.parent.parent.name}/{p.parent.name}" for p in RESULTS.glob("*/x*/weights_fp16.safetensors"))
+    folders = sorted(f"{p.parent.parent.name}/{p.parent.name}" for p in RESULTS.glob("*/*/weights_fp16.safetensors"))
     assert sorted(r["name"] for r in rows) == folders and folders
     for r in rows:
         folder = RESULTS / r["name"]
@@ -91,19 +91,20 @@ def test_table_shows_the_columns_and_the_defaults(capsys):
         assert line.rstrip().endswith(f"x{scale} default") and pick.network in line
 
 
-def test_training_compute_is_counted_from_scratch_through_each_init():
+def test_training_compute_is_counted_from_scratch_through_each_parent():
     x2, x4 = published.find_published("campaign/x2"), published.find_published("campaign/x4")
-    assert x4.provenance["init"]["path"].startswith("results/campaign/x2/")
-    assert x2.total_training_flops == x2.training_flops == x2.provenance["train_flops"]
-    assert x4.total_training_flops == pytest.approx(x4.provenance["train_flops"] + x2.provenance["train_flops"])
+    assert x4.record["init"]["path"].startswith("results/campaign/x2/") and x4.parent == "campaign/x2"
+    assert x2.parent is None and x2.total_training_flops == x2.training_flops == x2.record["train_flops"]
+    assert x4.total_training_flops == pytest.approx(x4.record["train_flops"] + x2.record["train_flops"])
     for r in published.list_published():
-        if r.total_training_flops is not None and r.provenance.get("init"):
-            assert r.total_training_flops > r.training_flops
+        parent = published.find_published(r.parent) if r.parent else None
+        if r.total_training_flops is not None and parent is not None:  # own plus the parent's, from scratch
+            assert r.total_training_flops == pytest.approx(r.training_flops + parent.total_training_flops)
 
 
 def test_network_labels():
-    assert published.network_label(preset("reference", 2).to_dict()) == "paper architecture"
-    assert published.network_label(preset("paper", 2).to_dict()) == "paper architecture (image_skip none)"
+    assert published.network_label(preset("reference", 2).to_dict()) == "the paper's architecture"
+    assert published.network_label(preset("paper", 2).to_dict()) == "the paper's architecture (image_skip none)"
     assert published.network_label(preset("campaign", 4).to_dict()) == "CPU variant (48 channels, no refined block)"
     assert (published.network_label(preset("campaign", 2, channels=64).to_dict())
             == "CPU variant (64 channels, no refined block)")
@@ -115,7 +116,7 @@ def test_two_networks_never_share_a_label():
     arch = ("model", "variant", "notation", "channels", "blocks_per_level", "hr_blocks", "activation", "image_skip",
             "final_scale", "model_options")
     seen: dict[str, tuple] = {}
-    configs = [r.provenance["config"] for r in published.list_published()]
+    configs = [r.record["config"] for r in published.list_published()]
     configs += [preset(name, 2, **extra).to_dict() for name in ("reference", "paper", "campaign", "quick")
                 for extra in ({}, {"channels": 64}, {"hr_blocks": 2}, {"blocks_per_level": (2, 2, 2)})]
     for config in configs:
@@ -170,7 +171,9 @@ def test_results_dir_variable_points_elsewhere_and_says_what_to_do_when_absent(t
     monkeypatch.setenv(published.RESULTS_ENV, str(tmp_path / "mine"))
     rows = _cli_json(["weights", "--format", "json"], capsys)
     assert [r["name"] for r in rows] == ["campaign/x4"] and rows[0]["default"]
-    assert rows[0]["total_training_flops"] is None  # its x2 init is not in this folder
+    # its compute from scratch was recorded when it was published: it travels with the folder
+    assert rows[0]["total_training_flops"] == json.loads((RESULTS / "campaign/x4/provenance.json").read_text())[
+        "train_flops_total"]
     monkeypatch.setenv(published.RESULTS_ENV, str(tmp_path / "absent"))
     for args in (["weights"], ["upscale", str(_image(tmp_path / "p.png")), "--scale", "4"]):
         capsys.readouterr()

@@ -24,12 +24,12 @@ def test_hubconf_declares_its_dependencies():
 def test_pretrained_x2_has_the_best_committed_weights():
     from safetensors.torch import load_file
 
-    from srlib import book
+    from srlib import published
 
-    best = book.committed_results(scales=(2,))
+    best = published.best_per_scale("results", scales=(2,))
     assert 2 in best, "no x2 weights committed under results/"
     weights = best[2].weights
-    candidates = list(book.campaign_runs(scales=(2,)).values()) + list(book.reference_runs(scales=(2,)).values())
+    candidates = published.list_published("results", scales=(2,))
     assert best[2].metrics["results"]["Set5"]["psnr"] == max(c.metrics["results"]["Set5"]["psnr"] for c in candidates)
     net = _hub(scale=2, pretrained=True)
     assert not net.training

@@ -21,9 +21,10 @@ LAYERS: dict[str, set[str]] = {
                    "srlib.repository", "srlib.formatting", "srlib.provenance", "srlib.files", "srlib.stats"},
     "core": {"srlib.models", "srlib.data", "srlib.metrics", "srlib.runfolder", "srlib.profiles"},
     "services": {"srlib.evaluation", "srlib.inference", "srlib.profiling", "srlib.param_counts",
-                 "srlib.efficiency", "srlib.feature_maps", "srlib.published"},
+                 "srlib.efficiency", "srlib.feature_maps"},
     "training": {"srlib.training"},
-    "applications": {"srlib.campaign", "srlib.ablations", "srlib.claims", "srlib.league"},
+    "applications": {"srlib.campaign", "srlib.ablations", "srlib.claims", "srlib.league", "srlib.published",
+                     "srlib.publishing", "srlib.stage_window"},
     "book": {"srlib.book"},
     "entry": {"srlib.cli", "srlib.__main__"},
 }

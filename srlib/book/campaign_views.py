@@ -22,7 +22,7 @@ def paper_psnr(method: str, scale: int, dataset: str = "Set5") -> float:
 
 
 def stage_table(stages: Mapping) -> pd.DataFrame:
-    """paper | ours | difference with bicubic, per stage (``{scale: ReferenceResult}``) and benchmark."""
+    """paper | ours | difference with bicubic, per stage (``{scale: PublishedResult}``) and benchmark."""
     rows = [{"scale": f"x{s}", "dataset": ds, "paper": paper_psnr("CSRCNN", s, ds), "ours": m["psnr"],
              "difference": m["psnr"] - paper_psnr("CSRCNN", s, ds), "bicubic": m["bicubic_psnr"]}
             for s, res in sorted(stages.items()) for ds, m in res.metrics["results"].items()]

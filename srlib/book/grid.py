@@ -18,14 +18,13 @@ import pandas as pd
 
 from ..data import DatasetNotFoundError, dataset_paths
 from ..evaluation import evaluate
+from ..published import EVAL_COLUMNS
 from ..repository import slug
 
 __all__ = ["MISSING", "EVAL_COLUMNS", "evaluate_grid", "code_fingerprint", "dataset_fingerprint"]
 
 #: What a table shows instead of a number for a dataset that is not under the data root.
 MISSING = "not available"
-
-EVAL_COLUMNS = ["method", "scale", "dataset", "psnr", "ssim", "images", "seconds", "status", "cached"]
 
 #: The srlib package folder: :func:`code_fingerprint` hashes files relative to it.
 _SRLIB = Path(__file__).resolve().parents[1]

@@ -107,7 +107,7 @@ def gain_share(paper: pd.DataFrame, ours: pd.DataFrame, bicubic: pd.DataFrame, *
     Args:
         paper: the paper's Table V (``load_paper_table('table5')``: method, scale, dataset, psnr).
         ours: our rows of ``method`` (``method, scale, dataset, psnr``), e.g. from
-            :func:`~srlib.book.grid.evaluate_grid` or :meth:`~srlib.book.committed.ReferenceResult.scores`.
+            :func:`~srlib.book.grid.evaluate_grid` or :meth:`~srlib.published.PublishedResult.scores`.
         bicubic: our Bicubic rows on the same images (``scale, dataset, psnr``).
 
     Returns:

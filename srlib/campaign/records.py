@@ -1,6 +1,6 @@
 """The campaign's stored results: :func:`publish` (a stage's fp16 weights, its evaluation on the
 benchmarks beside bicubic, its log with cumulative training FLOPs and its provenance, the files
-:class:`srlib.book.committed.ReferenceResult` reads), :func:`publish_pilot` (a finished run's
+:class:`srlib.published.PublishedResult` reads), :func:`publish_pilot` (a finished run's
 config, log and summary) and the readers of both: :func:`read_pilots`,
 :func:`read_continuations`, :func:`read_log`, :func:`last_validation`."""
 from __future__ import annotations
@@ -21,6 +21,7 @@ import torch
 from ..data.fetch import file_sha256
 from ..device import describe_device
 from ..errors import InvalidValueError, OutputExistsError
+from ..publishing import write_provenance
 from ..repository import display_path, git_commit, uncommitted_paths
 from ..runfolder import RunFolder, read_metadata
 from ..training import TrainConfig
@@ -51,7 +52,9 @@ def publish(name: str, datasets: tuple[str, ...] = ("Set5", "Set14", "B100", "Ur
             limit: int | None = None, notes: tuple[str, ...] = (), force: bool = False) -> Path:
     """Publish the newest weights of stage ``name`` into ``results/campaign/<name>/``: fp16 weights,
     ``metrics.json`` (``datasets`` by the paper's protocol), ``log.csv`` with ``train_flops``,
-    ``provenance.json`` (``notes`` among it) and, for a finished run, the ``config.json`` and
+    ``provenance.json`` (``notes`` among it; the ``parent`` its init weights came from and the
+    ``train_flops_total`` from scratch: :func:`srlib.publishing.write_provenance`, ``results``
+    being the campaign folder inside the results root) and, for a finished run, the ``config.json`` and
     ``summary.json`` of :func:`publish_pilot` (so a continuation is read by :func:`read_continuations`).
 
     Nothing is written when it is refused: a published stage (its weights, ``metrics.json`` or
@@ -152,7 +155,7 @@ def _publish_into(dest: Path, name, datasets, live, weights, meta, info, config,
                                 "total": sum(int(d.get("images", 0)) for d in (info.get("data") or {}).get("sets", []))
                                 or None},
             "notes": list(notes)}
-    (dest / "provenance.json").write_text(json.dumps(prov, indent=2))
+    write_provenance(dest, prov, results.parent)  # + its parent and compute from scratch, recorded now
     if complete and (live / "summary.json").is_file():  # what read_continuations reads, beside the log above
         publish_pilot(live, dest, note="; ".join(notes), keep_log=True)
 

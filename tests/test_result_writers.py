@@ -1,0 +1,89 @@
+"""What every writer of a published result shares (srlib.publishing) and the GPU window's helpers
+(srlib.stage_window): fp16 export, provenance with its lineage, the resume bundle, config
+overrides; scripts/gpu_stage.py and scripts/publish_reference.py only call them."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from srlib import publishing, published
+from srlib.repository import REPO_ROOT, git_commit
+from srlib.stage_window import config_overrides
+from srlib.training import train
+from srlib.training.checkpoint import load_weights
+
+from _training_helpers import make_data_root, tiny_config, one_thread_per_module  # noqa: F401 (autouse fixture)
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    root = make_data_root(tmp_path_factory.mktemp("data"))
+    return train(tiny_config(root, steps=4, ckpt_every=2, log_every=2), tmp_path_factory.mktemp("run") / "run")
+
+
+def test_export_fp16_keeps_the_header_and_refuses_a_file_over_the_limit(run, tmp_path):
+    out = publishing.export_fp16(run.final_weights, tmp_path / "w.safetensors", {"device": "here"})
+    tensors, meta = load_weights(out)
+    source, source_meta = load_weights(run.final_weights)
+    assert {t.dtype for t in tensors.values() if t.is_floating_point()} == {torch.float16}
+    assert all(torch.equal(tensors[k], v.half()) for k, v in source.items())
+    assert meta["dtype"] == "float16" and meta["device"] == "here" and meta["model"] == source_meta["model"]
+    with pytest.raises(ValueError, match="over the"):
+        publishing.export_fp16(run.final_weights, tmp_path / "big.safetensors", max_bytes=10)
+
+
+def test_write_provenance_records_the_parent_and_the_compute_from_scratch(tmp_path):
+    results = tmp_path / "results"
+    parent = results / "campaign" / "x2"
+    parent.mkdir(parents=True)
+    (parent / "provenance.json").write_text(json.dumps({"train_flops": 5.0, "parent": None,
+                                                        "train_flops_total": 7.0}))
+    dest = results / "reference" / "x4"
+    dest.mkdir(parents=True)
+    init = str(results / "campaign" / "x2" / "state" / "final.safetensors")
+    publishing.write_provenance(dest, {"init": init, "train_flops": 2.0}, results)
+    record = json.loads((dest / "provenance.json").read_text())
+    assert record["parent"] == "campaign/x2" and record["train_flops_total"] == 9.0  # the parent's total counts
+    publishing.write_provenance(dest, {"config": {"init": ""}, "train_flops": None}, results)
+    assert json.loads((dest / "provenance.json").read_text())["parent"] is None
+    outside = publishing.write_provenance(dest, {"init": "/elsewhere/w.safetensors", "train_flops": 1.0}, results)
+    assert json.loads(outside.read_text())["train_flops_total"] is None  # a link of unknown compute
+
+
+def test_resume_bundle_round_trip(run, tmp_path):
+    names = publishing.pack_resume(run.out_dir, tmp_path, part_bytes=20_000)
+    assert len(names) > 1 and all((tmp_path / n).stat().st_size <= 20_000 for n in names)
+    files = publishing.unpack_resume(tmp_path, tmp_path / "again")
+    assert {"config.json", "log.csv"} <= {p.name for p in files}
+    assert any(p.name.endswith(".state.pt") for p in files)
+    with pytest.raises(FileNotFoundError, match="no resume.tar.part"):
+        publishing.unpack_resume(tmp_path / "again", tmp_path / "x")
+
+
+def test_config_overrides_are_typed_by_the_config_and_refuse_an_unknown_field():
+    assert config_overrides(["steps=400", "lr=1e-4", "progress=false"]) == {"steps": 400, "lr": 1e-4,
+                                                                            "progress": False}
+    with pytest.raises(ValueError, match="unknown config field 'stepz'"):
+        config_overrides(["stepz=3"])
+
+
+def test_git_commit_outside_a_checkout_is_the_named_one(tmp_path, monkeypatch):
+    assert git_commit(tmp_path) == "unknown" or "SRLIB_GIT_COMMIT" in __import__("os").environ
+    monkeypatch.setenv("SRLIB_GIT_COMMIT", "abc1234")
+    assert git_commit(tmp_path) == "abc1234"
+
+
+@pytest.mark.parametrize("script", ["gpu_stage.py", "publish_reference.py"])
+def test_scripts_are_thin_callers_of_the_library(script):
+    text = (REPO_ROOT / "scripts" / script).read_text()
+    assert "sys.path" not in text and len(text.splitlines()) <= 320
+    for helper in ("def git_commit", "def device_name", "def export_fp16", "def _evaluate", "def _bundle"):
+        assert helper not in text, f"{script} re-implements {helper[4:]}"
+    env = {"PYTHONPATH": str(REPO_ROOT), "PATH": "/usr/bin:/bin"}
+    proc = subprocess.run([sys.executable, str(REPO_ROOT / "scripts" / script), "--help"], capture_output=True,
+                          text=True, cwd=REPO_ROOT, env=env, timeout=120)
+    assert proc.returncode == 0 and "usage" in proc.stdout
