@@ -23,7 +23,7 @@ LAYERS: dict[str, set[str]] = {
     "services": {"srlib.evaluation", "srlib.inference", "srlib.profiling", "srlib.param_counts",
                  "srlib.efficiency", "srlib.feature_maps", "srlib.published"},
     "training": {"srlib.training"},
-    "applications": {"srlib.campaign", "srlib.ablations", "srlib.claims", "srlib.league"},
+    "applications": {"srlib.campaign", "srlib.ablations", "srlib.claims", "srlib.league", "srlib.departures"},
     "book": {"srlib.book"},
     "entry": {"srlib.cli", "srlib.__main__"},
 }
