@@ -27,7 +27,10 @@ CLAIM_COLUMNS = ["claim", "where", "paper", "ours", "n", "budget", "verdict"]
 #: Every verdict a claim can get, in the order the tally shows them. "measured, no claim" marks a
 #: row shown for reference only (it is no claim and is not counted).
 VERDICTS = ("held", "not held", "inconclusive at this budget", "not run yet", "not measured", "consistent",
-            "inconsistent", "not testable here")
+            "differs as the paper's stated training explains", "inconsistent", "not testable here")
+#: The verdict of two of the paper's numbers for one network that differ where the paper itself
+#: says the networks were trained differently (Table III's over a stated number of epochs).
+EXPLAINED = VERDICTS[6]
 #: A claimed ratio ("about twice") holds when the measured one is within this fraction of it.
 RATIO_TOLERANCE = 0.25
 
@@ -255,20 +258,26 @@ def paper_consistency_claims(manga109_images: int) -> pd.DataFrame:
     v = lambda scale, ds: float(t5[(t5.method == "CSRCNN") & (t5.scale == scale) & (t5.dataset == ds)].psnr.iloc[0])
     rows = []
 
-    def add(claim, where, paper, ours, consistent):
+    def add(claim, where, paper, ours, consistent, explained=False):
         rows.append({"claim": claim, "where": where, "measure": "the paper against itself", "paper": paper,
                      "ours": ours, "n": 0, "budget": "none (the paper's numbers)",
-                     "verdict": "consistent" if consistent else "inconsistent",
+                     "verdict": "consistent" if consistent else EXPLAINED if explained else "inconsistent",
                      "difference": math.nan, "ci_low": math.nan, "ci_high": math.nan, "paper_difference": math.nan})
 
     full2 = float(t2[t2.model == "Full"].set14_x4_psnr.iloc[0])
     bpu4 = float(t3[(t3.block == "BP-U") & (t3.scale == 4)].set14_psnr.iloc[0])
+    # Table III's networks were trained over a stated number of epochs (Sec. IV-B), the full model
+    # of the other tables until its loss stopped moving: a Table III score that alone differs is explained
+    why = (f"Table III's networks were trained over {facts['table3_epochs']:.0f} epochs (Sec. IV-B), the full "
+           f"model of Tables II and V for about {facts['training_days']:.0f} days, until its loss was steady")
     add("the full model's x4 Set14 PSNR is one number", "Tables II, III, V",
-        f"Table II {full2:.2f}, Table III BP-U {bpu4:.2f}, Table V {v(4, 'Set14'):.2f}", "",
-        full2 == bpu4 == v(4, "Set14"))
+        f"Table II {full2:.2f}, Table III BP-U {bpu4:.2f}, Table V {v(4, 'Set14'):.2f}",
+        why if full2 == v(4, "Set14") != bpu4 else "", full2 == bpu4 == v(4, "Set14"),
+        explained=full2 == v(4, "Set14"))
     bpu8 = float(t3[(t3.block == "BP-U") & (t3.scale == 8)].set5_psnr.iloc[0])
     add("the full model's x8 Set5 PSNR is one number", "Tables III, V",
-        f"Table III BP-U {bpu8:.2f}, Table V {v(8, 'Set5'):.2f}", "", bpu8 == v(8, "Set5"))
+        f"Table III BP-U {bpu8:.2f}, Table V {v(8, 'Set5'):.2f}", why if bpu8 != v(8, "Set5") else "",
+        bpu8 == v(8, "Set5"), explained=True)
     u4r1 = t4[t4.notation == "U4TR1 U4TR1"].iloc[0]
     csr4 = float(t6[(t6.method == "CSRCNN") & (t6.scale == 4)].params_k.iloc[0])
     add("Table IV's U4TR1 row, which has CSRCNN x4's parameter count, has its scores", "Tables IV, V, VI",
@@ -289,10 +298,8 @@ def paper_consistency_claims(manga109_images: int) -> pd.DataFrame:
 
 def untestable_claims() -> pd.DataFrame:
     """Claims this project cannot test, and why."""
-    rows = [("the cascade is the best method at the large factor (x8)", "Table V, Sec. IV-E",
-             "needs the peers trained on the same data at the same budget; the book evaluates CSRCNN only "
-             "(Table V's peer rows are the paper's numbers)"),
-            ("average feature maps gain a clearer contour from stage to stage (curriculum)", "Figure 6, Sec. IV-B",
+    # the claim of superiority at x8 is counted once: in the paper against itself (its Table V)
+    rows = [("average feature maps gain a clearer contour from stage to stage (curriculum)", "Figure 6, Sec. IV-B",
              "a visual judgement with no measure in the paper; Figure 6's chapter shows the curriculum model's "
              "maps beside the end-to-end model's for the reader to judge")]
     return pd.DataFrame([{"claim": c, "where": w, "measure": "", "paper": "", "ours": "", "n": 0, "budget": "",
