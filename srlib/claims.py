@@ -21,7 +21,7 @@ from .paper import load_paper_table, paper_cell
 __all__ = ["CLAIM_COLUMNS", "RATIO_TOLERANCE", "VERDICTS", "comparison_claims", "comparison_claims_by_budget",
            "verdict_changes", "at_largest_budget", "convergence_claims", "ratio_claims",
            "parameter_claims", "paper_consistency_claims", "untestable_claims", "format_ci", "verdict_tally",
-           "tally_text"]
+           "tally_text", "budget_summary", "EXPLAINED"]
 
 CLAIM_COLUMNS = ["claim", "where", "paper", "ours", "n", "budget", "verdict"]
 #: Every verdict a claim can get, in the order the tally shows them. "measured, no claim" marks a
@@ -323,3 +323,31 @@ def tally_text(tally: pd.DataFrame) -> str:
     """``'14 claims: 3 held, 1 not held, 10 inconclusive at this budget'`` from :func:`verdict_tally`."""
     total = tally.loc["all"]
     return f"{int(total.sum())} claims: " + ", ".join(f"{int(n)} {v}" for v, n in total.items() if n)
+
+
+def budget_summary(records: Sequence[dict[str, Any]]) -> tuple[pd.DataFrame, float, float]:
+    """How far an ablation budget's full model gets: a one-column table (our full model's Set14
+    x4 PSNR over seeds with its 95 % CI, bicubic, the paper's full model, the share of the paper's
+    gain over bicubic, the CPU-hours of the result set), the share (NaN when not run) and the
+    CPU-hours of every stage of ``records`` counted once (each record's stages include the earlier
+    ones it started from)."""
+    full = ab.table_scores(records, "table2") if records else pd.DataFrame()
+    full = full[(full.row == "Full") & (full.dataset == "Set14")] if len(full) else full
+    paper_full = float(load_paper_table("table2").set_index("model").loc["Full", "set14_x4_psnr"])
+    paper_bicubic = paper_cell("table5", column="psnr", method="Bicubic", scale=4, dataset="Set14")
+    share = math.nan
+    if len(full):
+        mean, low, high = ab.mean_ci(full.psnr.values)
+        bicubic = float(full.bicubic_psnr.iloc[0])
+        share = (mean - bicubic) / (paper_full - paper_bicubic)
+        summary = pd.DataFrame({"value": [f"{mean:.2f} dB [{low:.2f}, {high:.2f}] over {len(full)} seeds",
+                                          f"{bicubic:.2f} dB", f"{paper_full:.2f} dB", f"{share:.0%}"]},
+                               index=["our full model, Set14 x4", "bicubic (our protocol)", "paper's full model",
+                                      "share of the paper's gain over bicubic"])
+    else:
+        summary = pd.DataFrame({"value": ["not run yet"]}, index=["our full model, Set14 x4"])
+    stages = {s["run"]: s["cpu_seconds"] for r in records for s in r["stages"]}
+    hours = sum(stages.values()) / 3600
+    if stages:
+        summary.loc["CPU-hours of the stored result set (every stage once)"] = [f"{hours:.2f}"]
+    return summary, share, hours
