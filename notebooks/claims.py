@@ -135,6 +135,8 @@ else:
 # difference; black: no difference.
 
 # %%
+glue("claims_curriculum", compared.set_index("claim").ours["curriculum training beats end-to-end training"],
+     display=False)
 changes = claims.verdict_changes(by_budget)
 judged_twice = by_budget[by_budget.verdict.ne("not run yet")].groupby("claim").budget_name.nunique().gt(1).any()
 glue("claims_changed", "; ".join(f"{r.claim}: {r['verdict then']} at {r['from budget']}, {r['verdict now']} at "
