@@ -134,8 +134,9 @@ def compare_figure(items, scale, name):
             top.add_patch(Rectangle((x0, y0), side, side, fill=False, edgecolor="red", linewidth=1.2))
             show(bottom, img[y0:y0 + side, x0:x0 + side])
             score = evaluate_pair(img, hr, scale) if c else None
-            bottom.set_xlabel("PSNR / SSIM: reference" if score is None
-                              else f"PSNR {score.psnr:.2f} dB / SSIM {score.ssim:.4f}", fontsize=9)
+            # two short lines: one long label would run into its neighbour's under a narrow crop
+            bottom.set_xlabel("PSNR / SSIM:\nreference" if score is None
+                              else f"PSNR {score.psnr:.2f} dB\nSSIM {score.ssim:.4f}", fontsize=9)
             if score is not None:
                 scores.append({"figure": name, "image": f"{dataset} {stem}", "scale": scale, "method": title,
                                "psnr": score.psnr, "ssim": score.ssim})

@@ -16,7 +16,8 @@ from conftest import REPO_ROOT
 
 NOTEBOOKS = ["protocol", "train_stage", "table2_ablation", "table3_ublock", "figure5_convergence", "table4_depth",
              "table5_benchmarks", "table6_efficiency", "figure6_feature_maps", "figure10_psnr_vs_params", "try_it",
-             "figures7_9_visual", "campaign_compute", "architectures", "claims", "league"]
+             "figures7_9_visual", "campaign_compute", "architectures", "claims", "league", "departures",
+             "exercise_answers"]
 
 # Built page (book/notebooks/<page>.html) -> the tables (data-srlib ids) and figures (saved PNG
 # names) it must show. The ids are set by srlib.book.styled / save_figure in the notebooks.
@@ -38,6 +39,8 @@ PAGES = {
     "figure10_psnr_vs_params": (["figure10-csrcnn"], ["figure10_psnr_vs_params"]),
     "league": (["league-entrants", "league-costs"], []),
     "try_it": (["try-it-weights"], ["try_it_x4"]),
+    "departures": (["departures"], ["departures"]),
+    "exercise_answers": (["answers-1", "answers-2", "answers-6"], []),
     "figures7_9_visual": (["figures7-8-scores"], ["figure7_x4", "figure8_x8", "figure9_native"]),
     "campaign_compute": (["campaign-stages", "campaign-cost", "campaign-fit", "campaign-pilots", "campaign-continued",
                           "campaign-widths", "campaign-periods"], ["campaign_compute_fidelity"]),

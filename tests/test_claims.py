@@ -75,7 +75,11 @@ def test_parameter_claims_compare_our_counts():
 
 def test_the_papers_own_inconsistencies_are_found_in_its_tables():
     out = claims.paper_consistency_claims(manga109_images=109).set_index("claim")
-    assert (out.verdict == "inconsistent").all(), out[["paper", "verdict"]]
+    one_number = ["the full model's x4 Set14 PSNR is one number", "the full model's x8 Set5 PSNR is one number"]
+    # Table III alone differs, and the paper says its networks were trained over 200 epochs only
+    assert (out.loc[one_number, "verdict"] == claims.EXPLAINED).all(), out[["paper", "verdict"]]
+    assert all("200 epochs" in out.loc[c, "ours"] for c in one_number)
+    assert (out.drop(index=one_number).verdict == "inconsistent").all(), out[["paper", "verdict"]]
     assert "27.15" in out.loc["the full model's x8 Set5 PSNR is one number", "paper"]
     # a dataset of the stated size would be consistent
     again = claims.paper_consistency_claims(manga109_images=100).set_index("claim")
@@ -90,8 +94,8 @@ def test_verdict_tally_counts_each_group_and_skips_reference_rows():
     assert tally.loc["designs", "held"] == 2 and tally.loc["costs", "not held"] == 1
     assert tally.loc["all"].sum() == 3 + 1 + len(groups["untested"])
     assert "measured, no claim" not in tally.columns and "consistent" not in tally.columns
-    assert claims.tally_text(tally) == ("6 claims: 2 held, 1 not held, 1 inconclusive at this budget, "
-                                        "2 not testable here")
+    assert claims.tally_text(tally) == ("5 claims: 2 held, 1 not held, 1 inconclusive at this budget, "
+                                        "1 not testable here")
     with pytest.raises(ValueError, match="unknown verdicts"):
         claims.verdict_tally({"x": pd.DataFrame({"verdict": ["maybe"]})})
 

@@ -5,13 +5,12 @@ named in SMOKE are replaced; trainings go to a temporary runs folder), so the pa
 from the library."""
 from __future__ import annotations
 
-import functools
 import re
-import types
 
 import pytest
 
 from conftest import REPO_ROOT
+from srlib.book.exercises import code_blocks, exercise_code, exercises, run_exercise
 
 PAGE = REPO_ROOT / "book" / "exercises.md"
 
@@ -28,13 +27,11 @@ SMOKE = {
 
 
 def _exercises() -> dict[int, str]:
-    text = PAGE.read_text()
-    parts = re.split(r"^## (\d+)\. ", text, flags=re.M)
-    return {int(parts[i]): parts[i + 1] for i in range(1, len(parts), 2)}
+    return exercises(PAGE)
 
 
 def _code(markdown: str) -> list[str]:
-    return re.findall(r"```python\n(.*?)```", markdown, re.S)
+    return code_blocks(markdown)
 
 
 def test_every_exercise_is_listed_with_a_time_and_has_a_folded_expected_outcome():
@@ -51,39 +48,20 @@ def test_every_exercise_is_listed_with_a_time_and_has_a_folded_expected_outcome(
     assert "Learning objectives" in text
 
 
-@pytest.fixture
-def smoke_book(tmp_path):
-    """srlib.book whose curriculum_run trains into a temporary folder on the CPU."""
-    from srlib import book
-
-    proxy = types.ModuleType("book_for_exercises")
-    proxy.__dict__.update(book.__dict__)
-    proxy.curriculum_run = functools.partial(book.curriculum_run, runs_dir=tmp_path / "runs", device="cpu",
-                                             progress=False, threads=1)
-    return proxy
-
-
 @pytest.mark.slow
 @pytest.mark.data
 @pytest.mark.parametrize("number", sorted(SMOKE))
-def test_exercise_code_runs_at_smoke_size(number, data_root, smoke_book, monkeypatch, capsys):
+def test_exercise_code_runs_at_smoke_size(number, data_root, tmp_path, monkeypatch, capsys):
+    """The page's code as the answers page runs it (srlib.book.exercises.run_exercise), at smoke size."""
     monkeypatch.setenv("SRLIB_DATA_DIR", str(data_root))
     from srlib.models.blocks import U_BLOCKS
 
-    common = _code(PAGE.read_text().split("## 1. ")[0])
-    assert len(common) == 1, "the page starts with one shared import block"
-    source = "\n".join(_code(_exercises()[number]))
-    for name, value in SMOKE[number].items():
-        pattern = rf"^{re.escape(name)} = .*$"
-        assert re.search(pattern, source, re.M), f"exercise {number} no longer assigns {name}"
-        source = re.sub(pattern, f"{name} = {value}", source, flags=re.M)
-    namespace: dict = {}
-    exec(compile(common[0], "exercises.md (imports)", "exec"), namespace)
-    namespace["book"] = smoke_book
-    blocks = dict(U_BLOCKS)
-    try:
-        exec(compile(source, f"exercises.md, exercise {number}", "exec"), namespace)
-    finally:
-        U_BLOCKS.clear()
-        U_BLOCKS.update(blocks)
+    before = dict(U_BLOCKS)
+    run_exercise(number, SMOKE[number], runs_dir=tmp_path / "runs", device="cpu", page=PAGE)
+    assert dict(U_BLOCKS) == before, f"exercise {number} left a U block registered"
     assert capsys.readouterr().out.strip(), f"exercise {number} printed nothing"
+
+
+def test_a_replaced_assignment_that_the_code_lost_is_an_error():
+    with pytest.raises(ValueError, match="no longer assigns"):
+        exercise_code(2, {"profile": '"smoke"'}, page=PAGE)

@@ -24,7 +24,7 @@ LAYERS: dict[str, set[str]] = {
                  "srlib.efficiency", "srlib.feature_maps"},
     "training": {"srlib.training"},
     "applications": {"srlib.campaign", "srlib.ablations", "srlib.claims", "srlib.league", "srlib.published",
-                     "srlib.publishing", "srlib.stage_window"},
+                     "srlib.publishing", "srlib.stage_window", "srlib.departures"},
     "book": {"srlib.book"},
     "entry": {"srlib.cli", "srlib.__main__"},
 }

@@ -12,7 +12,6 @@ LIMITS = {"srlib": ("*.py", 400), "notebooks": ("*.py", 250), "scripts": ("*.py"
 #: written; remove an entry once its file is back under the limit (the test below then keeps it there).
 ALLOWED_OVER = {
     "scripts/check_book_browser.py",  # 376 lines
-    "notebooks/claims.py",  # 279 lines
     "notebooks/table5_benchmarks.py",  # 262 lines
 }
 
