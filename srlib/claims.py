@@ -45,14 +45,6 @@ def format_ci(mean: float, low: float, high: float, unit: str = "dB", decimals: 
     return f"{text} {format_interval(low, high, decimals, signed=True)}"
 
 
-def _paper_value(table: str, *, column: str, **where) -> float:
-    """:func:`srlib.paper.paper_cell`, NaN where the paper has no such row."""
-    try:
-        return paper_cell(table, column=column, **where)
-    except LookupError:
-        return math.nan
-
-
 def _budget_text(records: Sequence[dict[str, Any]], specs: Sequence[tuple[str, str, str]], scale: int) -> str:
     """:func:`srlib.ablations.budget_text` of the records of ``specs`` at ``scale``."""
     return ab.budget_text([r for r in records if (r["variant"], r.get("notation", ""), r.get("tag", "")) in specs
@@ -85,14 +77,14 @@ COMPARISONS: list[tuple[str, str, str, str, str, int, str]] = [
 def _paper_difference(table: str, better: str, worse: str, scale: int, dataset: str) -> float:
     column = f"{dataset.lower()}_psnr"
     if table == "table2":
-        return _paper_value("table2", model=better, column="set14_x4_psnr") - \
-            _paper_value("table2", model=worse, column="set14_x4_psnr")
+        return paper_cell("table2", model=better, column="set14_x4_psnr", missing=math.nan) - \
+            paper_cell("table2", model=worse, column="set14_x4_psnr", missing=math.nan)
     if table == "table3":
-        return _paper_value("table3", block=better, scale=scale, column=column) - \
-            _paper_value("table3", block=worse, scale=scale, column=column)
+        return paper_cell("table3", block=better, scale=scale, column=column, missing=math.nan) - \
+            paper_cell("table3", block=worse, scale=scale, column=column, missing=math.nan)
     if table == "table4":
-        return _paper_value("table4", notation=better, column=column) - \
-            _paper_value("table4", notation=worse, column=column)
+        return paper_cell("table4", notation=better, column=column, missing=math.nan) - \
+            paper_cell("table4", notation=worse, column=column, missing=math.nan)
     return math.nan  # the loss claim has no number in the paper
 
 

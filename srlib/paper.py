@@ -37,12 +37,18 @@ def load_paper_table(name: str) -> pd.DataFrame:
     return pd.read_csv(path, keep_default_na=False, true_values=["true"], false_values=["false"])
 
 
-def paper_cell(table: str, *, column: str, **selectors) -> float:
+def paper_cell(table: str, *, column: str, missing: float | None = None, **selectors) -> float:
     """One number the paper reports, e.g.
     ``paper_cell('table5', method='Bicubic', scale=4, dataset='Set5', column='psnr')``.
 
-    Raises ``KeyError`` for an unknown column and ``LookupError`` unless exactly one row matches.
+    Raises ``KeyError`` for an unknown column and ``LookupError`` unless exactly one row matches;
+    with ``missing`` (e.g. ``math.nan``), returns it instead where the paper has no such number.
     """
+    if missing is not None:
+        try:
+            return paper_cell(table, column=column, **selectors)
+        except LookupError:  # KeyError (an unknown column) included
+            return missing
     df = load_paper_table(table)
     for key in (column, *selectors):
         if key not in df.columns:

@@ -195,3 +195,15 @@ def test_text_facts_are_in_the_paper():
         numbers = {float(t) for t in re.findall(r"\d+(?:\.\d+)?", row.phrase)}
         numbers |= {v for w, v in words.items() if w in row.phrase.split()}
         assert float(row.value) in numbers, (row.key, row.phrase)
+
+
+def test_a_missing_paper_number_is_an_error_unless_a_default_is_asked_for():
+    import math
+
+    from srlib.paper import paper_cell
+
+    with pytest.raises(LookupError):
+        paper_cell("table5", method="NoSuchNet", scale=4, dataset="Set5", column="psnr")
+    assert math.isnan(paper_cell("table5", method="NoSuchNet", scale=4, dataset="Set5", column="psnr", missing=math.nan))
+    assert paper_cell("table5", method="Bicubic", scale=4, dataset="Set5", column="psnr", missing=math.nan) == \
+        paper_cell("table5", method="Bicubic", scale=4, dataset="Set5", column="psnr")

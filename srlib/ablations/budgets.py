@@ -32,15 +32,12 @@ def shown_budgets(profile: str, table: str) -> list[str]:
 def paper_value(table: str, row: str, scale: int, dataset: str, value: str = "psnr") -> float:
     """The paper's ``value`` of ``row`` at x``scale`` on ``dataset`` in ``table`` (``table2`` or
     ``table3``); NaN where the paper gives none (Table II is Set14 x4 PSNR only)."""
-    try:
-        if table == "table2":
-            if (scale, dataset, value) != (4, "Set14", "psnr"):
-                return math.nan
-            return paper_cell("table2", model=row, column="set14_x4_psnr")
-        if table == "table3":
-            return paper_cell("table3", block=row, scale=scale, column=f"{dataset.lower()}_{value}")
-    except (KeyError, LookupError):
-        return math.nan
+    if table == "table2":
+        if (scale, dataset, value) != (4, "Set14", "psnr"):
+            return math.nan
+        return paper_cell("table2", model=row, column="set14_x4_psnr", missing=math.nan)
+    if table == "table3":
+        return paper_cell("table3", block=row, scale=scale, column=f"{dataset.lower()}_{value}", missing=math.nan)
     raise ValueError(f"no paper values for {table!r}; expected table2 or table3")
 
 

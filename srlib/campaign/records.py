@@ -88,7 +88,7 @@ def publish(name: str, datasets: tuple[str, ...] = ("Set5", "Set14", "B100", "Ur
     config = TrainConfig.from_dict(info["train_config"])
     step = int(meta.get("step", latest[0] if latest else config.steps))
     state = ck.load_state(latest[2]) if latest else {}
-    if final.is_file() and (live / "summary.json").is_file():  # a finished stage: its summary has the totals
+    if folder.complete:  # a finished stage: its summary has the totals
         summary = folder.summary()
         state = {"wall_time": summary.get("wall_time", 0.0), "train_seconds": summary.get("train_seconds", 0.0),
                  "cpu_seconds": summary.get("cpu_seconds", 0.0)}
@@ -156,7 +156,7 @@ def _publish_into(dest: Path, name, datasets, live, weights, meta, info, config,
                                 or None},
             "notes": list(notes)}
     write_provenance(dest, prov, results.parent)  # + its parent and compute from scratch, recorded now
-    if complete and (live / "summary.json").is_file():  # what read_continuations reads, beside the log above
+    if complete and RunFolder(live).complete:  # what read_continuations reads, beside the log above
         publish_pilot(live, dest, note="; ".join(notes), keep_log=True)
 
 

@@ -78,9 +78,10 @@ def restore(name: str, *, results: Path = RESULTS_ROOT, runs: Path = RUNS_ROOT) 
 
 
 def complete_step(live: Path) -> int | None:
-    """The step of a finished stage (``final.safetensors`` and ``summary.json`` written), else None."""
-    if (live / "final.safetensors").is_file() and (live / "summary.json").is_file():
-        return int(json.loads((live / "summary.json").read_text())["steps"])
+    """The step of a finished stage (:attr:`srlib.runfolder.RunFolder.complete`), else None."""
+    folder = RunFolder(live)
+    if folder.complete:
+        return int(folder.summary()["steps"])
     return None
 
 
