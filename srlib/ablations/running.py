@@ -21,7 +21,7 @@ from ..training.flops import training_flops_per_step
 from ..data.fetch import file_sha256
 from ..evaluation import bicubic_upscaler, evaluate
 from ..repository import display_path, resolve
-from ..training.checkpoint import atomic_write
+from ..files import atomic_write
 from .statistics import record_cpu_seconds, record_train_flops
 from .plan import (ALL_TABLES, BUDGETS, DATASETS, END_TO_END, RESULTS_DIR, TABLE_ROWS, TABLE_SCALES, Budget, Unit, _options,
                    _unit_steps, training_preset, unit_flops, units)

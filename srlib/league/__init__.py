@@ -36,7 +36,7 @@ from typing import Any
 from ..ablations.running import evaluated_record
 from ..repository import resolve
 from ..training import preset, train
-from ..training.checkpoint import atomic_write
+from ..files import atomic_write
 from ..training.runs import find_or_train
 
 __all__ = ["RESULTS_DIR", "Entrant", "ENTRANTS", "LeagueBudget", "BUDGETS", "Unit", "units", "stage_steps",

@@ -12,7 +12,7 @@ from typing import Any
 import srlib.league as league
 
 from ..repository import resolve
-from ..training.checkpoint import atomic_write
+from ..files import atomic_write
 
 __all__ = ["ENSEMBLE_DATASETS", "TTA_LABEL", "best_peer", "ensemble_records", "run_ensemble", "ensemble_scores"]
 
