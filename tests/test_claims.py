@@ -121,3 +121,22 @@ def test_claims_per_budget_find_the_verdicts_that_change_and_the_largest_budget(
     # a claim with no run at the larger budget keeps its smaller budget's verdict
     assert largest.loc["the full model beats FSRCNN"].budget_name == "quick"
     assert len(largest) == len(claims.COMPARISONS)
+
+
+def _league_record(entrant, seed, set5, profile="full"):
+    return {"entrant": entrant, "scale": 8, "seed": seed, "cpu_seconds": 1.0, "train_flops": 1.0, "parameters": 1,
+            "profile": profile, "metrics": {"Set5": {"psnr": set5, "ssim": 0.9, "bicubic_psnr": 24.0}}}
+
+
+def test_the_league_tests_the_claim_of_being_ahead_at_x8():
+    from srlib import claims
+
+    empty = claims.league_claims([])
+    assert empty.verdict.iloc[0] == "not run yet" and list(empty.columns) == claims.CLAIM_COLUMNS
+    ahead = [_league_record("CSRCNN", s, 25.5 + d) for s, d in enumerate((0.0, 0.02, -0.01))] + \
+            [_league_record("VDSR", s, 25.0 + d) for s, d in enumerate((0.01, 0.0, 0.02))]
+    row = claims.league_claims(ahead).iloc[0]
+    assert row.verdict == "held" and row.n == 3 and "VDSR" in row.ours and row.budget == "1200 CPU-s per run"
+    behind = ahead[:3] + [_league_record("DRRN", s, 26.0 + d) for s, d in enumerate((0.0, 0.01, 0.03))]
+    assert claims.league_claims(behind).verdict.iloc[0] == "not held"
+    assert "DRRN" in claims.league_claims(behind).ours.iloc[0]

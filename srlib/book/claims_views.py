@@ -5,7 +5,7 @@ import textwrap
 
 import pandas as pd
 
-__all__ = ["differences_figure"]
+__all__ = ["differences_figure", "side_by_side", "changes_text"]
 
 
 def differences_figure(by_budget: pd.DataFrame, columns: int = 3, width_in: float = 8.5):
@@ -48,3 +48,24 @@ def differences_figure(by_budget: pd.DataFrame, columns: int = 3, width_in: floa
         ax.xaxis.set_minor_formatter(NullFormatter())
     fig.tight_layout()
     return fig
+
+
+def side_by_side(by_budget: pd.DataFrame, budgets) -> pd.DataFrame:
+    """The comparison claims with, per budget of ``budgets`` (in that order), "ours (n=...)" and the
+    verdict, after the paper's value: one row per claim in the order of ``by_budget``
+    (:func:`srlib.claims.comparison_claims_by_budget`)."""
+    side = by_budget.assign(ours=by_budget.ours + " (n=" + by_budget.n.astype(str) + ")").pivot(
+        index="claim", columns="budget_name", values=["ours", "verdict"]).swaplevel(axis=1)
+    side = side.reindex(columns=[(b, v) for b in budgets for v in ("ours", "verdict") if b in side.columns.levels[0]])
+    side.insert(0, ("paper", ""), by_budget.drop_duplicates("claim").set_index("claim").paper)
+    return side.reindex(list(dict.fromkeys(by_budget.claim)))
+
+
+def changes_text(by_budget: pd.DataFrame, changes: pd.DataFrame) -> str:
+    """The verdicts that changed between budgets (:func:`srlib.claims.verdict_changes`) in one
+    sentence, or that none did (and whether any claim was judged at two budgets at all)."""
+    judged_twice = by_budget[by_budget.verdict.ne("not run yet")].groupby("claim").budget_name.nunique().gt(1).any()
+    return "; ".join(f"{r.claim}: {r['verdict then']} at {r['from budget']}, {r['verdict now']} at {r['to budget']}"
+                     for _, r in changes.iterrows()) \
+        or ("none" if judged_twice else "none yet (no claim is judged at the larger budget so far)")
+
