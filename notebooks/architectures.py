@@ -152,8 +152,11 @@ def cpu_ahead(s, axis):  # the CPU variant at its end against the paper's archit
 
 
 x2_flops, x2_seconds = cpu_ahead(2, "train_flops"), cpu_ahead(2, "cpu_seconds")
+ends = tables[(2, "train_flops")].set_index("network")  # each network at the end of its own schedule
 glue_all({"arch_x2_flops_ahead": x2_flops.difference, "arch_x2_flops_low": x2_flops.low,
-          "arch_x2_flops_high": x2_flops.high, "arch_x2_seconds_ahead": x2_seconds.difference})
+          "arch_x2_flops_high": x2_flops.high, "arch_x2_seconds_ahead": x2_seconds.difference,
+          "arch_x2_end_behind": ends.psnr["CPU variant"] - ends.psnr["paper's architecture"],
+          "arch_x2_more_compute": ends.train_flops["paper's architecture"] / ends.train_flops["CPU variant"] - 1})
 if 4 in scales:
     paper4 = tables[(4, "train_flops")].set_index("network").loc["paper's architecture"]
     cpu4 = cpu_ahead(4, "train_flops")
