@@ -5,6 +5,7 @@ and the ablation budget ``scale`` mean for each part of the project.
   (:func:`srlib.training.preset` builds the config; :data:`CAMPAIGN_STEPS`, :data:`PAPER_STATED`).
 * :data:`ABLATION_BUDGETS`: the ablation sets of Tables II-IV and Figure 5 (:class:`AblationBudget`;
   :mod:`srlib.ablations` plans and trains their units).
+* :data:`LEAGUE_BUDGETS`: the equal-budget league's runs (:class:`LeagueBudget`; :mod:`srlib.league`).
 * :data:`TABLE5_PARTIAL` and :data:`TABLE6_GFLOP_BUDGET`: what the book's Tables V and VI evaluate
   and measure per profile on a CPU.
 * :data:`BOOK_VAL_LIMIT`: the validation images of the runs the book trains.
@@ -18,7 +19,8 @@ from typing import Any, Callable
 
 from .models.csrcnn_config import ASYMMETRIC_BLOCKS
 
-__all__ = ["PRESETS", "CAMPAIGN_STEPS", "PAPER_STATED", "AblationBudget", "ABLATION_BUDGETS", "TABLE5_PARTIAL",
+__all__ = ["PRESETS", "CAMPAIGN_STEPS", "PAPER_STATED", "AblationBudget", "ABLATION_BUDGETS", "LeagueBudget",
+           "LEAGUE_BUDGETS", "TABLE5_PARTIAL",
            "TABLE6_GFLOP_BUDGET", "BOOK_VAL_LIMIT", "PROFILE_NAMES"]
 
 
@@ -147,6 +149,32 @@ ABLATION_BUDGETS: dict[str, AblationBudget] = {
 }
 
 
+# ---------------------------------------------------------------------------------------- league budgets
+@dataclass(frozen=True)
+class LeagueBudget:
+    """Per-run budget of the equal-budget league (:mod:`srlib.league`): ``cpu_seconds`` of
+    single-core training per run (a curriculum shares it equally between its stages), ``seeds``
+    per entrant and scale, the benchmarks of each record (``limits``: first N images), and
+    ``steps``: fixed steps per run instead of the pilot's (smoke)."""
+
+    cpu_seconds: float
+    seeds: int
+    datasets: tuple[str, ...] = ("Set5", "Set14", "B100", "Urban100")
+    limits: dict[str, int] = field(default_factory=dict)
+    scales: tuple[int, ...] = (4, 8)
+    steps: int = 0
+
+
+#: League budgets. ``full``: 1200 CPU-seconds per run, 2 seeds (a third where neighbours'
+#: intervals overlap); Urban100 on its first 20 images (a pre-upsampling network costs up to 2.7 M
+#: multiply-adds per output pixel: the full set would cost more than the training). ``smoke``:
+#: seconds (tests, CI).
+LEAGUE_BUDGETS: dict[str, LeagueBudget] = {
+    "full": LeagueBudget(cpu_seconds=1200, seeds=2, limits={"Urban100": 20}),
+    "smoke": LeagueBudget(cpu_seconds=0, seeds=1, datasets=("Set5",), limits={"Set5": 1}, scales=(4,), steps=2),
+}
+
+
 # ---------------------------------------------------------------------------------------- the book's budgets
 #: Table V datasets evaluated on their first N images only, per profile (CPU budget); the
 #: table labels such cells, and Bicubic is evaluated on the same images.
@@ -163,4 +191,4 @@ TABLE6_GFLOP_BUDGET: dict[str, float] = {"smoke": 20.0, "quick": 200.0, "referen
 BOOK_VAL_LIMIT = 3
 
 #: Every profile name, training presets first.
-PROFILE_NAMES = tuple(dict.fromkeys([*PRESETS, *ABLATION_BUDGETS]))
+PROFILE_NAMES = tuple(dict.fromkeys([*PRESETS, *ABLATION_BUDGETS, *LEAGUE_BUDGETS]))

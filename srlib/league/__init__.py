@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from ..ablations.running import evaluated_record
+from ..profiles import LEAGUE_BUDGETS, LeagueBudget  # noqa: F401 (league.LeagueBudget)
 from ..repository import resolve
 from ..training import preset, train
 from ..files import atomic_write
@@ -83,27 +84,8 @@ ENTRANTS: tuple[Entrant, ...] = (
 )
 
 
-@dataclass(frozen=True)
-class LeagueBudget:
-    """``cpu_seconds`` of single-core training per run (a curriculum shares it equally between
-    its stages), ``seeds`` per entrant and scale, the benchmarks of each record (``limits``: first
-    N images), and ``steps``: fixed steps per run instead of the pilot's (smoke)."""
-
-    cpu_seconds: float
-    seeds: int
-    datasets: tuple[str, ...] = ("Set5", "Set14", "B100", "Urban100")
-    limits: dict[str, int] = field(default_factory=dict)
-    scales: tuple[int, ...] = (4, 8)
-    steps: int = 0
-
-
-#: ``full``: 1200 CPU-seconds per run, 2 seeds (a third where neighbours' intervals overlap);
-#: Urban100 on its first 20 images (a pre-upsampling network costs up to 2.7 M multiply-adds
-#: per output pixel: the full set would cost more than the training). ``smoke``: seconds (tests, CI).
-BUDGETS: dict[str, LeagueBudget] = {
-    "full": LeagueBudget(cpu_seconds=1200, seeds=2, limits={"Urban100": 20}),
-    "smoke": LeagueBudget(cpu_seconds=0, seeds=1, datasets=("Set5",), limits={"Set5": 1}, scales=(4,), steps=2),
-}
+#: The league's budgets (:data:`srlib.profiles.LEAGUE_BUDGETS`; :class:`~srlib.profiles.LeagueBudget`).
+BUDGETS = LEAGUE_BUDGETS
 
 
 @dataclass(frozen=True)
