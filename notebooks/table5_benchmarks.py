@@ -59,9 +59,9 @@ warnings.filterwarnings("ignore", message="IProgress not found")
 import pandas as pd
 from myst_nb import glue
 
-from srlib import book
+from srlib import book, published
 from srlib.evaluation import bicubic_upscaler
-from srlib.paper import load_paper_table
+from srlib.paper import load_paper_table, paper_cell
 
 root, scale_list, dataset_list, limits = shared.root, shared.scales, shared.datasets, shared.partial
 print(f"partial evaluation in this profile: {limits or 'none (every image)'}")
@@ -77,25 +77,17 @@ paper5 = load_paper_table("table5")
 # authors on their own data (DIV2K for CSRCNN, EDSR and D-DBPN; the 291 images for the others).
 
 # %%
-from srlib import published
-
 best = published.best_per_scale(scales=scale_list)
 full_sets = [d for d in ("Set5", "Set14", "B100", "Urban100") if d in dataset_list]
 for s in scale_list:
-    cited = paper5[(paper5.scale == s) & paper5.dataset.isin(full_sets)].pivot_table(
-        index="method", columns="dataset", values="psnr", sort=False).reindex(columns=full_sets)
-    cited.index = [f"{m} (cited)" for m in cited.index]
-    rows_here = {}
-    if s in best:
-        rows_here[f"CSRCNN, {best[s].network} (ours)"] = {d: best[s].psnr(d) for d in full_sets}
-    table = pd.concat([pd.DataFrame.from_dict(rows_here, orient="index", columns=full_sets), cited])
-    display(book.styled(table.astype(float).round(2).astype(object).where(table.notna(), book.NO_VALUE),
-                f"x{s}: PSNR (dB) on the full benchmarks, the best network trained here and the paper's rows",
-                f"table5-best-x{s}"))
+    display(book.styled(book.best_beside_cited(paper5, best.get(s), s, full_sets),
+                        f"x{s}: PSNR (dB) on the full benchmarks, the best network trained here and the paper's rows",
+                        f"table5-best-x{s}"))
     if s in best:
         print(f"ours at x{s}: {published.describe(best[s])}")
         set5 = best[s].metrics["results"]["Set5"]
-        paper_csr, paper_bic = (float(cited.loc[f"{m} (cited)", "Set5"]) for m in ("CSRCNN", "Bicubic"))
+        paper_csr, paper_bic = (paper_cell("table5", method=m, scale=s, dataset="Set5", column="psnr")
+                                for m in ("CSRCNN", "Bicubic"))
         glue(f"table5_best_x{s}_set5", float(set5["psnr"]), display=False)
         glue(f"table5_paper_x{s}_set5", paper_csr, display=False)
         glue(f"table5_best_x{s}_share", (set5["psnr"] - set5["bicubic_psnr"]) / (paper_csr - paper_bic), display=False)

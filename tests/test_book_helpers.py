@@ -326,3 +326,23 @@ def test_stage_steps_set_the_budget_of_stages_and_end_to_end_runs():
     assert book.stage_config("quick", 4, "full", stage_steps={2: 10, 4: 5}).steps == 5
     assert book.stage_config("quick", 4, "model2", stage_steps={2: 10, 4: 5}).steps == 15
     assert book.stage_config("quick", 4, "fsrcnn", stage_steps={"2": 10, "4": 5}).steps == 15
+
+
+def test_best_beside_cited_puts_ours_above_the_papers_rows():
+    import pandas as pd
+
+    from srlib import book
+    from srlib.paper import load_paper_table
+
+    class Best:
+        network = "CPU variant (48 channels, no refined block)"
+
+        def psnr(self, dataset):
+            return {"Set5": 31.3864, "Set14": float("nan")}[dataset]
+
+    paper5 = load_paper_table("table5")
+    table = book.best_beside_cited(paper5, Best(), 4, ["Set5", "Set14"])
+    assert table.index[0] == "CSRCNN, CPU variant (48 channels, no refined block) (ours)"
+    assert table.iloc[0].tolist() == [31.39, book.NO_VALUE]
+    assert "VDSR (cited)" in table.index and len(table) == 1 + paper5[paper5.scale == 4].method.nunique()
+    assert book.best_beside_cited(paper5, None, 4, ["Set5"]).index[0].endswith("(cited)")

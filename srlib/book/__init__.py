@@ -46,7 +46,7 @@ from ..provenance import Provenance, format_duration
 from ..training.runs import (STAGE_VARIANTS, RunRecord, architecture_signature, curriculum_run,
                              find_or_train, run_key, stage_config)
 from .runs import evaluate_runs, run_options
-from .tables import compare, comparison_long, comparison_table, gain_share, gain_share_display, styled
+from .tables import best_beside_cited, compare, comparison_long, comparison_table, gain_share, gain_share_display, styled
 
 __all__ = [
     # repository and run folders (lower layers)
@@ -69,5 +69,5 @@ __all__ = [
     # paper | ours | difference
     "NO_VALUE", "compare", "comparison_long", "comparison_table", "format_interval", "format_mean_ci", "format_number",
     "gain_share",
-    "gain_share_display", "styled",
+    "gain_share_display", "styled", "best_beside_cited",
 ]

@@ -14,7 +14,7 @@ import pandas as pd
 from ..formatting import NO_VALUE, format_interval, format_mean_ci, format_number
 from .grid import MISSING
 
-__all__ = ["NO_VALUE", "compare", "format_number", "format_interval", "format_mean_ci", "comparison_table", "comparison_long", "gain_share",
+__all__ = ["NO_VALUE", "best_beside_cited", "compare", "format_number", "format_interval", "format_mean_ci", "comparison_table", "comparison_long", "gain_share",
            "gain_share_display", "styled"]
 
 def compare(paper: pd.DataFrame, ours: pd.DataFrame, on: Sequence[str], values: Sequence[str]) -> pd.DataFrame:
@@ -151,6 +151,18 @@ def gain_share_display(frames: dict[str, pd.DataFrame], scales: Sequence[int], d
                          "bicubic": format_number(r.bicubic, 2),
                          "share of the paper's gain": NO_VALUE if math.isnan(r.share) else f"{r.share:.0%}"})
     return pd.DataFrame(rows).set_index(["source", "scale"])
+
+
+def best_beside_cited(paper5: pd.DataFrame, best, scale: int, datasets: Sequence[str]) -> pd.DataFrame:
+    """PSNR (dB, rounded to 2 decimals) on ``datasets`` at x``scale``: the best network trained here
+    (``best``, a :class:`srlib.published.PublishedResult`, or None) labelled "(ours)" above every
+    row of the paper's Table V (``paper5``) labelled "(cited)"; a missing cell shows :data:`NO_VALUE`."""
+    cited = paper5[(paper5.scale == scale) & paper5.dataset.isin(datasets)].pivot_table(
+        index="method", columns="dataset", values="psnr", sort=False).reindex(columns=list(datasets))
+    cited.index = [f"{m} (cited)" for m in cited.index]
+    ours = {f"CSRCNN, {best.network} (ours)": {d: best.psnr(d) for d in datasets}} if best is not None else {}
+    table = pd.concat([pd.DataFrame.from_dict(ours, orient="index", columns=list(datasets)), cited]).astype(float)
+    return table.round(2).astype(object).where(table.notna(), NO_VALUE)
 
 
 def styled(df: pd.DataFrame, caption: str, table_id: str, precision: int = 2):
