@@ -54,6 +54,7 @@ import seaborn as sns
 from myst_nb import glue
 
 from srlib import campaign
+from srlib.book import campaign_views as views
 from srlib.campaign import architectures as arch
 
 sns.set_theme(style="whitegrid", context="notebook")
@@ -88,11 +89,8 @@ def glue_all(values):  # numbers the prose quotes, by name (numpy scalars as pla
 # %%
 summary = pd.DataFrame([{"network": name, **arch.chain_summary(folders)}
                         for name, by_scale in chains.items() for s, folders in sorted(by_scale.items())])
-shown = summary.assign(**{"parameters (M)": summary.parameters / 1e6, "GFLOPs per step": summary.flops_per_step / 1e9,
-                          "training PFLOPs": summary.train_flops / 1e15, "CPU-hours": summary.cpu_seconds / 3600})
-book.styled(shown.set_index(["scale", "network"]).sort_index()[
-    ["parameters (M)", "GFLOPs per step", "steps", "training PFLOPs", "CPU-hours", *arch.BENCHMARKS]],
-    "The paper's architecture and the CPU variant (chain compute, PSNR on all images)", "architectures-summary")
+display(book.styled(views.architecture_costs(summary), "What each network's chain cost", "architectures-summary"))
+book.styled(views.architecture_scores(summary), "PSNR (dB) of the final weights, all images", "architectures-scores")
 
 # %% [markdown]
 # ## At equal compute
@@ -111,13 +109,8 @@ scratch = pd.concat([campaign.read_pilots(base / "pilots"), campaign.read_pilots
 sd, dof = campaign.seed_spread(scratch, campaign.SCRATCH_RECIPE)
 curves = {s: {name: arch.chain_curve(by_scale[s]) for name, by_scale in chains.items()} for s in scales}
 tables = {(s, axis): arch.equal_compute(curves[s], axis, sd, dof) for s in scales for axis in arch.AXES}
-rows = pd.concat([t.assign(scale=s, compute=arch.AXES[axis]).rename(columns={axis: "at"})
-                  for (s, axis), t in tables.items()])
-book.styled(rows.set_index(["scale", "compute", "network"])[
-    ["at", "psnr", "other", "other_psnr", "difference", "low", "high", "other_in_schedule"]].rename(columns={
-        "psnr": "PSNR", "other_psnr": "other's PSNR", "other_in_schedule": "other mid-schedule"}),
-    "Each network at the end of its schedule against the other at the same compute (Set5, dB)",
-    "architectures-equal-compute", precision=3)
+book.styled(views.equal_compute_table(tables), "Each network at the end of its schedule, the other at the same "
+            "compute (Set5, dB)", "architectures-equal-compute", precision=3)
 
 # %%
 fig, axes = plt.subplots(1, len(scales), figsize=(4.5 * len(scales), 3.6), squeeze=False)
@@ -138,32 +131,28 @@ plt.show()
 # %% [markdown]
 # ## What it says
 #
-# At x2, the CPU variant ends its schedule {glue:text}`arch_x2_flops_ahead:.2f` dB
+# At x2, at the same training FLOPs, the CPU variant is {glue:text}`arch_x2_flops_gap:.2f` dB
 # (95 % interval {glue:text}`arch_x2_flops_low:.2f` to {glue:text}`arch_x2_flops_high:.2f`) above
-# the paper's architecture read at the same training FLOPs, and
-# {glue:text}`arch_x2_seconds_ahead:.2f` dB above it at the same CPU-seconds. {glue:text}`arch_x4_text`
-# With one finished schedule per network and stage, the compute-fidelity law of the campaign
-# chapter cannot be fitted to the paper's architecture (it needs finished runs at three budgets
-# or more), so no extrapolation to the paper's own budget is made here.
+# the paper's architecture, and at the same CPU-seconds {glue:text}`arch_x2_seconds_gap:.2f` dB
+# ({glue:text}`arch_x2_seconds_low:.2f` to {glue:text}`arch_x2_seconds_high:.2f`). Each network at
+# the end of its own schedule: the paper's architecture is {glue:text}`arch_x2_end_behind:.2f` dB
+# behind although it spent {glue:text}`arch_x2_more_compute:.0%` more training FLOPs.
+# {glue:text}`arch_x4_text` With one finished schedule per network and stage, the compute-fidelity
+# law of the campaign chapter cannot be fitted to the paper's architecture (it needs finished runs
+# at three budgets or more), so no extrapolation to the paper's own budget is made here.
 
 # %%
-def cpu_ahead(s, axis):  # the CPU variant at its end against the paper's architecture at the same compute
-    return tables[(s, axis)].set_index("network").loc["CPU variant"]
-
-
-x2_flops, x2_seconds = cpu_ahead(2, "train_flops"), cpu_ahead(2, "cpu_seconds")
+glue_all({f"arch_x2_{name}_{key}": value for name, axis in (("flops", "train_flops"), ("seconds", "cpu_seconds"))
+          for key, value in arch.ahead_at_equal_compute(tables[(2, axis)], "CPU variant").items()})
 ends = tables[(2, "train_flops")].set_index("network")  # each network at the end of its own schedule
-glue_all({"arch_x2_flops_ahead": x2_flops.difference, "arch_x2_flops_low": x2_flops.low,
-          "arch_x2_flops_high": x2_flops.high, "arch_x2_seconds_ahead": x2_seconds.difference,
-          "arch_x2_end_behind": ends.psnr["CPU variant"] - ends.psnr["paper's architecture"],
+glue_all({"arch_x2_end_behind": ends.psnr["CPU variant"] - ends.psnr["paper's architecture"],
           "arch_x2_more_compute": ends.train_flops["paper's architecture"] / ends.train_flops["CPU variant"] - 1})
 if 4 in scales:
-    paper4 = tables[(4, "train_flops")].set_index("network").loc["paper's architecture"]
-    cpu4 = cpu_ahead(4, "train_flops")
-    text = (f"At x4, the paper's architecture ends its chain at {paper4.train_flops / 1e15:.2f} PFLOPs with "
-            f"{paper4.psnr:.2f} dB on Set5; the CPU variant ends at {cpu4.train_flops / 1e15:.2f} PFLOPs with "
-            f"{cpu4.psnr:.2f} dB, " + (f"{cpu4.difference:+.2f} dB against the paper's architecture at that compute."
-                                        if pd.notna(cpu4.difference) else "before the paper's architecture's x4 curve starts."))
+    x4 = {name: arch.ahead_at_equal_compute(tables[(4, axis)], "CPU variant") for name, axis in
+          (("flops", "train_flops"), ("seconds", "cpu_seconds"))}
+    text = (f"At x4 (the chain x2 then x4), the CPU variant is {x4['flops']['gap']:+.2f} dB "
+            f"[{x4['flops']['low']:+.2f}, {x4['flops']['high']:+.2f}] above the paper's architecture at the same "
+            f"training FLOPs and {x4['seconds']['gap']:+.2f} dB at the same CPU-seconds.")
 else:
     text = "The paper's architecture has not been trained at x4 yet."
 glue("arch_x4_text", text, display=False)

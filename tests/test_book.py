@@ -44,7 +44,8 @@ PAGES = {
     "figures7_9_visual": (["figures7-8-scores"], ["figure7_x4", "figure8_x8", "figure9_native"]),
     "campaign_compute": (["campaign-stages", "campaign-cost", "campaign-fit", "campaign-pilots", "campaign-continued",
                           "campaign-widths", "campaign-periods"], ["campaign_compute_fidelity"]),
-    "architectures": (["architectures-summary", "architectures-equal-compute"], ["architectures_curves"]),
+    "architectures": (["architectures-summary", "architectures-scores", "architectures-equal-compute"],
+                      ["architectures_curves"]),
     "claims": (["claims-comparisons", "claims-convergence", "claims-costs", "claims-league", "claims-paper",
                 "claims-untestable", "claims-tally", "claims-budget"], []),
 }
@@ -60,7 +61,7 @@ NOT_COMPARISONS = {"protocol-data", "protocol-matlab", "protocol-ssim-window", "
                    "figures7-8-scores", "protocol-deviations", "campaign-cost", "campaign-fit", "campaign-pilots",
                    "campaign-continued", "campaign-widths", "campaign-periods", "table6-symmetric", "table5-best-x2",
                    "table5-best-x4", "table5-best-x8", "league-entrants", "league-costs", "try-it-weights", "architectures-summary",
-                   "architectures-equal-compute", *CLAIMS_TABLES}
+                   "architectures-scores", "architectures-equal-compute", *CLAIMS_TABLES}
 PROSE = ["intro", "method", "training", "reproduce", "limitations", "exercises", "references"]
 
 

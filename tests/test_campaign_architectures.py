@@ -75,3 +75,15 @@ def test_chain_summary_sums_the_chain_and_skips_partial_evaluations(tmp_path):
     assert (row["scale"], row["channels"], row["refined_blocks"], row["parameters"]) == (4, 64, 1, 15)
     assert row["train_flops"] == 1000.0 + 500.0 and row["cpu_seconds"] == 200.0 + 100.0
     assert row["Set5"] == 31.0 and math.isnan(row["Urban100"]) and math.isnan(row["B100"])
+
+
+def test_ahead_at_equal_compute_reads_the_defined_row_from_either_side(tmp_path):
+    from srlib.campaign.architectures import ahead_at_equal_compute
+
+    cheap = chain_curve([_stage(tmp_path / "cheap", 1.0, 1.0, {100: 30.0, 200: 31.0, 300: 31.5})])
+    dear = chain_curve([_stage(tmp_path / "dear", 2.0, 1.0, {50: 29.0, 200: 30.5})])
+    table = equal_compute({"cheap": cheap, "dear": dear}, "train_flops", sd=0.1, dof=4)
+    mine = ahead_at_equal_compute(table, "cheap")
+    assert mine["gap"] == pytest.approx(1.5) and mine["low"] < 1.5 < mine["high"]
+    theirs = ahead_at_equal_compute(table, "dear")
+    assert theirs["gap"] == pytest.approx(-1.5) and theirs["low"] == pytest.approx(-mine["high"])

@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 
 from .. import campaign
-from ..formatting import format_interval
+from ..formatting import format_interval, format_number
 from ..paper import paper_cell
 
-__all__ = ["paper_psnr", "stage_table", "fidelity_figure", "scratch_runs_table", "continuations_table",
+__all__ = ["architecture_costs", "architecture_scores", "equal_compute_table", "paper_psnr", "stage_table", "fidelity_figure", "scratch_runs_table", "continuations_table",
            "width_table", "rounds_table"]
 
 
@@ -117,3 +117,39 @@ def rounds_table(rounds: pd.DataFrame) -> pd.DataFrame:
         "CPU-hours": rounds.cpu_seconds / 3600, "Set5, mean (dB)": rounds.set5_psnr, "gain (dB)": rounds.gain,
         "95 % interval (dB)": [format_interval(lo, hi, 3, signed=True) for lo, hi in zip(rounds.low, rounds.high)],
     }).set_index("started from")
+
+
+def architecture_costs(summary: pd.DataFrame) -> pd.DataFrame:
+    """What each network's chain cost (rows of :func:`srlib.campaign.architectures.chain_summary`
+    with a ``network`` column): parameters, GFLOPs per training step, steps, the chain's PFLOPs
+    and CPU-hours, indexed by scale and network."""
+    return pd.DataFrame({"scale": summary.scale, "network": summary.network,
+                         "parameters (M)": summary.parameters / 1e6, "GFLOPs per step": summary.flops_per_step / 1e9,
+                         "steps": summary.steps, "PFLOPs (chain)": summary.train_flops / 1e15,
+                         "CPU-hours (chain)": summary.cpu_seconds / 3600}).set_index(["scale", "network"]).sort_index()
+
+
+def architecture_scores(summary: pd.DataFrame) -> pd.DataFrame:
+    """Each network's PSNR (dB) on the benchmarks, indexed by scale and network."""
+    return summary.set_index(["scale", "network"]).sort_index()[list(campaign.architectures.BENCHMARKS)]
+
+
+def equal_compute_table(tables: Mapping[tuple[int, str], pd.DataFrame]) -> pd.DataFrame:
+    """:func:`srlib.campaign.architectures.equal_compute` frames (``{(scale, axis): frame}``) as one
+    narrow table: per scale, measure of compute and network read at the end of its schedule, its
+    compute, its PSNR, the other network's PSNR at that compute, the difference with its 95 %
+    interval, and whether the other's value is from the middle of its schedule."""
+    rows = []
+    for (scale, axis), frame in tables.items():
+        for r in frame.itertuples():
+            spent = getattr(r, axis)
+            compute = f"{spent / 1e15:.2f} PFLOPs" if axis == "train_flops" else f"{spent / 3600:.2f} CPU-h"
+            defined = r.other_psnr == r.other_psnr
+            rows.append({"scale": scale, "measure": "training FLOPs" if axis == "train_flops" else "CPU-seconds",
+                         "network at its end": r.network, "compute": compute, "PSNR": f"{r.psnr:.3f}",
+                         "the other there": f"{r.other_psnr:.3f}" if defined else "beyond its curve",
+                         "difference": (format_number(r.difference, 2, signed=True) + " "
+                                        + format_interval(r.low, r.high, 2, signed=True)) if defined else "",
+                         "other mid-schedule": ("yes" if r.other_in_schedule else "no") if defined else ""})
+    return pd.DataFrame(rows).set_index(["scale", "measure", "network at its end"])
+

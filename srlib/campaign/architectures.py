@@ -23,7 +23,7 @@ from ..runfolder import stored_parameters
 from ..stats import difference_interval
 from .records import read_log
 
-__all__ = ["AXES", "BENCHMARKS", "chain_curve", "psnr_at", "equal_compute", "chain_summary"]
+__all__ = ["AXES", "BENCHMARKS", "chain_curve", "psnr_at", "equal_compute", "ahead_at_equal_compute", "chain_summary"]
 
 #: The benchmarks a published stage is evaluated on (all images, the paper's protocol).
 BENCHMARKS = ("Set5", "Set14", "B100", "Urban100")
@@ -90,6 +90,20 @@ def equal_compute(curves: Mapping[str, pd.DataFrame], axis: str = "train_flops",
                      "difference": interval["difference"], "low": interval["low"], "high": interval["high"],
                      "other_in_schedule": bool(not math.isnan(theirs) and end < float(other_curve[axis].iloc[-1]))})
     return pd.DataFrame(rows)
+
+
+def ahead_at_equal_compute(table: pd.DataFrame, network: str) -> dict[str, float]:
+    """From one :func:`equal_compute` table: how far ``network`` is ahead of the other at equal
+    compute, ``{"gap", "low", "high"}`` (dB, 95 % interval), read on the row whose comparison is
+    defined (one network's end may lie beyond the other's curve), preferring the row where the
+    other network is not read in the middle of its schedule; NaN where neither row is defined."""
+    rows = table[table.difference.notna()].sort_values("other_in_schedule")
+    if rows.empty:
+        return {"gap": math.nan, "low": math.nan, "high": math.nan}
+    row = rows.iloc[0]
+    if row.network == network:
+        return {"gap": float(row.difference), "low": float(row.low), "high": float(row.high)}
+    return {"gap": -float(row.difference), "low": -float(row.high), "high": -float(row.low)}
 
 
 def chain_summary(stages: Sequence[Path | str]) -> dict:
