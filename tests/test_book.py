@@ -61,7 +61,8 @@ NOT_COMPARISONS = {"protocol-data", "protocol-matlab", "protocol-ssim-window", "
                    "figures7-8-scores", "protocol-deviations", "campaign-cost", "campaign-fit", "campaign-pilots",
                    "campaign-continued", "campaign-widths", "campaign-periods", "table6-symmetric", "table5-best-x2",
                    "table5-best-x4", "table5-best-x8", "league-entrants", "league-costs", "try-it-weights", "architectures-summary",
-                   "architectures-scores", "architectures-equal-compute", *CLAIMS_TABLES}
+                   "architectures-scores", "architectures-equal-compute", "departures", "answers-1", "answers-2",
+                   "answers-6", *CLAIMS_TABLES}
 PROSE = ["intro", "method", "training", "reproduce", "limitations", "exercises", "references"]
 
 
