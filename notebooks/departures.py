@@ -60,6 +60,8 @@ from srlib.departures import departure_effects, departure_pilots
 from srlib.training import preset
 
 effects = departure_effects(campaign_dir)
+print(book.Provenance("the ranking, from the stored results of results/campaign and the cited numbers of data/cited "
+                      "(nothing trained here)").line())
 shown = effects.assign(effect=[book.format_interval(r.low_db, r.high_db, 3, signed=True) if r.kind == "measured"
                                or r.kind == "extrapolated" else "" for r in effects.itertuples()])
 shown["estimate (dB)"] = [f"{r.effect_db:+.3f}" if pd.notna(r.effect_db) else book.NO_VALUE

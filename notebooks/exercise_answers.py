@@ -66,6 +66,8 @@ glue("ex1_no_subtraction", float(set5_x4["no subtraction"]), display=False)
 nearer = "BP-U" if abs(set5_x4["no subtraction"] - set5_x4["BP-U"]) < abs(set5_x4["no subtraction"] - set5_x4["T-U"]) \
     else "T-U"
 glue("ex1_nearer", nearer, display=False)
+for name, run in one["runs"].items():
+    print(run.provenance(f"Exercise 1, {name}").line())
 answers[1] = pd.Series(set5_x4).rename("Set5 x4 PSNR (dB), seed 0")
 book.styled(answers[1].to_frame(), f"Exercise 1: the three networks, profile {profile}, one seed", "answers-1",
             precision=3)
