@@ -29,6 +29,8 @@
     if (width > limit) out.too_wide.push(label(el) + ": " + Math.round(width) + " px");
   }
   for (const el of column.querySelectorAll("pre, .output, .cell_output, div.highlight, td, th, p, figcaption")) {
+    // not shown (a collapsed code cell: inside a closed details element): a reader sees nothing
+    if (!el.getClientRects().length || el.closest("details:not([open])")) continue;
     const style = getComputedStyle(el);
     const hides = ["auto", "scroll", "hidden", "clip"].includes(style.overflowX);
     if (hides && el.scrollWidth > el.clientWidth + 1 && !el.querySelector("pre, table")) {

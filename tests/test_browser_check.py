@@ -14,7 +14,9 @@ spec.loader.exec_module(check)
 
 GOOD = """<html><head><title>ok</title></head><body><main><article class="bd-article" style="width:600px">
 <p>A page a reader can use.</p><table data-srlib="fine"><tr><th>a</th><td>1.00</td></tr></table>
-<img src="dot.svg" style="max-width:100%"></article></main></body></html>"""
+<img src="dot.svg" style="max-width:100%">
+<details><summary>Show code cell source</summary><pre style="overflow-x:auto">""" + "z" * 300 + """</pre></details>
+</article></main></body></html>"""
 BAD = """<html><body><main><article class="bd-article" style="width:600px">
 <table data-srlib="wide"><tr><td style="white-space:nowrap">""" + "x" * 200 + """</td></tr></table>
 <table data-srlib="empty"><tr><td> </td></tr></table>

@@ -13,8 +13,13 @@ declared". This keeps the first of identical scripts.
 pydata-sphinx-theme sets ``<html data-mode>`` to ``localStorage.mode || ""`` and then rejects
 "". An inline script, which runs after that and before the theme reads it, makes it "auto"
 (the theme's own default).
+
+3. A printed output line longer than the text column (a provenance line, a note) scrolled
+sideways in a clipped grey box; it now wraps inside the column (``book_assets.css``).
 """
 from __future__ import annotations
+
+from pathlib import Path
 
 
 def _key(script) -> tuple:
@@ -39,7 +44,16 @@ def dedupe_scripts(app, pagename, templatename, context, doctree) -> None:
 THEME_MODE_JS = 'if (!document.documentElement.dataset.mode) { document.documentElement.dataset.mode = "auto"; }'
 
 
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def _add_static_path(app) -> None:
+    app.config.html_static_path.append(str(STATIC))
+
+
 def setup(app):
+    app.connect("builder-inited", _add_static_path)
+    app.add_css_file("book_assets.css")
     app.connect("html-page-context", dedupe_scripts, priority=100)
     app.add_js_file(None, body=THEME_MODE_JS, priority=100)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
