@@ -19,7 +19,8 @@
 # and your own parameters, for example
 #
 # ```bash
-# .venv/bin/papermill notebooks/try_it.ipynb out.ipynb -p image photo.png -p scale 8
+# .venv/bin/papermill notebooks/try_it.ipynb out.ipynb \
+#     -p image photo.png -p scale 8
 # ```
 #
 # (`.venv/bin/jupytext --to ipynb notebooks/try_it.py` makes the `.ipynb`), or from the command
@@ -150,9 +151,9 @@ if len(listing):
 # (no download; the cell below runs it), and the command line does the same for whole images:
 #
 # ```bash
-# python -m srlib weights                              # the table above
-# python -m srlib upscale photo.png --scale 4          # the default x4 weights, photo_x4.png
-# python -m srlib evaluate --dataset Set5 --scale 4    # their scores, the paper's protocol
+# python -m srlib weights                      # the table above
+# python -m srlib upscale photo.png --scale 4  # x4 weights: photo_x4.png
+# python -m srlib evaluate --dataset Set5 --scale 4  # their PSNR, SSIM
 # ```
 
 # %%

@@ -257,8 +257,7 @@ def run(html: Path, out: Path, width: int = 1280, chromium: str | None = None, i
     return results
 
 
-#: Reported but not failing unless --strict: the book's current pages still have them (their
-#: layout is being reworked); once they are gone this becomes empty and every kind fails.
+#: Reported but not failing unless --strict (CI passes --strict: the built book has none of them).
 REPORT_ONLY = ("clipped", "small_text", "overlapping")
 
 

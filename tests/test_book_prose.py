@@ -16,26 +16,44 @@ from srlib.training import config_diff, preset
 BOOK = REPO_ROOT / "book"
 
 
-def _text_blocks(markdown: str) -> list[str]:
-    return [m.group(1) for m in re.finditer(r"```text\n(.*?)\n```", markdown, re.S)]
+def _pipe_table(markdown: str, first_column: str) -> pd.DataFrame:
+    """The MyST pipe table of ``markdown`` whose header starts with ``first_column``, as text cells."""
+    lines = markdown.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"| {first_column} |"))
+    rows = []
+    for line in lines[start:]:
+        if not line.startswith("|"):
+            break
+        rows.append([cell.strip() for cell in line.strip().strip("|").split("|")])
+    return pd.DataFrame(rows[2:], columns=rows[0])
+
+
+def _assert_table_matches(shown: pd.DataFrame, expected: pd.DataFrame, what: str) -> None:
+    shown = shown.rename(columns=dict(zip(shown.columns, expected.columns)) if len(shown.columns) == len(expected.columns)
+                         and list(shown.columns) == [c.replace("_", " ") for c in expected.columns] else {})
+    assert list(shown.columns) == list(expected.columns), f"{what}: columns differ (headers: the code's, '_' as ' ')"
+    assert len(shown) == len(expected), f"{what}: {len(shown)} rows, the code gives {len(expected)}"
+    for column in expected.columns:
+        if expected[column].dtype.kind in "if":
+            decimals = max((len(v.split(".")[1]) if "." in v else 0) for v in shown[column])
+            assert list(shown[column].astype(float)) == list(expected[column].round(decimals).astype(float)), \
+                f"{what}: column {column} differs from the code"
+        else:
+            assert list(shown[column]) == list(expected[column]), f"{what}: column {column} differs from the code"
 
 
 # ------------------------------------------------------------------ architecture.md
 def test_architecture_parameter_table_is_what_the_code_counts():
-    blocks = _text_blocks((BOOK / "architecture.md").read_text())
-    expected = csrcnn_parameter_table().to_string(index=False)
-    assert expected in blocks, ("book/architecture.md's parameter table differs from "
-                                "srlib.param_counts.csrcnn_parameter_table(); paste its output:\n" + expected)
+    shown = _pipe_table((BOOK / "architecture.md").read_text(), "table")
+    _assert_table_matches(shown, csrcnn_parameter_table(), "book/architecture.md's parameter table "
+                          "(srlib.param_counts.csrcnn_parameter_table())")
 
 
 def test_architecture_consistency_table_is_what_the_code_derives():
-    blocks = _text_blocks((BOOK / "architecture.md").read_text())
     inc = paper_consistency(include_ours=True)
     inc["ours_conv1x1_k"] = paper_consistency(include_ours=True, fusion="conv1x1")["ours_k"]
-    with pd.option_context("display.width", 200, "display.max_columns", 20, "display.max_colwidth", 60):
-        expected = inc.to_string(index=False)
-    assert expected in blocks, ("book/architecture.md's increments table differs from "
-                                "srlib.param_counts.paper_consistency(); paste its output:\n" + expected)
+    shown = _pipe_table((BOOK / "architecture.md").read_text(), "quantity")
+    _assert_table_matches(shown, inc, "book/architecture.md's increments table (srlib.param_counts.paper_consistency())")
 
 
 def test_architecture_prose_numbers_follow_the_tables():
