@@ -120,7 +120,7 @@ def compare_figure(items, scale, name):
     ncol = max(len(p) for *_, p in rows)
     ratios = [r for *_, hr, _ in rows for r in (hr.shape[0] / hr.shape[1], 1.0)]
     fig, axes = plt.subplots(2 * len(rows), ncol, figsize=(min(9.0, 2.2 * ncol), 2.1 * sum(ratios) + 0.4 * len(ratios)),
-                             squeeze=False, gridspec_kw={"height_ratios": ratios})
+                             squeeze=False, gridspec_kw={"height_ratios": ratios}, layout="constrained")
     for r, (dataset, stem, hr, panels) in enumerate(rows):
         side = max(8, int(min(hr.shape[:2]) * float(crop_fraction)))
         y0, x0 = book.error_crop(hr, panels[1][1], side, border=scale)
@@ -140,8 +140,7 @@ def compare_figure(items, scale, name):
             if score is not None:
                 scores.append({"figure": name, "image": f"{dataset} {stem}", "scale": scale, "method": title,
                                "psnr": score.psnr, "ssim": score.ssim})
-    fig.tight_layout()
-    book.save_figure(fig, name)
+    book.save_figure(fig, name)  # constrained layout: a crop's labels never reach the next row's titles
     return fig
 
 
