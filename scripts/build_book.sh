@@ -60,6 +60,9 @@ mkdir -p "$OUT" _build
 # Marks a complete, successful build (tests/test_book.py checks the HTML only when it exists).
 DONE=_build/html/.book-complete
 [[ -n "${EXECUTE_ONLY:-}" ]] || rm -f "$DONE"  # an execute-only run leaves the built book alone
+# The figures' save-time report (srlib.book.figure_checks; tests/test_book.py fails on any line of
+# it) starts empty with each full build.
+[[ -n "${EXECUTE_ONLY:-}${NOTEBOOKS:-}${SKIP_EXECUTE:-}" ]] || rm -f _build/figure_checks.tsv
 # Seconds, start and end of the latest execution of each notebook (a NOTEBOOKS subset replaces only
 # its own rows); the book shows them (book/notebooks/build_times.md and build_wall.md, included by
 # book/reproduce.md). Each notebook's output: logs/<name>.log beside it.

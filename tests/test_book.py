@@ -129,6 +129,16 @@ def _html_dir() -> Path:
     return html
 
 
+def test_built_figures_pass_the_save_time_checks():
+    """Every figure the build saved is readable at the column width, with no label over another
+    (srlib.book.figure_checks writes what it finds to _build/figure_checks.tsv, emptied by each
+    full build; smoke executions after it append to it)."""
+    _html_dir()
+    report = REPO_ROOT / "_build" / "figure_checks.tsv"
+    lines = report.read_text().splitlines() if report.is_file() else []
+    assert not lines, "figures a reader could not read (srlib.book.figure_checks):\n  " + "\n  ".join(lines[:20])
+
+
 def _table(html: str, table_id: str) -> str:
     start = html.find(f'data-srlib="{table_id}"')
     assert start >= 0, f"table {table_id} not in the page"
