@@ -44,10 +44,11 @@ book: $(BOOK_STAMP)
 	PROFILE=$(PROFILE) DEVICE=$(DEVICE) RETRAIN=$(RETRAIN) PYTHON=$(BIN)/python bash scripts/build_book.sh
 
 ## notebooks-smoke: every notebook's compute path at smoke size (RETRAIN=1, seconds per run), no HTML
+## (its figures, of meaningless numbers, are not layout-checked: SRLIB_FIGURE_CHECK=off)
 notebooks-smoke: $(BOOK_STAMP)
 	rm -rf _build/smoke
 	PROFILE=smoke RETRAIN=1 RETRAIN_DIR=_build/smoke/retrained OUT=_build/smoke/notebooks EXECUTE_ONLY=1 \
-	  PYTHON=$(BIN)/python bash scripts/build_book.sh
+	  SRLIB_FIGURE_CHECK=off PYTHON=$(BIN)/python bash scripts/build_book.sh
 
 clean:
 	rm -rf $(VENV) .pytest_cache _build

@@ -132,7 +132,7 @@ def _html_dir() -> Path:
 def test_built_figures_pass_the_save_time_checks():
     """Every figure the build saved is readable at the column width, with no label over another
     (srlib.book.figure_checks writes what it finds to _build/figure_checks.tsv, emptied by each
-    full build; smoke executions after it append to it)."""
+    full build; `make notebooks-smoke` does not check its figures of meaningless numbers)."""
     _html_dir()
     report = REPO_ROOT / "_build" / "figure_checks.tsv"
     lines = report.read_text().splitlines() if report.is_file() else []
