@@ -41,7 +41,7 @@ campaign_dir = "results/campaign"
 # %% tags=["remove-cell"]
 from srlib import book
 
-book.check_parameters(globals())  # a bad parameter stops the notebook here, in one line
+shared = book.shared_parameters(globals())  # a bad parameter stops the notebook here, in one line
 
 # %%
 import warnings
