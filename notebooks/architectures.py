@@ -43,7 +43,6 @@ from srlib import book
 shared = book.shared_parameters(globals())  # a bad parameter stops the notebook here, in one line
 
 # %%
-import json
 import warnings
 
 warnings.filterwarnings("ignore", message="IProgress not found")
@@ -53,26 +52,27 @@ import pandas as pd
 import seaborn as sns
 from myst_nb import glue
 
-from srlib import campaign
+from srlib import campaign, published
 from srlib.book import campaign_views as views
 from srlib.campaign import architectures as arch
 
 sns.set_theme(style="whitegrid", context="notebook")
 base = book.resolve(campaign_dir)
-# Each network's chain of published stages, first to last (x4 is trained from the x2 weights).
-CHAINS = {"CPU variant": {2: ["x2"], 4: ["x2", "x4"]}, "paper's architecture": {2: ["paper-x2"], 4: ["paper-x2", "paper-x4"]}}
-chains = {name: {s: [base / f for f in folders] for s, folders in by_scale.items()
-                 if all((base / f / "metrics.json").is_file() for f in folders)} for name, by_scale in CHAINS.items()}
+# Each network by its last published stage; the stages before it are the ones it recorded as its
+# parents (x4 was trained from the x2 weights).
+LAST_STAGE = {"CPU variant": "campaign/x4", "paper's architecture": "campaign/paper-x4"}
+chains = {}
+for name, last in LAST_STAGE.items():
+    stage = published.find_published(last, base.parent)
+    chain = arch.stage_chain(stage) if stage is not None else []
+    chains[name] = {r.scale: chain[:i + 1] for i, r in enumerate(chain)}
 scales = sorted(set.intersection(*(set(c) for c in chains.values())))
-missing = [f"{name} x{s}" for name, by_scale in CHAINS.items() for s in by_scale if s not in chains[name]]
-print(f"compared at {', '.join(f'x{s}' for s in scales)}" + (f"; not trained yet: {', '.join(missing)}" if missing else ""))
+print(f"compared at {', '.join(f'x{s}' for s in scales)}; " + "; ".join(
+    f"{name}: {' -> '.join(r.name for r in by_scale[max(by_scale)]) if by_scale else 'not published'}"
+    for name, by_scale in chains.items()))
 for name, by_scale in chains.items():
-    for s, folders in by_scale.items():
-        record = json.loads((folders[-1] / "provenance.json").read_text())
-        print(book.Provenance(f"{name} x{s} ({folders[-1].name})", profile=record["profile"], steps=record["steps"],
-                              training_images="T91 + BSD200", device=record.get("device", "cpu"),
-                              commit=record["git_commit"]).line())
-
+    for s, stages in by_scale.items():
+        print(stages[-1].provenance(f"{name} x{s}").line())
 
 def glue_all(values):  # numbers the prose quotes, by name (numpy scalars as plain Python numbers)
     for key, value in values.items():
@@ -87,8 +87,8 @@ def glue_all(values):  # numbers the prose quotes, by name (numpy scalars as pla
 # stage's.
 
 # %%
-summary = pd.DataFrame([{"network": name, **arch.chain_summary(folders)}
-                        for name, by_scale in chains.items() for s, folders in sorted(by_scale.items())])
+summary = pd.DataFrame([{"network": name, **arch.chain_summary(stages)}
+                        for name, by_scale in chains.items() for s, stages in sorted(by_scale.items())])
 display(book.styled(views.architecture_costs(summary), "What each network's chain cost", "architectures-summary"))
 book.styled(views.architecture_scores(summary), "PSNR (dB) of the final weights, all images", "architectures-scores")
 

@@ -5,19 +5,36 @@ import math
 import pandas as pd
 import pytest
 
-from srlib.campaign.architectures import chain_curve, equal_compute, psnr_at
+from srlib.campaign.architectures import chain_curve, equal_compute, psnr_at, stage_chain
+from srlib.published import PublishedResult, find_published
 
 
-def _stage(folder, flops_per_step, seconds_per_step, psnr_by_step):
+def _stage(folder, flops_per_step, seconds_per_step, psnr_by_step, scale=2, parent=None):
+    """A fake published stage ``<root>/campaign/<name>`` (``folder`` names root and name)."""
+    folder = folder.parent / "campaign" / folder.name
     folder.mkdir(parents=True)
     steps = sorted(psnr_by_step)
     pd.DataFrame({"step": steps, "wall_time": [s * seconds_per_step for s in steps],
                   "cpu_time": [s * seconds_per_step for s in steps],
                   "train_flops": [s * flops_per_step for s in steps],
                   "psnr": [psnr_by_step[s] for s in steps]}).to_csv(folder / "log.csv", index=False)
-    (folder / "provenance.json").write_text(json.dumps({"train_flops": steps[-1] * flops_per_step,
-                                                        "cpu_seconds": steps[-1] * seconds_per_step}))
-    return folder
+    (folder / "provenance.json").write_text(json.dumps({"train_flops": steps[-1] * flops_per_step, "scale": scale,
+                                                        "cpu_seconds": steps[-1] * seconds_per_step, "parent": parent}))
+    (folder / "metrics.json").write_text("{}")
+    (folder / "weights_fp16.safetensors").write_bytes(b"")
+    return PublishedResult("campaign", folder, scale, folder.parent.parent)
+
+
+def test_stage_chain_walks_the_recorded_parents(tmp_path):
+    x2 = _stage(tmp_path / "x2", 10.0, 2.0, {100: 30.0})
+    x4 = _stage(tmp_path / "x4", 5.0, 1.0, {100: 26.0}, scale=4, parent="campaign/x2")
+    x8 = _stage(tmp_path / "x8", 5.0, 1.0, {100: 22.0}, scale=8, parent="campaign/x4")
+    assert [r.name for r in stage_chain(x8)] == ["campaign/x2", "campaign/x4", "campaign/x8"]
+    assert [r.name for r in stage_chain(find_published("campaign/x2", tmp_path))] == ["campaign/x2"]
+    assert x2.name == "campaign/x2" and x4.scale == 4
+    orphan = _stage(tmp_path / "orphan", 5.0, 1.0, {100: 26.0}, scale=4, parent="campaign/gone")
+    with pytest.raises(ValueError, match="campaign/gone, which is not a published result"):
+        stage_chain(orphan)
 
 
 def test_chain_curve_adds_the_parents_compute(tmp_path):
@@ -64,13 +81,13 @@ def test_chain_summary_sums_the_chain_and_skips_partial_evaluations(tmp_path):
     from srlib.campaign.architectures import chain_summary
 
     x2 = _stage(tmp_path / "x2", 10.0, 2.0, {100: 30.0})
-    x4 = _stage(tmp_path / "x4", 5.0, 1.0, {100: 26.0})
-    record = json.loads((x4 / "provenance.json").read_text())
-    record.update(scale=4, steps=100, train_flops_per_step=5.0, config={"channels": 64, "hr_blocks": 1})
-    (x4 / "provenance.json").write_text(json.dumps(record))
-    (x4 / "metrics.json").write_text(json.dumps({"results": {"Set5": {"psnr": 31.0, "subset": None},
-                                                             "Urban100": {"psnr": 25.0, "subset": "first 10"}}}))
-    save_file({"w": torch.zeros(3, 4), "b": torch.zeros(3)}, str(x4 / "weights_fp16.safetensors"))
+    x4 = _stage(tmp_path / "x4", 5.0, 1.0, {100: 26.0}, scale=4, parent="campaign/x2")
+    record = x4.record
+    record.update(steps=100, train_flops_per_step=5.0, config={"channels": 64, "hr_blocks": 1})
+    (x4.folder / "provenance.json").write_text(json.dumps(record))
+    (x4.folder / "metrics.json").write_text(json.dumps({"results": {"Set5": {"psnr": 31.0, "subset": None},
+                                                                    "Urban100": {"psnr": 25.0, "subset": "first 10"}}}))
+    save_file({"w": torch.zeros(3, 4), "b": torch.zeros(3)}, str(x4.weights))
     row = chain_summary([x2, x4])
     assert (row["scale"], row["channels"], row["refined_blocks"], row["parameters"]) == (4, 64, 1, 15)
     assert row["train_flops"] == 1000.0 + 500.0 and row["cpu_seconds"] == 200.0 + 100.0

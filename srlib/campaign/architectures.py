@@ -1,9 +1,11 @@
 """Two networks trained by the campaign's recipe, compared at equal compute.
 
-A published stage's ``log.csv`` holds its validation PSNR (Set5, float32 weights) against its own
-training FLOPs and CPU-seconds. A stage initialised from another one (x4 from x2) has spent its
-parents' compute too: :func:`chain_curve` puts the whole chain's compute under every validation
-point. :func:`equal_compute` then reads each network at the end of its schedule and the other one
+A published stage (:class:`srlib.published.PublishedResult`) keeps beside its weights a ``log.csv``
+of its validation PSNR (Set5, float32 weights) against its own training FLOPs and CPU-seconds, and
+records the published result it started from (``parent``). :func:`stage_chain` walks those links
+back to the stage trained from scratch; a stage initialised from another one (x4 from x2) has
+spent its parents' compute too, and :func:`chain_curve` puts the whole chain's compute under every
+validation point. :func:`equal_compute` then reads each network at the end of its schedule and the other one
 at the same compute (linear interpolation between validation points; a point beyond the other's
 curve is left NaN: nothing is extrapolated here). A value read in the middle of a schedule comes
 before the learning rate has decayed and is therefore pessimistic for that network; the table
@@ -11,46 +13,58 @@ says which values those are.
 """
 from __future__ import annotations
 
-import json
 import math
-from pathlib import Path
 from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from ..runfolder import stored_parameters
+from .. import published
+from ..published import PublishedResult, find_published
 from ..stats import difference_interval
 from .records import read_log
 
-__all__ = ["AXES", "BENCHMARKS", "chain_curve", "psnr_at", "equal_compute", "ahead_at_equal_compute", "chain_summary"]
+__all__ = ["AXES", "BENCHMARKS", "stage_chain", "chain_curve", "psnr_at", "equal_compute", "ahead_at_equal_compute", "chain_summary"]
 
 #: The benchmarks a published stage is evaluated on (all images, the paper's protocol).
-BENCHMARKS = ("Set5", "Set14", "B100", "Urban100")
+BENCHMARKS = published.BENCHMARKS
 
 #: The two measures of compute: training FLOPs (forward + backward, the engine's counter) and
 #: single-core CPU-seconds (what the training cost on this kind of machine).
 AXES = {"train_flops": "training FLOPs", "cpu_seconds": "single-core CPU-seconds"}
 
 
-def _spent(folder: Path) -> tuple[float, float]:
-    """(training FLOPs, CPU-seconds) of one published stage, from its provenance."""
-    record = json.loads((Path(folder) / "provenance.json").read_text())
-    return float(record["train_flops"]), float(record["cpu_seconds"])
+def stage_chain(result: PublishedResult) -> list[PublishedResult]:
+    """``result`` and the published stages it was trained from, first (from scratch) to last, by
+    the ``parent`` each one recorded when it was published. A parent that is not published (or a
+    loop) raises a one-line error: the chain's compute would be unknown."""
+    chain = [result]
+    while chain[0].parent:
+        parent = find_published(chain[0].parent, chain[0].root)
+        if parent is None or parent.name in {r.name for r in chain}:
+            raise ValueError(f"{chain[0].name} was trained from {chain[0].parent}, which is not a published result "
+                             f"under {chain[0].root} (or starts a loop): its chain's compute is unknown")
+        chain.insert(0, parent)
+    return chain
 
 
-def chain_curve(stages: Sequence[Path | str]) -> pd.DataFrame:
-    """The validation curve of the last of ``stages`` (published stage folders, first to last:
-    e.g. ``[x2, x4]``) with the compute of the whole chain: columns step, psnr, train_flops and
+def _spent(stage: PublishedResult) -> tuple[float, float]:
+    """(training FLOPs, CPU-seconds) of one published stage's own training, from its provenance."""
+    return float(stage.training_flops), float(stage.record["cpu_seconds"])
+
+
+def chain_curve(stages: Sequence[PublishedResult]) -> pd.DataFrame:
+    """The validation curve of the last of ``stages`` (published stages, first to last, e.g.
+    :func:`stage_chain`) with the compute of the whole chain: columns step, psnr, train_flops and
     cpu_seconds, the earlier stages' totals added to the last stage's own counters."""
     if not stages:
-        raise ValueError("chain_curve() needs at least one stage folder")
-    *parents, last = (Path(s) for s in stages)
+        raise ValueError("chain_curve() needs at least one published stage")
+    *parents, last = stages
     flops0 = sum(_spent(p)[0] for p in parents)
     seconds0 = sum(_spent(p)[1] for p in parents)
-    log = read_log(last)
+    log = read_log(last.folder)
     if "train_flops" not in log:
-        raise ValueError(f"{last / 'log.csv'} has no train_flops column")
+        raise ValueError(f"{last.folder / 'log.csv'} has no train_flops column")
     points = log.dropna(subset=["psnr"])
     return pd.DataFrame({"step": points.step.to_numpy(), "psnr": points.psnr.to_numpy(dtype=float),
                          "train_flops": points.train_flops.to_numpy(dtype=float) + flops0,
@@ -106,20 +120,16 @@ def ahead_at_equal_compute(table: pd.DataFrame, network: str) -> dict[str, float
     return {"gap": -float(row.difference), "low": -float(row.high), "high": -float(row.low)}
 
 
-def chain_summary(stages: Sequence[Path | str]) -> dict:
-    """One row describing the last of ``stages`` (published stage folders, first to last): its
-    scale, channels, refined blocks, parameters (stored weights), steps, training FLOPs per step,
-    the chain's training FLOPs and CPU-seconds, and its PSNR on each of :data:`BENCHMARKS` (all
-    images; NaN where it was not evaluated)."""
-    folders = [Path(s) for s in stages]
-    last = folders[-1]
-    record = json.loads((last / "provenance.json").read_text())
-    results = json.loads((last / "metrics.json").read_text()).get("results", {})
-    config = record["config"]
-    spent = [_spent(f) for f in folders]
-    return {"scale": int(record["scale"]), "channels": int(config["channels"]), "refined_blocks": int(config["hr_blocks"]),
-            "parameters": stored_parameters(last / "weights_fp16.safetensors"), "steps": int(record["steps"]),
-            "flops_per_step": float(record["train_flops_per_step"]),
+def chain_summary(stages: Sequence[PublishedResult]) -> dict:
+    """One row describing the last of ``stages`` (published stages, first to last): its scale,
+    channels, refined blocks, parameters (stored weights), steps, training FLOPs per step, the
+    chain's training FLOPs and CPU-seconds, and its PSNR on each of :data:`BENCHMARKS` (all images;
+    NaN where it was not evaluated)."""
+    last = stages[-1]
+    record = last.record
+    spent = [_spent(s) for s in stages]
+    return {"scale": last.scale, "channels": int(record["config"]["channels"]),
+            "refined_blocks": int(record["config"]["hr_blocks"]), "parameters": last.parameters(),
+            "steps": int(record["steps"]), "flops_per_step": float(record["train_flops_per_step"]),
             "train_flops": sum(f for f, _ in spent), "cpu_seconds": sum(c for _, c in spent),
-            **{b: float(results[b]["psnr"]) if b in results and not results[b].get("subset") else math.nan
-               for b in BENCHMARKS}}
+            **{b: math.nan if last.psnr(b) is None else last.psnr(b) for b in BENCHMARKS}}
