@@ -5,6 +5,8 @@
 * :func:`check_fp16_reload`: that file reloaded through :mod:`srlib.inference` and evaluated;
 * :func:`evaluate_weights`: the paper's protocol on one benchmark, beside bicubic, optionally
   split over single-thread processes (the same per-image loop as :func:`srlib.evaluation.evaluate`);
+* :func:`add_evaluations`: benchmarks a published result was not (fully) evaluated on, added to
+  its ``metrics.json`` from its fp16 weights, without the run folder that trained it;
 * :func:`write_provenance`: ``provenance.json`` with its lineage (``parent``,
   ``train_flops_total``: :func:`srlib.published.lineage`) recorded at publish time;
 * :func:`pack_resume` / :func:`unpack_resume`: a run folder's newest checkpoint as parts that a
@@ -18,9 +20,10 @@ import tarfile
 import time
 from pathlib import Path
 
+from .files import atomic_write
 from .published import lineage
 
-__all__ = ["export_fp16", "check_fp16_reload", "bicubic_scores", "evaluate_weights", "write_provenance",
+__all__ = ["export_fp16", "check_fp16_reload", "bicubic_scores", "evaluate_weights", "add_evaluations", "write_provenance",
            "pack_resume", "unpack_resume"]
 
 
@@ -81,7 +84,7 @@ def bicubic_scores(dataset: str, scale: int, root: Path, limit: int | None) -> d
     return {"images": len(bic.images), "psnr": round(bic.psnr, 4), "ssim": round(bic.ssim, 5)}
 
 
-def _shard(job: tuple) -> list[tuple[int, float, float]]:
+def _shard(job: tuple) -> list[tuple[int, str, float, float]]:
     """Per-image scores of images ``index % shards == shard`` (srlib.evaluation.evaluate's loop)."""
     weights, dataset, scale, root, limit, shard, shards = job
     import numpy as np
@@ -100,16 +103,17 @@ def _shard(job: tuple) -> list[tuple[int, float, float]]:
         hr, lr = make_lr(load_image(path), scale)
         sr = np.asarray(up(lr, scale))
         score = evaluate_pair(sr[..., None] if sr.ndim == 2 else sr, hr, scale)
-        out.append((i, float(score.psnr), float(score.ssim)))
+        out.append((i, path.stem, float(score.psnr), float(score.ssim)))
     return out
 
 
 def evaluate_weights(weights: Path, dataset: str, scale: int, root: Path, limit: int | None = None,
-                     bicubic: dict | None = None, shards: int = 1) -> dict:
+                     bicubic: dict | None = None, shards: int = 1, progress: bool = False) -> dict:
     """The weights on one benchmark, as ``metrics.json`` stores it: images, PSNR, SSIM, bicubic
     beside them (``bicubic``, measured before, when it covers the same images; else measured
-    now), the gain, the seconds and the subset. ``shards`` > 1: the per-image loop of
-    :func:`srlib.evaluation.evaluate` split over that many single-thread processes (the same means)."""
+    now), the gain, the seconds, the subset and each image's scores. ``shards`` > 1: the per-image
+    loop of :func:`srlib.evaluation.evaluate` split over that many single-thread processes (the
+    same means); ``progress``: a progress bar over the images (one process)."""
     import numpy as np
 
     from .evaluation import evaluate
@@ -118,8 +122,8 @@ def evaluate_weights(weights: Path, dataset: str, scale: int, root: Path, limit:
     t0 = time.perf_counter()
     if shards <= 1:
         up, name = load_upscaler(weights, scale=scale, device="cpu", progress=False)
-        res = evaluate(up, dataset, scale, method=name, root=root, progress=False, limit=limit)
-        n, psnr, ssim = len(res.images), res.psnr, res.ssim
+        res = evaluate(up, dataset, scale, method=name, root=root, progress=progress, limit=limit)
+        scores = [(i, s.name, s.psnr, s.ssim) for i, s in enumerate(res.images)]
     else:
         from concurrent.futures import ProcessPoolExecutor
 
@@ -127,15 +131,47 @@ def evaluate_weights(weights: Path, dataset: str, scale: int, root: Path, limit:
             parts = list(pool.map(_shard, [(str(weights), dataset, scale, str(root), limit, k, shards)
                                            for k in range(shards)]))
         scores = sorted(x for part in parts for x in part)
-        n = len(scores)
-        psnr, ssim = float(np.mean([x[1] for x in scores])), float(np.mean([x[2] for x in scores]))
+    n = len(scores)
+    psnr, ssim = float(np.mean([x[2] for x in scores])), float(np.mean([x[3] for x in scores]))
     seconds = time.perf_counter() - t0
     if bicubic is None or bicubic.get("images") != n:
         bicubic = bicubic_scores(dataset, scale, root, limit)
     return {"images": n, "psnr": round(psnr, 4), "ssim": round(ssim, 5),
             "bicubic_psnr": bicubic["psnr"], "bicubic_ssim": bicubic["ssim"],
             "gain_over_bicubic_db": round(psnr - bicubic["psnr"], 4), "eval_seconds": round(seconds, 1),
-            "subset": None if not limit else f"first {limit} images (sorted by name) only"}
+            "subset": None if not limit else f"first {limit} images (sorted by name) only",
+            "per_image": [{"name": name, "psnr": round(float(p), 4), "ssim": round(float(q), 5)}
+                          for _, name, p, q in scores]}
+
+
+def add_evaluations(folder: Path, datasets, root: Path, shards: int = 1, progress: bool = True) -> list[str]:
+    """Evaluate the published result in ``folder`` (its fp16 weights, as when it was published) on
+    those of ``datasets`` that its ``metrics.json`` lacks or holds for a subset of the images only,
+    and store each one there as soon as it is done (an interruption loses no finished benchmark),
+    with the commit and time it was added. Returns the benchmarks evaluated (``[]``: none was
+    missing). The run folder that trained the weights is not needed."""
+    from .repository import git_commit, uncommitted_paths
+
+    folder = Path(folder)
+    path = folder / "metrics.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"{folder} is not a published result: it has no metrics.json")
+    metrics = json.loads(path.read_text())
+    scale = int(metrics.get("scale") or json.loads((folder / "provenance.json").read_text())["scale"])
+    todo = [d for d in datasets if d not in metrics["results"] or metrics["results"][d].get("subset")]
+    from .data import dataset_paths
+
+    for dataset in todo:  # every benchmark readable before the first hour of evaluation
+        dataset_paths(dataset, root)
+    for dataset in todo:
+        commit, uncommitted = git_commit(), uncommitted_paths()
+        entry = evaluate_weights(folder / metrics.get("weights", "weights_fp16.safetensors"), dataset, scale, root,
+                                 shards=shards, progress=progress)
+        entry["added"] = {"utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "commit": commit,
+                          "uncommitted_paths": uncommitted}
+        metrics["results"][dataset] = entry
+        atomic_write(path, (json.dumps(metrics, indent=2) + "\n").encode())
+    return todo
 
 
 def write_provenance(dest: Path, provenance: dict, results: Path | str | None = None, **dump) -> Path:

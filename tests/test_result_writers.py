@@ -87,3 +87,31 @@ def test_scripts_are_thin_callers_of_the_library(script):
     proc = subprocess.run([sys.executable, str(REPO_ROOT / "scripts" / script), "--help"], capture_output=True,
                           text=True, cwd=REPO_ROOT, env=env, timeout=120)
     assert proc.returncode == 0 and "usage" in proc.stdout
+
+
+def test_add_evaluations_fills_only_the_missing_benchmarks_from_the_fp16_weights(tmp_path, data_root, capsys):
+    """A published result lacking a benchmark gets it from its own fp16 weights (no run folder),
+    the same scores as when it was published, per image, in one process or split over two; a
+    stored benchmark is left alone and a bad name stops before anything is written."""
+    import shutil
+
+    from srlib.cli import main as cli_main
+    from srlib.publishing import add_evaluations
+
+    folder = tmp_path / "results" / "campaign" / "x8"
+    shutil.copytree(REPO_ROOT / "results" / "campaign" / "x8", folder)
+    stored = json.loads((folder / "metrics.json").read_text())
+    metrics = json.loads((folder / "metrics.json").read_text())
+    del metrics["results"]["Set5"]
+    (folder / "metrics.json").write_text(json.dumps(metrics))
+    assert add_evaluations(folder, ["Set5", "Set14"], data_root, shards=2, progress=False) == ["Set5"]
+    now = json.loads((folder / "metrics.json").read_text())["results"]
+    assert now["Set14"] == stored["results"]["Set14"]
+    assert abs(now["Set5"]["psnr"] - stored["results"]["Set5"]["psnr"]) <= 0.01
+    assert [p["name"] for p in now["Set5"]["per_image"]] == [p["name"] for p in stored["results"]["Set5"]["per_image"]]
+    assert now["Set5"]["added"]["commit"] and now["Set5"]["subset"] is None
+    assert add_evaluations(folder, ["Set5"], data_root, progress=False) == []
+    before = (folder / "metrics.json").read_bytes()
+    code = cli_main(["campaign", "evaluate", "x8", "--root", str(tmp_path), "--datasets", "Set5,NoSuchSet"])
+    assert code != 0 and (folder / "metrics.json").read_bytes() == before
+    assert "NoSuchSet" in capsys.readouterr().err.strip().splitlines()[-1]
