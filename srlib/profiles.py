@@ -154,8 +154,9 @@ ABLATION_BUDGETS: dict[str, AblationBudget] = {
 class LeagueBudget:
     """Per-run budget of the equal-budget league (:mod:`srlib.league`): ``cpu_seconds`` of
     single-core training per run (a curriculum shares it equally between its stages), ``seeds``
-    per entrant and scale, the benchmarks of each record (``limits``: first N images), and
-    ``steps``: fixed steps per run instead of the pilot's (smoke)."""
+    per entrant and scale (``seeds_by_scale``: another number at some scales), the benchmarks of
+    each record (``limits``: first N images), and ``steps``: fixed steps per run instead of the
+    pilot's (smoke)."""
 
     cpu_seconds: float
     seeds: int
@@ -163,14 +164,19 @@ class LeagueBudget:
     limits: dict[str, int] = field(default_factory=dict)
     scales: tuple[int, ...] = (4, 8)
     steps: int = 0
+    seeds_by_scale: dict[int, int] = field(default_factory=dict)
+
+    def seeds_for(self, scale: int) -> int:
+        return self.seeds_by_scale.get(scale, self.seeds)
 
 
-#: League budgets. ``full``: 1200 CPU-seconds per run, 2 seeds (a third where neighbours'
-#: intervals overlap); Urban100 on its first 20 images (a pre-upsampling network costs up to 2.7 M
+#: League budgets. ``full``: 1200 CPU-seconds per run, 2 seeds at x4 and 3 at x8, where the paper's
+#: claim is judged (the verdict rule wants 3 paired seeds; a third at x4 where neighbours' intervals
+#: overlap: ``league run --seeds 3``); Urban100 on its first 20 images (a pre-upsampling network costs up to 2.7 M
 #: multiply-adds per output pixel: the full set would cost more than the training). ``smoke``:
 #: seconds (tests, CI).
 LEAGUE_BUDGETS: dict[str, LeagueBudget] = {
-    "full": LeagueBudget(cpu_seconds=1200, seeds=2, limits={"Urban100": 20}),
+    "full": LeagueBudget(cpu_seconds=1200, seeds=2, limits={"Urban100": 20}, seeds_by_scale={8: 3}),
     "smoke": LeagueBudget(cpu_seconds=0, seeds=1, datasets=("Set5",), limits={"Set5": 1}, scales=(4,), steps=2),
 }
 

@@ -13,7 +13,10 @@ def test_every_peer_of_the_issue_plays_at_both_scales():
     names = {e.name for e in league.ENTRANTS}
     assert names == {"SRCNN", "FSRCNN", "VDSR", "LapSRN", "EDSR-baseline", "DRRN", "CSRCNN"}
     runs = league.units("full")
-    assert len(runs) == len(names) * 2 * league.BUDGETS["full"].seeds
+    budget = league.BUDGETS["full"]
+    assert len(runs) == len(names) * (budget.seeds_for(4) + budget.seeds_for(8))
+    assert budget.seeds_for(4) >= 2 and budget.seeds_for(8) >= 3  # the x8 claim's verdict needs 3 paired seeds
+    assert {(u.scale, u.seed) for u in league.units("full", seeds=3)} == {(s, k) for s in (4, 8) for k in range(3)}
     csrcnn = {u.scale: u.stages for u in runs if u.entrant.curriculum}
     assert csrcnn == {4: (2, 4), 8: (2, 4, 8)}  # the curriculum inside the budget
     assert all(u.stages == (u.scale,) for u in runs if not u.entrant.curriculum)
@@ -86,3 +89,57 @@ def test_the_pilot_times_every_stage_once_and_resumes(tmp_path, monkeypatch):
     result = league.pilot("full")
     assert len(timed) == 13  # the 15 stages less the two already measured
     assert result["seconds_per_step"]["CSRCNN"] == {"x2": 0.5, "x4": 0.5, "x8": 0.5}
+
+
+def _curve_record(entrant, scale, seed, stages):
+    """A league record with only what the learning curves read: ``stages`` is a list of
+    (cpu_seconds, [(step, seconds, psnr), ...])."""
+    return {"entrant": entrant, "scale": scale, "seed": seed,
+            "stages": [{"cpu_seconds": total, "validation": [list(v) for v in vals]} for total, vals in stages]}
+
+
+def test_learning_curves_count_the_earlier_stages_and_compare_the_last_one_only():
+    records = [_curve_record("CSRCNN", 4, 0, [(50.0, [(10, 50.0, 36.0)]),
+                                              (50.0, [(5, 25.0, 28.0), (10, 50.0, 29.0)])]),
+               _curve_record("VDSR", 4, 0, [(100.0, [(1, 50.0, 27.0), (2, 100.0, 28.5)])])]
+    curves = league.learning_curves(records)
+    csrcnn = curves[curves.entrant == "CSRCNN"]
+    assert csrcnn.psnr.tolist() == [28.0, 29.0]  # the x2 stage's validation is at x2: left out
+    assert csrcnn.cpu_seconds.tolist() == [75.0, 100.0] and csrcnn.fraction.tolist() == [0.75, 1.0]
+    assert curves[curves.entrant == "VDSR"].fraction.tolist() == [0.5, 1.0]
+
+
+def test_late_gain_reads_each_seed_at_the_start_and_gives_an_interval():
+    records = [_curve_record("VDSR", 8, seed, [(100.0, [(1, 50.0, 25.0), (2, 100.0, 25.0 + gain)])])
+               for seed, gain in enumerate([0.4, 0.6, 0.5])]
+    records.append(_curve_record("CSRCNN", 8, 0, [(60.0, []), (40.0, [(9, 30.0, 24.0),
+                                                                      (10, 40.0, 24.1)])]))
+    gains = league.late_gain(league.learning_curves(records), start=0.75).set_index("entrant")
+    vdsr = gains.loc["VDSR"]
+    assert vdsr.n == 3 and vdsr.gain == pytest.approx(0.25)  # half of each seed's gain from 50 % to 100 %
+    assert vdsr.low < 0.25 < vdsr.high
+    # CSRCNN's last stage starts at 60 % + 30 of 100 CPU-s = 90 %: its curve begins after 75 %
+    assert gains.loc["CSRCNN"].n == 0 and gains.loc["CSRCNN"].gain != gains.loc["CSRCNN"].gain
+
+
+def test_the_chapter_tables_name_a_subset_and_refuse_an_unknown_metric():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from srlib.book import league_views as views
+
+    records = [{"entrant": name, "scale": 8, "seed": seed, "cpu_seconds": 1200.0, "train_flops": 1e14, "parameters": 9,
+                "stages": [{"cpu_seconds": 1200.0, "validation": [[1, 600.0, 24.0], [2, 1200.0, 24.5]]}],
+                "metrics": {"Set5": {"psnr": 25.0 + seed / 10, "ssim": 0.7, "bicubic_psnr": 24.0},
+                            "Urban100": {"psnr": 21.0, "ssim": 0.6, "bicubic_psnr": 20.0, "subset": "first 20"}}}
+               for name in ("CSRCNN", "VDSR") for seed in range(3)]
+    standings = league.standings(records)
+    psnr = views.standings_table(standings, 8)
+    assert list(psnr.columns[:2]) == ["Set5", "Urban100 (first 20)"] and psnr.loc["VDSR", "seeds"] == 3
+    assert psnr.loc["CSRCNN", "Set5"].startswith("25.10 ± ")
+    assert "cited Set5" not in views.standings_table(standings, 8, "ssim")
+    with pytest.raises(ValueError, match="metric"):
+        views.standings_table(standings, 8, "lpips")
+    assert views.learning_curves_figure(league.learning_curves([])) is None
+    fig = views.learning_curves_figure(league.learning_curves(records))
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["CSRCNN", "VDSR"]

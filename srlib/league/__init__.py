@@ -43,7 +43,7 @@ from ..training.runs import find_or_train
 __all__ = ["RESULTS_DIR", "Entrant", "ENTRANTS", "LeagueBudget", "BUDGETS", "Unit", "units", "stage_steps",
            "league_config", "pilot", "train_unit", "run_unit", "missing_units", "load_records", "CITED", "scores", "standings",
            "paired_to", "claim_ahead", "inference_costs", "estimated_wall_seconds", "ENSEMBLE_DATASETS", "TTA_LABEL",
-           "best_peer", "ensemble_records", "run_ensemble", "ensemble_scores"]
+           "best_peer", "ensemble_records", "run_ensemble", "ensemble_scores", "learning_curves", "late_gain"]
 
 RESULTS_DIR = Path("results/league")
 
@@ -105,10 +105,12 @@ class Unit:
 
 
 def units(profile: str = "full", seeds: int | None = None) -> list[Unit]:
-    """Every run of the league at ``profile``, seed by seed."""
+    """Every run of the league at ``profile``, seed by seed: the budget's seeds at each scale, or at
+    least ``seeds`` at every scale."""
     budget = BUDGETS[profile]
-    return [Unit(e, s, seed) for seed in range(budget.seeds if seeds is None else seeds)
-            for s in budget.scales for e in ENTRANTS]
+    count = {s: max(budget.seeds_for(s), seeds or 0) for s in budget.scales}
+    return [Unit(e, s, seed) for seed in range(max(count.values()))
+            for s in budget.scales if seed < count[s] for e in ENTRANTS]
 
 
 def league_config(entrant: Entrant, scale: int, steps: int, seed: int = 0, profile: str = "full", **overrides):
@@ -325,6 +327,8 @@ def inference_costs(scales: tuple[int, ...] = (4, 8), size: int = 48, device: st
     return pd.DataFrame(rows)
 
 
-# The self-ensemble rows (test-time augmentation) read the records above: defined in .ensemble.
+# Learning curves (is the budget enough?) and the self-ensemble rows (test-time augmentation) read
+# the records above: defined in .curves and .ensemble.
+from .curves import late_gain, learning_curves  # noqa: E402
 from .ensemble import (ENSEMBLE_DATASETS, TTA_LABEL, best_peer, ensemble_records, ensemble_scores,  # noqa: E402
                        run_ensemble)
