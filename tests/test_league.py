@@ -143,3 +143,16 @@ def test_the_chapter_tables_name_a_subset_and_refuse_an_unknown_metric():
     assert views.learning_curves_figure(league.learning_curves([])) is None
     fig = views.learning_curves_figure(league.learning_curves(records))
     assert [t.get_text() for t in fig.legends[0].get_texts()] == ["CSRCNN", "VDSR"]
+
+
+def test_the_cited_gap_table_leaves_a_subset_empty():
+    from srlib.book import league_views as views
+
+    records = [{"entrant": "VDSR", "scale": 4, "seed": 0, "cpu_seconds": 1.0, "train_flops": 1.0, "parameters": 1,
+                "stages": [], "metrics": {"Set5": {"psnr": 30.0, "ssim": 0.8, "bicubic_psnr": 28.0},
+                                          "Urban100": {"psnr": 24.0, "ssim": 0.7, "bicubic_psnr": 23.0,
+                                                       "subset": "first 20"}}}]
+    gap = views.cited_gap_table(league.standings(records))
+    cited = league.standings(records).set_index("dataset").cited_psnr["Set5"]
+    assert gap.loc[(4, "VDSR"), "Set5"] == pytest.approx(30.0 - cited)
+    assert gap.loc[(4, "VDSR"), "Urban100"] != gap.loc[(4, "VDSR"), "Urban100"]  # NaN: no like-for-like value

@@ -5,7 +5,7 @@ import pandas as pd
 
 from .tables import format_mean_ci
 
-__all__ = ["cost_table", "standings_table", "late_gain_table", "learning_curves_figure"]
+__all__ = ["cost_table", "standings_table", "cited_gap_table", "late_gain_table", "learning_curves_figure"]
 
 
 def cost_table(costs: pd.DataFrame) -> pd.DataFrame:
@@ -35,6 +35,17 @@ def standings_table(standings: pd.DataFrame, scale: int, metric: str = "psnr") -
         wide["seeds"] = set5.n
         wide["training CPU-s"] = part.groupby("entrant").cpu_seconds.first().round(0)
     wide.index.name = "network"
+    return wide
+
+
+def cited_gap_table(standings: pd.DataFrame) -> pd.DataFrame:
+    """Ours minus the paper's cited Table V PSNR (dB), per scale and network (rows) and benchmark
+    (columns); empty where the comparison is not like for like (a subset of the images, a network
+    the paper does not cite)."""
+    wide = standings.pivot_table(index=["scale", "entrant"], columns="dataset", values="ours_minus_cited",
+                                 aggfunc="first", dropna=False)
+    wide = wide[[d for d in dict.fromkeys(standings.dataset) if d in wide]]
+    wide.index.names = ["scale", "network"]
     return wide
 
 
