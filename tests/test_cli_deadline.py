@@ -70,3 +70,27 @@ def test_the_estimate_uses_the_wall_rate_of_the_stored_records(tmp_path):
         {"stages": [{"wall_seconds": 100.0, "steps": 10, "train_flops_per_step": 1e12}]}))
     assert ablations.estimated_wall_seconds(unit, "scale", tmp_path) == pytest.approx(
         ablations.unit_flops(unit, "scale") / 1e11)
+
+
+def test_the_league_estimate_counts_each_entrants_measured_evaluation(tmp_path, monkeypatch):
+    import json
+
+    from srlib import league
+
+    monkeypatch.setattr(league, "RESULTS_DIR", tmp_path)
+    budget = league.BUDGETS["full"].cpu_seconds
+    drrn = next(u for u in league.units("full") if u.entrant.name == "DRRN" and u.scale == 4)
+    srcnn = next(u for u in league.units("full") if u.entrant.name == "SRCNN" and u.scale == 4)
+    assert league.estimated_wall_seconds(drrn) == pytest.approx(1.25 * budget * 2.0)  # nothing stored yet
+    (tmp_path / "full").mkdir()
+
+    def record(entrant, evaluation):
+        return {"entrant": entrant, "scale": 4, "stages": [{"cpu_seconds": 100.0, "wall_seconds": 150.0}],
+                "metrics": {"Set5": {"eval_cpu_seconds": evaluation / 2}, "B100": {"eval_cpu_seconds": evaluation / 2}}}
+
+    (tmp_path / "full" / "srcnn-x4-seed0.json").write_text(json.dumps(record("SRCNN", 100.0)))
+    (tmp_path / "full" / "drrn-x4-seed0.json").write_text(json.dumps(record("DRRN", 2000.0)))
+    assert league.estimated_wall_seconds(srcnn) == pytest.approx((budget + 100.0) * 1.5)
+    assert league.estimated_wall_seconds(drrn) == pytest.approx((budget + 2000.0) * 1.5)
+    vdsr = next(u for u in league.units("full") if u.entrant.name == "VDSR" and u.scale == 4)
+    assert league.estimated_wall_seconds(vdsr) == pytest.approx((budget + 2000.0) * 1.5)  # the dearest at x4

@@ -7,6 +7,7 @@ import functools
 import json
 import os
 import platform
+import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict
 from multiprocessing import get_context
@@ -59,16 +60,20 @@ def evaluated_record(run, scale: int, identity: dict[str, Any], datasets: Sequen
     shared by the league): ``identity`` (what was trained: variant or entrant, seed, budget, ...),
     parameters, weights sha256, every curriculum stage of ``run`` with its training FLOPs, CPU
     seconds, commit and validation curve, and per-image PSNR / SSIM on ``datasets`` beside bicubic
-    (``limits``: first N images of a dataset, recorded as ``images`` / ``subset``)."""
+    (``limits``: first N images of a dataset, recorded as ``images`` / ``subset``) with the CPU-seconds
+    each evaluation took (``eval_cpu_seconds``)."""
     up = run.upscaler(scale, "cpu")
     metrics = {}
     for ds in datasets:
         limit = (limits or {}).get(ds)
+        t0 = time.process_time()
         res = evaluate(up, ds, scale, method=f"{identity.get('name', '')}", root=data_root, progress=False,
                        limit=limit)
+        seconds = time.process_time() - t0
         bic = _bicubic(ds, scale, data_root, limit)
         metrics[ds] = {"psnr": round(res.psnr, 4), "ssim": round(res.ssim, 5), "bicubic_psnr": round(bic.psnr, 4),
                        "bicubic_ssim": round(bic.ssim, 5), "images": len(res.images),
+                       "eval_cpu_seconds": round(seconds, 1),
                        **({"subset": f"first {limit}"} if limit else {}),
                        "per_image": [[s.name, round(s.psnr, 4), round(s.ssim, 5)] for s in res.images]}
     stages = {"stages": [_stage_entry(r) for r in run.curriculum_chain()]}

@@ -214,12 +214,23 @@ def run_unit(unit: Unit, profile: str = "full", *, runs_dir: Path | str = "runs/
 
 
 def estimated_wall_seconds(unit: Unit, profile: str = "full") -> float:
-    """How long ``unit`` will take, wall-clock: the budget's CPU-seconds at the wall / CPU ratio of
-    the stored records' training (2 when none), plus the evaluation (a quarter of the budget: a
-    pre-upsampling network evaluates at HR size)."""
-    stages = [st for r in load_records(profile) for st in r["stages"] if st.get("cpu_seconds")]
+    """How long ``unit`` will take, wall-clock: the budget's CPU-seconds of training and its
+    evaluation's CPU-seconds, at the wall / CPU ratio of the stored records' training (2 when none).
+    The evaluation's: the mean of the stored records of the same entrant and scale, else the dearest
+    stored at that scale, else a quarter of the budget (a pre-upsampling network evaluates at HR
+    size: DRRN's evaluation costs more than its training)."""
+    records = load_records(profile)
+    stages = [st for r in records for st in r["stages"] if st.get("cpu_seconds")]
     ratio = (sum(st["wall_seconds"] for st in stages) / sum(st["cpu_seconds"] for st in stages)) if stages else 2.0
-    return BUDGETS[profile].cpu_seconds * (ratio + 0.25)
+
+    def evaluation(r):
+        return sum(m.get("eval_cpu_seconds", 0.0) for m in r["metrics"].values())
+
+    same = [evaluation(r) for r in records if r["entrant"] == unit.entrant.name and r["scale"] == unit.scale]
+    timed = [evaluation(r) for r in records if r["scale"] == unit.scale and evaluation(r) > 0]
+    budget = BUDGETS[profile].cpu_seconds
+    seconds = statistics.mean(same) if same and min(same) > 0 else max(timed) if timed else 0.25 * budget
+    return (budget + seconds) * ratio
 
 
 def missing_units(profile: str = "full", seeds: int | None = None) -> list[Unit]:
