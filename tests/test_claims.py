@@ -121,6 +121,12 @@ def test_claims_per_budget_find_the_verdicts_that_change_and_the_largest_budget(
     # a claim with no run at the larger budget keeps its smaller budget's verdict
     assert largest.loc["the full model beats FSRCNN"].budget_name == "quick"
     assert len(largest) == len(claims.COMPARISONS)
+    from srlib.book.claims_views import side_by_side
+
+    side = side_by_side(by_budget, ["quick", "scale"])
+    assert side.columns.names[0] == "budget" and list(side.columns[:3]) == [("paper", ""), ("quick", "ours"),
+                                                                           ("quick", "verdict")]
+    assert side.loc[CURRICULUM, ("scale", "verdict")] == "held"
 
 
 def _league_record(entrant, seed, set5, profile="full"):

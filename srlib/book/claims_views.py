@@ -58,6 +58,7 @@ def side_by_side(by_budget: pd.DataFrame, budgets) -> pd.DataFrame:
         index="claim", columns="budget_name", values=["ours", "verdict"]).swaplevel(axis=1)
     side = side.reindex(columns=[(b, v) for b in budgets for v in ("ours", "verdict") if b in side.columns.levels[0]])
     side.insert(0, ("paper", ""), by_budget.drop_duplicates("claim").set_index("claim").paper)
+    side.columns.names = ["budget", None]  # the header row reads "budget | paper | quick | ..."
     return side.reindex(list(dict.fromkeys(by_budget.claim)))
 
 
