@@ -62,6 +62,7 @@ def test_ratio_claims_hold_within_the_tolerance_only():
     memory, time_, flops = out.verdict.tolist()
     assert (memory, time_) == ("held", "not held") and flops == "measured, no claim"
     assert out.paper.iloc[0] == "2.0x" and out.ours.iloc[1] == "1.07x"
+    assert out.measure.iloc[0].startswith("peak memory of a forward pass, x8")  # words, not a column's name
     assert claims.ratio_claims(_efficiency(1.45, 2.5)).verdict.tolist()[:2] == ["not held", "held"]
 
 
