@@ -111,7 +111,7 @@ flags = paper2[["bpu_block", "curriculum", "asymmetric"]].replace({True: "✓", 
 flags.columns = pd.MultiIndex.from_product([["design"], ["BP-U", "curriculum", "asymmetric"]])
 table = flags.join(shown).rename_axis("row")
 display(book.styled(table, f"Table II: ablation, Set14 x{SCALE} PSNR (dB): paper | each budget's mean over seeds "
-                           "± 95% CI, n (seeds stored of planned), difference to the paper", "table2"))
+                           "± 95% CI, n (seeds stored / planned), difference to the paper", "table2"))
 for name, stored in records_by_budget.items():
     print(ab.describe(ab.table_records(stored, TABLE), f"Table II's records, budget {name}"))
 

@@ -97,7 +97,7 @@ by_budget = {value: ab.budget_summary(records_by_budget, TABLE, value, datasets=
 for value, decimals, table_id in (("psnr", 2, "table3"), ("ssim", 3, "table3-ssim")):
     measure = "PSNR (dB)" if value == "psnr" else "SSIM"
     display(book.styled(ab.budget_table(by_budget[value], decimals), f"Table III, {measure}: paper | each budget's mean "
-                        "over seeds ± 95% CI, n (seeds stored of planned), difference to the paper", table_id,
+                        "over seeds ± 95% CI, n (seeds stored / planned), difference to the paper", table_id,
                         precision=decimals))
 for name, stored in records_by_budget.items():
     print(ab.describe(ab.table_records(stored, TABLE), f"Table III's records, budget {name}"))
