@@ -1,17 +1,24 @@
 """The run behind a reproduced number, as one line the book prints under each table.
 
 :class:`Provenance` holds what was produced and how (profile, steps, training images, device,
-git commit, wall time); :func:`format_duration` writes the wall times.
+git commit, wall time); :func:`format_duration` writes the wall times; :func:`now_utc` is the one
+timestamp every stored record carries.
 """
 from __future__ import annotations
 
+import datetime as _dt
 import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .repository import git_commit
 
-__all__ = ["Provenance", "format_duration"]
+__all__ = ["Provenance", "format_duration", "now_utc"]
+
+
+def now_utc() -> str:
+    """The time now, UTC, as the stored records write it: ``'2026-12-06T14:45:43Z'``."""
+    return _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass

@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 from .files import atomic_write
+from .provenance import now_utc
 from .published import lineage
 
 __all__ = ["export_fp16", "check_fp16_reload", "bicubic_scores", "evaluate_weights", "add_evaluations", "write_provenance",
@@ -167,7 +168,7 @@ def add_evaluations(folder: Path, datasets, root: Path, shards: int = 1, progres
         commit, uncommitted = git_commit(), uncommitted_paths()
         entry = evaluate_weights(folder / metrics.get("weights", "weights_fp16.safetensors"), dataset, scale, root,
                                  shards=shards, progress=progress)
-        entry["added"] = {"utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "commit": commit,
+        entry["added"] = {"utc": now_utc(), "commit": commit,
                           "uncommitted_paths": uncommitted}
         metrics["results"][dataset] = entry
         atomic_write(path, (json.dumps(metrics, indent=2) + "\n").encode())

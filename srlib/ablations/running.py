@@ -2,7 +2,6 @@
 format is in :mod:`srlib.ablations`); reading them back; the ``ablations`` command of the CLI."""
 from __future__ import annotations
 
-import datetime as _dt
 import functools
 import json
 import os
@@ -21,6 +20,7 @@ from ..training.runs import curriculum_run, run_key
 from ..training.flops import training_flops_per_step
 from ..data.fetch import file_sha256
 from ..evaluation import bicubic_upscaler, evaluate
+from ..provenance import now_utc
 from ..repository import display_path, resolve
 from ..files import atomic_write
 from .statistics import record_cpu_seconds, record_train_flops
@@ -30,8 +30,6 @@ from .plan import (ALL_TABLES, BUDGETS, DATASETS, END_TO_END, RESULTS_DIR, TABLE
 __all__ = ["evaluated_record", "run_unit", "run_units", "missing_units", "estimated_wall_seconds", "table_status", "load_records", "records_for"]
 
 
-def _now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _stage_entry(run) -> dict[str, Any]:
@@ -81,7 +79,7 @@ def evaluated_record(run, scale: int, identity: dict[str, Any], datasets: Sequen
             "train_flops": record_train_flops(stages), "cpu_seconds": round(record_cpu_seconds(stages), 2), **stages,
             "metrics": metrics, "torch": torch.__version__, "python": platform.python_version(),
             "threads": 1, "cpu_capability": torch.backends.cpu.get_cpu_capability(),  # the CPU kernels' ISA
-            "recorded_utc": _now()}
+            "recorded_utc": now_utc()}
 
 
 def _record(unit: Unit, scale: int, run, profile: str, budget: Budget, data_root: str | None) -> dict[str, Any]:

@@ -27,7 +27,8 @@ from ..runfolder import RunFolder, read_metadata
 from ..training import TrainConfig
 from ..training import checkpoint as ck
 from .stages import training_flops_per_step
-from .state import RESULTS_ROOT, RUNS_ROOT, check_stage_name, now_utc, read_pieces, restore, state_dir
+from ..provenance import now_utc
+from .state import RESULTS_ROOT, RUNS_ROOT, check_stage_name, read_pieces, restore, state_dir
 
 __all__ = ["publish", "publish_pilot", "read_pilots", "read_continuations", "read_log", "last_validation"]
 

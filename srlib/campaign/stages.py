@@ -13,7 +13,8 @@ from ..runfolder import RunFolder
 from ..training import TrainConfig, preset, train
 from ..training import checkpoint as ck
 from ..training.flops import training_flops_per_step  # noqa: F401 (campaign.training_flops_per_step)
-from .state import RESULTS_ROOT, RUNS_ROOT, check_stage_name, complete_step, now_utc, read_pieces, restore, state_dir
+from ..provenance import now_utc
+from .state import RESULTS_ROOT, RUNS_ROOT, check_stage_name, complete_step, read_pieces, restore, state_dir
 
 __all__ = ["campaign_config", "run"]
 

@@ -14,7 +14,6 @@ is a few MiB.
 """
 from __future__ import annotations
 
-import datetime as _dt
 import json
 import re
 import shutil
@@ -22,12 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidValueError
+from ..provenance import now_utc
 from ..repository import resolve
 from ..runfolder import RunFolder
 from ..training import checkpoint as ck
 
 __all__ = ["RESULTS_ROOT", "RUNS_ROOT", "check_stage_name", "restore", "save", "complete_step", "read_pieces",
-           "state_dir", "now_utc"]
+           "state_dir"]
 
 RESULTS_ROOT = resolve("results/campaign")  # against the repository root, whatever the working directory
 RUNS_ROOT = resolve("runs/campaign")
@@ -45,8 +45,6 @@ def check_stage_name(name: str) -> str:
     return name
 
 
-def now_utc() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def state_dir(name: str, results: Path) -> Path:
