@@ -98,7 +98,7 @@ for name in records_by_budget:
 # 48-channel network with the campaign's recipe, at ten times or more of quick's training FLOPs
 # per row). For each, "ours" is the mean over the seeds stored ± the half-width of its 95%
 # confidence interval (Student t; the mean alone for a single seed), n the seeds stored of those
-# planned; "difference" is ours minus the paper. The absolute numbers are far from the paper's at
+# planned; "vs paper" is ours minus the paper. The absolute numbers are far from the paper's at
 # a CPU budget (see {doc}`../limitations`); the ablation's claim is in the differences between
 # rows, the next table.
 
@@ -111,7 +111,7 @@ flags = paper2[["bpu_block", "curriculum", "asymmetric"]].replace({True: "✓", 
 flags.columns = pd.MultiIndex.from_product([["design"], ["BP-U", "curriculum", "asymmetric"]])
 table = flags.join(shown).rename_axis("row")
 display(book.styled(table, f"Table II: ablation, Set14 x{SCALE} PSNR (dB): paper | each budget's mean over seeds "
-                           "± 95% CI, n (seeds stored / planned), difference to the paper", "table2"))
+                           "± 95% CI, n (seeds stored / planned), vs paper (ours minus the paper)", "table2"))
 for name, stored in records_by_budget.items():
     print(ab.describe(ab.table_records(stored, TABLE), f"Table II's records, budget {name}"))
 
@@ -199,7 +199,7 @@ else:
 # %%
 if "Set5" in sets:
     set5 = ab.budget_table(by_budget).xs(("Set5", f"x{SCALE}"), level=("dataset", "scale")).reindex(rows)
-    set5 = set5.drop(columns=[c for c in set5.columns if c[0] == "paper" or c[1] == "difference"])
+    set5 = set5.drop(columns=[c for c in set5.columns if c[0] == "paper" or c[1] == "vs paper"])
     display(book.styled(set5.rename_axis("row"), f"The same networks on Set5 x{SCALE} (not in the paper's Table II): "
                                                  "each budget's mean over seeds ± 95% CI, n", "table2-set5"))
 get = lambda frame, key, col: float(frame.loc[key, col]) if key in frame.index else math.nan

@@ -87,7 +87,7 @@ for name in records_by_budget:
 # network with the campaign's recipe, at ten times or more of quick's training FLOPs per row).
 # For each, "ours" is the mean over the seeds stored ± the half-width of its 95% confidence
 # interval (Student t; the mean alone for a single seed), n the seeds stored of those planned;
-# "difference" is ours minus the paper. The absolute numbers are far from the paper's at a CPU
+# "vs paper" is ours minus the paper. The absolute numbers are far from the paper's at a CPU
 # budget (see {doc}`../limitations`); the claim is the sign and size of BP-U minus T-U, further down.
 
 # %%
@@ -97,7 +97,7 @@ by_budget = {value: ab.budget_summary(records_by_budget, TABLE, value, datasets=
 for value, decimals, table_id in (("psnr", 2, "table3"), ("ssim", 3, "table3-ssim")):
     measure = "PSNR (dB)" if value == "psnr" else "SSIM"
     display(book.styled(ab.budget_table(by_budget[value], decimals), f"Table III, {measure}: paper | each budget's mean "
-                        "over seeds ± 95% CI, n (seeds stored / planned), difference to the paper", table_id,
+                        "over seeds ± 95% CI, n (seeds stored / planned), vs paper (ours minus the paper)", table_id,
                         precision=decimals))
 for name, stored in records_by_budget.items():
     print(ab.describe(ab.table_records(stored, TABLE), f"Table III's records, budget {name}"))

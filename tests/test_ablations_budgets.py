@@ -61,12 +61,12 @@ def test_budget_table_text(stored):
     quick = table.loc[("Set14", "x4", "BP-U")]
     assert quick[("paper", "")] == "28.78"
     assert quick[("quick", "ours")].startswith("28.13 ± ") and quick[("quick", "n")] == "3/5"
-    assert quick[("quick", "difference")] == "-0.65"
+    assert quick[("quick", "vs paper")] == "-0.65"
     assert quick[("scale", "ours")] == "29.00" and quick[("scale", "n")] == "1/3"  # one seed: no interval
-    assert quick[("scale", "difference")] == "+0.22"
+    assert quick[("scale", "vs paper")] == "+0.22"
     missing = table.loc[("Set5", "x8", "T-U")]
     assert missing[("scale", "ours")] == ab.NOT_TRAINED and missing[("scale", "n")] == "0/3"
-    assert missing[("scale", "difference")] == NO_VALUE
+    assert missing[("scale", "vs paper")] == NO_VALUE
     assert (table[("smoke", "ours")] == ab.NOT_TRAINED).all()
     assert not table.isna().any().any() and (table != "").all().all()  # never a blank cell
 

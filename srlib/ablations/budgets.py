@@ -69,7 +69,7 @@ def budget_summary(records_by_budget: dict[str, Sequence[dict[str, Any]]], table
 def budget_table(summary_frame: pd.DataFrame, decimals: int = 2) -> pd.DataFrame:
     """:func:`budget_summary` as the text a page shows: index (dataset, scale, row), columns
     ``paper`` then per budget ``ours`` (``'mean ± half-width'``, the mean alone for one seed,
-    :data:`NOT_TRAINED` for none), ``n`` (``'k/planned'``: seeds stored of those planned) and ``difference`` (ours - paper)."""
+    :data:`NOT_TRAINED` for none), ``n`` (``'k/planned'``: seeds stored of those planned) and ``vs paper`` (ours - paper)."""
     if summary_frame.empty:
         return pd.DataFrame()
     index = ["dataset", "scale", "row"]
@@ -82,7 +82,7 @@ def budget_table(summary_frame: pd.DataFrame, decimals: int = 2) -> pd.DataFrame
         table[(budget, "ours")] = [format_mean_ci(r, decimals) if n else NOT_TRAINED
                                    for (_, r), n in zip(part.iterrows(), stored)]
         table[(budget, "n")] = [f"{n}/{int(p)}" if p else str(n) for n, p in zip(stored, part.planned.fillna(0))]
-        table[(budget, "difference")] = [format_number(m - p, decimals, signed=True) if n else NO_VALUE
+        table[(budget, "vs paper")] = [format_number(m - p, decimals, signed=True) if n else NO_VALUE
                                          for m, p, n in zip(part["mean"], part.paper, stored)]
     table.columns = pd.MultiIndex.from_tuples(table.columns)
     return table.rename(index=lambda s: f"x{s}", level="scale")
