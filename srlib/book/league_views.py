@@ -11,7 +11,8 @@ __all__ = ["cost_table", "standings_table", "cited_gap_table", "late_gain_table"
 def cost_table(costs: pd.DataFrame) -> pd.DataFrame:
     """:func:`srlib.league.inference_costs` with readers' column names, indexed by scale and entrant."""
     return pd.DataFrame({"scale": costs.scale, "network": costs.entrant, "parameters (M)": costs.parameters / 1e6,
-                         "GFLOPs": costs.gflops, "time (ms)": costs.time_ms}).set_index(["scale", "network"])
+                         "GFLOPs": costs.gflops, "time (ms)": costs.time_ms}).set_index(["scale", "network"]) \
+        .sort_index(level="scale", sort_remaining=False)
 
 
 def standings_table(standings: pd.DataFrame, scale: int, metric: str = "psnr") -> pd.DataFrame:
