@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Publish a finished training run as a reference result folder (issue 6).
+"""Publish a finished training run as a reference result folder.
 
 ::
 
@@ -82,8 +82,8 @@ about four days on a GTX 1080Ti with DIV2K.
 |---|---|---|---|---|---|---|
 {chr(10).join(rows)}
 
-Urban100 is not evaluated here: at full width on this shared CPU its 100 large images take
-longer than this session had left (it is the largest of the four sets, 130 MB of HR images);
+Urban100 is not evaluated here: at full width its 100 large images cost hours on a CPU (it is
+the largest of the four sets, 130 MB of HR images);
 `python -m srlib evaluate results/reference/x{scale}/weights_fp16.safetensors --dataset Urban100 --scale {scale}`
 gives it.
 
@@ -99,8 +99,7 @@ the fp16 file {set5.get('psnr', float('nan')):.4f} dB ({metrics['fp32_check']['f
 
 * Steps: the `reference` profile's x2 stage is 20000 steps; this run did {prov['steps']}.
   `scripts/gpu_stage.sh --scale 2` trains as many as its speed probe says fit in one ~8-minute
-  GPU window (bf16, channels_last); how many that is was not measured here (no GPU in this
-  session).
+  GPU window (bf16, channels_last); how many that is was not measured here (no GPU was used).
 * The curriculum: x4 from these weights, x8 from x4, one stage per GPU window.
 * Data: the paper trains on DIV2K (800 2K images); this run used the 291 images of T91 + BSD200.
 
@@ -162,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     import torch
 
-    from srlib.data import dataset_paths
+    from srlib.training.data import resolve_train_sets
     from srlib.paper import paper_cell
     from srlib.runfolder import RunFolder
     from srlib.training import TrainConfig, preset
@@ -235,10 +234,10 @@ def main(argv: list[str] | None = None) -> int:
                                     "srlib"], capture_output=True, text=True).stdout.split()
     steps = int(summary["steps"])
     train_s = float(summary.get("train_seconds", 0.0))
-    images = {name: len(dataset_paths(name, root)) for name in cfg.train_sets}
+    images = {label: len(paths) for label, paths in resolve_train_sets(cfg.train_sets, root)}  # sets or folders
     provenance = {
         "status": "completed" if steps == cfg.steps else "incomplete",
-        "kind": "interim CPU reference (issue 6); not the paper's training",
+        "kind": "interim CPU reference; not the paper's training",
         "profile": cfg.profile,
         "scale": cfg.scale,
         "overrides": overrides,

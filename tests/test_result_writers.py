@@ -115,3 +115,20 @@ def test_add_evaluations_fills_only_the_missing_benchmarks_from_the_fp16_weights
     code = cli_main(["campaign", "evaluate", "x8", "--root", str(tmp_path), "--datasets", "Set5,NoSuchSet"])
     assert code != 0 and (folder / "metrics.json").read_bytes() == before
     assert "NoSuchSet" in capsys.readouterr().err.strip().splitlines()[-1]
+
+
+def test_publish_reference_counts_the_images_of_a_training_folder(run, tmp_path):
+    """A run trained on a folder of images (not a registered set) publishes: the provenance counts
+    that folder's images."""
+    import os
+
+    dest = tmp_path / "results" / "reference" / "x2"
+    data_root = json.loads((run.out_dir / "config.json").read_text())
+    data_root = data_root.get("train_config", data_root)["data_root"]
+    env = {**os.environ, "SRLIB_DATA_DIR": data_root, "PYTHONPATH": str(REPO_ROOT)}
+    done = subprocess.run([sys.executable, str(REPO_ROOT / "scripts" / "publish_reference.py"), str(run.out_dir),
+                           str(dest), "--datasets", "Set5", "--scale", "2", "--device-label", "test CPU"],
+                          capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    images = json.loads((dest / "provenance.json").read_text())["training_images"]
+    assert list(images["sets"].values()) == [6] and images["total"] == 6
