@@ -178,11 +178,12 @@ if len(paired):
 # Apart from the ranking: CSRCNN and the best peer at each scale once more, each network run on
 # the 8 quarter turns and flips of the LR image and the 8 outputs, turned back, averaged (the "+"
 # rows of EDSR's paper), scored by the same protocol on Set5 and Set14. It costs 8 forward passes
-# per image, so it is evaluated for these two only (`python -m srlib league ensemble`, after the
-# runs); the gain is over the same networks' plain scores, paired by seed.
+# per image, so it is shown for these two only (a network that works at LR size is evaluated with
+# its run; a pre-upsampling one by `python -m srlib league ensemble` after the runs); the gain is
+# over the same networks' plain scores, paired by seed.
 
 # %%
-ensemble = league.ensemble_scores(records)
+ensemble = league.ensemble_scores(league.ensemble_records(records))  # CSRCNN and the best peer only
 if len(ensemble):
     ensemble["x8 self-ensemble"] = [book.format_mean_ci({"mean": m, "ci_low": lo, "ci_high": hi})
                                     for m, lo, hi in zip(ensemble.psnr, ensemble.psnr_low, ensemble.psnr_high)]

@@ -62,6 +62,19 @@ def test_a_smoke_run_gets_its_self_ensemble_stored_beside_its_plain_scores(tmp_p
         league.run_ensemble({**plain, "weights_sha256": "0" * 64}, "smoke", data_root=str(data_root))
 
 
+def test_a_run_at_lr_size_gets_its_self_ensemble_at_once_a_pre_upsampling_one_later(tmp_path, monkeypatch, data_root):
+    monkeypatch.setattr(league, "RESULTS_DIR", tmp_path / "results")
+    records = {}
+    for name in ("FSRCNN", "SRCNN"):
+        unit = league.Unit(next(e for e in league.ENTRANTS if e.name == name), 4, 0)
+        records[name] = json.loads(league.run_unit(unit, "smoke", runs_dir=tmp_path / "runs",
+                                                   data_root=str(data_root)).read_text())
+    tta = records["FSRCNN"]["self_ensemble"]
+    assert tta["label"] == league.TTA_LABEL and "weights_fp16" not in tta  # no weights the book does not show
+    assert not (tmp_path / "results" / "smoke" / "weights").exists()
+    assert "self_ensemble" not in records["SRCNN"]  # 8 passes at HR size: only where the book shows it
+
+
 def test_a_lost_run_folder_is_trained_again_to_the_same_weights(tmp_path, monkeypatch, data_root):
     import shutil
 

@@ -10,13 +10,16 @@ same data pipeline, optimiser family and evaluation protocol, for the same singl
 * :func:`run_unit`: trains one entrant at one scale for one seed (CSRCNN: its curriculum
   x2 -> x4 (-> x8) inside the same budget) and writes its record in the ablation record format
   (:func:`srlib.ablations.running.evaluated_record`).
-* :func:`run_ensemble` (``league ensemble``, after the runs): test-time augmentation, the x8
-  geometric self-ensemble (:func:`srlib.inference.dihedral_ensemble`) of CSRCNN and the best peer
-  at each scale (:func:`ensemble_records`) on :data:`ENSEMBLE_DATASETS`, stored under the record's
-  own ``self_ensemble`` key, apart from its plain ``metrics``, with the network's fp16 weights.
-  Not in every run: 8 forward passes of a pre-upsampling network (DRRN, VDSR) on the league's
-  four benchmarks cost about 10 times its training (measured: DRRN x4, ~13,000 CPU-s against
-  1200), and on Set5 and Set14 still more than its training.
+* :func:`run_ensemble`: test-time augmentation, the x8 geometric self-ensemble
+  (:func:`srlib.inference.dihedral_ensemble`) on :data:`ENSEMBLE_DATASETS`, stored under the
+  record's own ``self_ensemble`` key, apart from its plain ``metrics``. :func:`run_unit` evaluates
+  it at once for a network that works at LR size (CSRCNN, FSRCNN, LapSRN, EDSR-baseline: a minute
+  or two, while the run's weights are at hand); a pre-upsampling one (SRCNN, VDSR, DRRN) waits
+  for ``league ensemble`` after the runs, which evaluates it only where the book shows it, for
+  CSRCNN and the best peer at each scale (:func:`ensemble_records`), training the run again
+  when its folder is gone and then keeping its fp16 weights: 8 forward passes of DRRN on the
+  league's four benchmarks cost about 10 times its training (measured: DRRN x4, ~13,000 CPU-s
+  against 1200), and on Set5 and Set14 still more than its training.
 
 Why CPU-seconds and not FLOPs: the question is which architecture wins per CPU-hour, and FLOPs
 misprice what runs at very different speeds on a CPU (an FSRCNN step costs 1/50 of a CSRCNN
@@ -210,7 +213,18 @@ def run_unit(unit: Unit, profile: str = "full", *, runs_dir: Path | str = "runs/
     path = resolve(RESULTS_DIR) / profile / f"{unit.name}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(path, (json.dumps(record, indent=1) + "\n").encode())
+    if not _pre_upsampling(unit.entrant):  # its self-ensemble now, while its weights are at hand: minutes
+        run_ensemble(record, profile, data_root=data_root, runs_dir=runs_dir, store_weights=False)
     return path
+
+
+def _pre_upsampling(entrant: Entrant) -> bool:
+    """Whether ``entrant`` works at HR size on a bicubic-upsampled input (SRCNN, VDSR, DRRN): its 8
+    passes of the self-ensemble cost several times its training, so they wait for ``league ensemble``."""
+    from ..models import build_model
+
+    name, kwargs = league_config(entrant, max(BUDGETS["full"].scales), steps=1).model_spec()
+    return bool(getattr(build_model(name, **kwargs), "pre_upsample", False))
 
 
 def estimated_wall_seconds(unit: Unit, profile: str = "full") -> float:
@@ -223,8 +237,9 @@ def estimated_wall_seconds(unit: Unit, profile: str = "full") -> float:
     stages = [st for r in records for st in r["stages"] if st.get("cpu_seconds")]
     ratio = (sum(st["wall_seconds"] for st in stages) / sum(st["cpu_seconds"] for st in stages)) if stages else 2.0
 
-    def evaluation(r):
-        return sum(m.get("eval_cpu_seconds", 0.0) for m in r["metrics"].values())
+    def evaluation(r):  # its benchmarks' and its self-ensemble's CPU-seconds
+        return sum(m.get("eval_cpu_seconds", 0.0) for m in r["metrics"].values()) + \
+            r.get("self_ensemble", {}).get("cpu_seconds", 0.0)
 
     same = [evaluation(r) for r in records if r["entrant"] == unit.entrant.name and r["scale"] == unit.scale]
     timed = [evaluation(r) for r in records if r["scale"] == unit.scale and evaluation(r) > 0]

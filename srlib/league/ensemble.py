@@ -58,11 +58,13 @@ def _weights(record: dict[str, Any], profile: str, runs_dir: Path | str, data_ro
 
 
 def run_ensemble(record: dict[str, Any], profile: str = "full", data_root: str | None = None,
-                 runs_dir: Path | str = "runs/league") -> Path:
+                 runs_dir: Path | str = "runs/league", store_weights: bool = True) -> Path:
     """Evaluate the x8 self-ensemble of ``record``'s network (its run's final weights, trained
-    again when its run folder is gone, checked against the record's sha256) on :data:`ENSEMBLE_DATASETS` with the paper's protocol, store
-    its fp16 weights as ``weights/<name>.safetensors`` beside the records and the scores under
-    the record's ``self_ensemble`` key (the plain ``metrics`` untouched); returns the record's path."""
+    again when its run folder is gone, checked against the record's sha256) on
+    :data:`ENSEMBLE_DATASETS` with the paper's protocol and store the scores under the record's
+    ``self_ensemble`` key (the plain ``metrics`` untouched); ``store_weights``: also its fp16
+    weights as ``weights/<name>.safetensors`` beside the records (a later evaluation then needs no
+    retraining). Returns the record's path."""
     import time
 
     import torch
@@ -84,13 +86,15 @@ def run_ensemble(record: dict[str, Any], profile: str = "full", data_root: str |
         metrics[ds] = {"psnr": round(res.psnr, 4), "ssim": round(res.ssim, 5), "images": len(res.images),
                        **({"subset": f"first {limit}"} if limit else {}),
                        "per_image": [[s.name, round(s.psnr, 4), round(s.ssim, 5)] for s in res.images]}
-    state, meta = ck.load_weights(weights)
-    stored = folder / "weights" / f"{record['name']}.safetensors"
-    stored.parent.mkdir(parents=True, exist_ok=True)
-    ck.save_weights(stored, {k: v.half() if v.is_floating_point() else v for k, v in state.items()}, meta)
-    record = {**record, "self_ensemble": {"label": TTA_LABEL, "transforms": 8, "weights": "fp32 (the run's)",
-                                          "weights_fp16": f"weights/{stored.name}",
-                                          "cpu_seconds": round(time.process_time() - start, 2), "metrics": metrics}}
+    tta = {"label": TTA_LABEL, "transforms": 8, "weights": "fp32 (the run's)",
+           "cpu_seconds": round(time.process_time() - start, 2), "metrics": metrics}
+    if store_weights:
+        state, meta = ck.load_weights(weights)
+        stored = folder / "weights" / f"{record['name']}.safetensors"
+        stored.parent.mkdir(parents=True, exist_ok=True)
+        ck.save_weights(stored, {k: v.half() if v.is_floating_point() else v for k, v in state.items()}, meta)
+        tta["weights_fp16"] = f"weights/{stored.name}"
+    record = {**record, "self_ensemble": tta}
     atomic_write(path, (json.dumps(record, indent=1) + "\n").encode())
     return path
 
