@@ -223,7 +223,7 @@ def _pre_upsampling(entrant: Entrant) -> bool:
     passes of the self-ensemble cost several times its training, so they wait for ``league ensemble``."""
     from ..models import build_model
 
-    name, kwargs = league_config(entrant, max(BUDGETS["full"].scales), steps=1).model_spec()
+    name, kwargs = league_config(entrant, 4, steps=1).model_spec()  # the same at every scale
     return bool(getattr(build_model(name, **kwargs), "pre_upsample", False))
 
 
