@@ -42,8 +42,7 @@ datasets = "Set5,Set14,B100,Urban100,Manga109"
 # Bicubic is evaluated on the same images.
 partial = ""
 cache_dir = "runs/cache/eval"
-reference_dir = "results/reference"  # committed reference runs (x2/, x4/, x8/), shown when present
-campaign_dir = "results/campaign"  # committed CPU-campaign stages (x2/, x4/, x8/), shown when present
+published_dir = "results"  # the published results (campaign/, reference/): the committed weights shown
 
 # %% tags=["remove-cell"]
 from srlib import book
@@ -176,36 +175,30 @@ for s, block in summary.dropna().groupby(level="scale"):
           f"({same}); share of the paper's gain {block[share].min():.0%} to {block[share].max():.0%}")
 
 # %% [markdown]
-# ## Committed weights: the CPU campaign and the reference runs
+# ## Committed weights, network by network
 #
-# Longer trainings are committed under `results/campaign/x<scale>/` (the CPU campaign of the
-# {ref}`campaign` chapter) and `results/reference/x<scale>/` (the paper's full-width
-# architecture, when a GPU was available): fp16 weights, the run's provenance and its scores,
-# evaluated once with this protocol when the result was published (a full evaluation of B100
-# and Urban100 takes many CPU-minutes, so the book reads the stored numbers; the test suite
-# re-evaluates Set5 from the weights and checks that they agree). A dataset the publisher did
-# not evaluate shows "not run".
+# Longer trainings are committed under `results/`: the stages of the CPU campaign (the
+# {ref}`campaign` chapter), among them the paper's own architecture trained by the same recipe
+# ({ref}`architectures`), and any reference run: fp16 weights, the run's provenance and its scores,
+# evaluated once with this protocol when the result was published (a full evaluation of B100 and
+# Urban100 takes many CPU-minutes, so the book reads the stored numbers; the test suite
+# re-evaluates Set5 from the weights and checks that they agree). One row per network, each named
+# for what it is, with its best committed weights per scale; a dataset the publisher did not
+# evaluate shows "not run".
 
 # %%
-committed = {kind: published.best_per_scale(book.resolve(folder).parent, kind=book.resolve(folder).name)
-             for kind, folder in (("campaign", campaign_dir), ("reference", reference_dir))}
-for kind, refs in committed.items():
-    if not refs:
-        print(f"No {kind} results under {campaign_dir if kind == 'campaign' else reference_dir}/ yet.")
-        continue
-    ref = pd.concat([refs[s].scores() for s in scale_list if s in refs], ignore_index=True)
-    ref_cmp = book.compare(paper5[(paper5.method == "CSRCNN") & paper5.scale.isin(sorted(refs))
-                                  & paper5.dataset.isin(dataset_list)], ref,
-                              on=["method", "scale", "dataset"], values=["psnr", "ssim"])
-    display(book.styled(book.comparison_long(ref_cmp, ["scale"], "psnr", 2),
-                        f"{kind.capitalize()} CSRCNN, PSNR (dB): paper | {kind} | difference", f"table5-{kind}"))
-    display(book.styled(book.comparison_long(ref_cmp, ["scale"], "ssim", 3),
-                        f"{kind.capitalize()} CSRCNN, SSIM: paper | {kind} | difference", f"table5-{kind}-ssim"))
-    for s in sorted(refs):
-        print(refs[s].provenance(f"{kind} CSRCNN x{s}").line())
-    missing = [s for s in scale_list if s not in refs]
-    if missing:
-        print(f"no {kind} result yet for x{', x'.join(map(str, missing))}")
+by_network = book.best_by_network(book.resolve(published_dir), scale_list)
+ref_cmp = book.compare_by_network(paper5, by_network, full_sets)  # Manga109 is not among the data
+if len(ref_cmp):
+    for value, decimals in (("psnr", 2), ("ssim", 3)):
+        display(book.styled(book.comparison_long(ref_cmp, ["scale", "network"], value, decimals),
+                            f"Committed CSRCNN weights, each network, {value.upper()}: paper | ours | difference",
+                            "table5-committed" + ("" if value == "psnr" else "-ssim")))
+    for label, refs in by_network.items():
+        for s, ref in refs.items():
+            print(ref.provenance(f"{label} x{s} ({ref.name})").line())
+else:
+    print(f"No result committed under {published_dir}/ yet.")
 
 # %% [markdown]
 # ## The other methods, as cited

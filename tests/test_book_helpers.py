@@ -346,3 +346,24 @@ def test_best_beside_cited_puts_ours_above_the_papers_rows():
     assert table.iloc[0].tolist() == [31.39, book.NO_VALUE]
     assert "VDSR (cited)" in table.index and len(table) == 1 + paper5[paper5.scale == 4].method.nunique()
     assert book.best_beside_cited(paper5, None, 4, ["Set5"]).index[0].endswith("(cited)")
+
+
+def test_committed_weights_are_shown_per_network_never_two_networks_under_one_label():
+    from srlib import book, published
+    from srlib.paper import load_paper_table
+    from srlib.repository import REPO_ROOT
+
+    root = REPO_ROOT / "results"
+    by_network = book.best_by_network(root, (2, 4, 8))
+    assert list(by_network)[0] == "the paper's architecture"  # first, then the CPU variants by name
+    for label, refs in by_network.items():
+        assert all(r.network == label for r in refs.values())
+        for scale, ref in refs.items():  # each network's best of that scale
+            same = [r for r in published.list_published(root, (scale,)) if r.network == label]
+            assert ref.psnr("Set5") == max(r.psnr("Set5") or -1 for r in same)
+    compared = book.compare_by_network(load_paper_table("table5"), by_network, ["Set5", "Set14"])
+    assert set(compared.network) == set(by_network) and set(compared.dataset) == {"Set5", "Set14"}
+    paper_x4 = compared[(compared.network == "the paper's architecture") & (compared.scale == 4)
+                        & (compared.dataset == "Set5")]
+    assert paper_x4.psnr_ours.iloc[0] == published.find_published("campaign/paper-x4", root).psnr("Set5")
+    assert book.compare_by_network(load_paper_table("table5"), {}, ["Set5"]).empty

@@ -12,8 +12,9 @@ here:
   :func:`gain_share`, :func:`styled`: the paper's values beside ours.
 * :mod:`.runs`: :func:`run_options`, :func:`evaluate_runs`: a notebook's training options and
   the cached scores of its runs.
-* :mod:`.committed`: :func:`describe_committed`, a published result (:mod:`srlib.published`) in
-  one sentence.
+* :mod:`.committed`: the published results (:mod:`srlib.published`) in the book: one in a
+  sentence (:func:`describe_committed`), each network's best beside the paper's CSRCNN rows
+  (:func:`best_by_network`, :func:`compare_by_network`).
 * :mod:`.protocol_checks`: :func:`matlab_lr_check`, :func:`protocol_deviations`.
 * :mod:`.parameters`: :func:`shared_parameters` (:func:`check_parameters`, then :class:`Shared`):
   a notebook's papermill parameters checked first and what the notebooks derive from them.
@@ -36,7 +37,7 @@ from __future__ import annotations
 
 from ..repository import REPO_ROOT, display_path, git_commit, resolve
 from ..runfolder import weights_fingerprint
-from .committed import describe_committed
+from .committed import best_by_network, compare_by_network, describe_committed
 from .figures import benchmark_image, detail_crop, error_crop, save_figure
 from .grid import EVAL_COLUMNS, MISSING, code_fingerprint, dataset_fingerprint, evaluate_grid
 from .parameters import NotebookParameterError, Shared, check_parameters, shared_parameters
@@ -52,7 +53,7 @@ __all__ = [
     # repository and run folders (lower layers)
     "REPO_ROOT", "display_path", "git_commit", "resolve", "weights_fingerprint",
     # committed results
-    "describe_committed",
+    "describe_committed", "best_by_network", "compare_by_network",
     # figures
     "benchmark_image", "detail_crop", "error_crop", "save_figure",
     # cached evaluations

@@ -1,13 +1,46 @@
-"""The book's sentence on a published result (:mod:`srlib.published` reads, ranks and selects
-them: :func:`~srlib.published.best_per_scale`, :func:`~srlib.published.best`)."""
+"""The book's view of the published results (:mod:`srlib.published` reads, ranks and selects
+them: :func:`~srlib.published.best_per_scale`, :func:`~srlib.published.best`): a sentence on one
+(:func:`describe_committed`), and the best of each network beside the paper's CSRCNN rows
+(:func:`best_by_network`, :func:`compare_by_network`)."""
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Sequence
+
+import pandas as pd
+
 from ..provenance import format_duration
-from ..published import PublishedResult
+from ..published import PublishedResult, best_per_scale, list_published
 from ..repository import display_path
 from ..training import preset
+from .tables import compare
 
-__all__ = ["describe_committed"]
+__all__ = ["describe_committed", "best_by_network", "compare_by_network"]
+
+
+def best_by_network(root: Path | str, scales: Sequence[int]) -> dict[str, dict[int, PublishedResult]]:
+    """Per network (the published results' labels, :func:`srlib.published.network_label`; the
+    paper's architecture first, then the others by name), its best published result per scale of
+    ``scales`` (the highest stored Set5 PSNR), whichever kind of run published it."""
+    labels = {r.network for r in list_published(root, scales)}
+    ordered = sorted(labels, key=lambda label: (not label.startswith("the paper's architecture"), label))
+    return {label: best_per_scale(root, scales=scales, network=label) for label in ordered}
+
+
+def compare_by_network(paper5: pd.DataFrame, by_network: dict[str, dict[int, PublishedResult]],
+                       datasets: Sequence[str]) -> pd.DataFrame:
+    """:func:`~srlib.book.tables.compare` of each network's stored scores with the paper's CSRCNN
+    rows of Table V (PSNR and SSIM on ``datasets``), with a ``network`` column; empty without
+    results."""
+    frames = []
+    for label, refs in by_network.items():
+        if not refs:
+            continue
+        ours = pd.concat([r.scores() for r in refs.values()], ignore_index=True)
+        paper = paper5[(paper5.method == "CSRCNN") & paper5.scale.isin(sorted(refs)) & paper5.dataset.isin(datasets)]
+        frames.append(compare(paper, ours, on=["method", "scale", "dataset"], values=["psnr", "ssim"])
+                      .assign(network=label))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
 def describe_committed(ref: PublishedResult) -> str:

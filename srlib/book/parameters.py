@@ -159,7 +159,7 @@ def _max_gflops(value: Any) -> str | None:
 RULES: dict[str, Callable[[Any], str | None]] = {
     "profile": _profile, "device": _device, "scale": _scale, "scales": _scales, "datasets": _benchmarks,
     "eval_sets": _benchmarks, "dataset": _benchmarks, "data_dir": _folder_or_empty, "runs_dir": _path_text,
-    "results_dir": _path_text, "cache_dir": _path_text, "campaign_dir": _path_text, "reference_dir": _path_text,
+    "results_dir": _path_text, "cache_dir": _path_text, "campaign_dir": _path_text, "published_dir": _path_text,
     "overrides": _json_object, "partial": _partial, "variant": _variant, "retrain": _one_of(0, 1, "0", "1", True, False),
     "jobs": _int_at_least(1), "repeats": _int_at_least(1), "size": _int_at_least(8), "native_side": _int_at_least(8),
     "crop": _fraction, "crop_fraction": _fraction, "fit_from": _fraction, "models": _models,
