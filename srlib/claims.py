@@ -368,3 +368,14 @@ def budget_summary(records: Sequence[dict[str, Any]]) -> tuple[pd.DataFrame, flo
     if stages:
         summary.loc["CPU-hours of the stored result set (every stage once)"] = [f"{hours:.2f}"]
     return summary, share, hours
+
+
+def budgets_reach(records_by_budget: dict[str, Sequence[dict[str, Any]]]
+                  ) -> tuple[pd.DataFrame, dict[str, float], dict[str, float]]:
+    """:func:`budget_summary` of each budget (``{name: records}``, smallest first) side by side:
+    the table with one column per budget, and per budget the share of the paper's gain (NaN when
+    not run) and the CPU-hours of its result set."""
+    each = {name: budget_summary(records) for name, records in records_by_budget.items()}
+    table = pd.concat({name: frame["value"] for name, (frame, _, _) in each.items()}, axis=1)
+    return table, {n: share for n, (_, share, _) in each.items()}, {n: hours for n, (_, _, hours) in each.items()}
+

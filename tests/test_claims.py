@@ -147,3 +147,12 @@ def test_the_league_tests_the_claim_of_being_ahead_at_x8():
     behind = ahead[:3] + [_league_record("DRRN", s, 26.0 + d) for s, d in enumerate((0.0, 0.01, 0.03))]
     assert claims.league_claims(behind).verdict.iloc[0] == "not held"
     assert "DRRN" in claims.league_claims(behind).ours.iloc[0]
+
+
+def test_each_budget_reach_side_by_side():
+    small = [_record("full", s, 27.0 + 0.1 * s) for s in range(3)]
+    table, shares, hours = claims.budgets_reach({"quick": small, "scale": []})
+    assert list(table.columns) == ["quick", "scale"]
+    assert table.loc["our full model, Set14 x4", "scale"] == "not run yet"
+    assert shares["quick"] == shares["quick"] and shares["scale"] != shares["scale"]  # NaN: not run
+    assert set(hours) == {"quick", "scale"} and hours["scale"] == 0
