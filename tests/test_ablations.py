@@ -115,6 +115,7 @@ def test_smoke_unit_is_deterministic(tmp_path, data_root):
     ra, rb = (json.loads(p.read_text()) for p in (a[0], b[0]))
     assert ra["metrics"] == rb["metrics"]  # bit for bit (file bytes differ by metadata order)
     assert ra["stages"][0]["validation"] and ra["metrics"]["Set14"]["per_image"]
+    assert set(ra["eval_cpu_seconds"]) == set(ra["metrics"])  # the timings, apart from the reproducible scores
 
 
 def test_convergence_of_an_earlier_stage_and_cumulative():

@@ -86,7 +86,7 @@ def test_the_league_estimate_counts_each_entrants_measured_evaluation(tmp_path, 
 
     def record(entrant, evaluation):
         return {"entrant": entrant, "scale": 4, "stages": [{"cpu_seconds": 100.0, "wall_seconds": 150.0}],
-                "metrics": {"Set5": {"eval_cpu_seconds": evaluation / 2}, "B100": {"eval_cpu_seconds": evaluation / 2}}}
+                "metrics": {"Set5": {}, "B100": {}}, "eval_cpu_seconds": {"Set5": evaluation / 2, "B100": evaluation / 2}}
 
     (tmp_path / "full" / "srcnn-x4-seed0.json").write_text(json.dumps(record("SRCNN", 100.0)))
     (tmp_path / "full" / "drrn-x4-seed0.json").write_text(json.dumps(record("DRRN", 2000.0)))

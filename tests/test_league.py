@@ -156,3 +156,12 @@ def test_the_cited_gap_table_leaves_a_subset_empty():
     cited = league.standings(records).set_index("dataset").cited_psnr["Set5"]
     assert gap.loc[(4, "VDSR"), "Set5"] == pytest.approx(30.0 - cited)
     assert gap.loc[(4, "VDSR"), "Urban100"] != gap.loc[(4, "VDSR"), "Urban100"]  # NaN: no like-for-like value
+
+
+def test_the_accuracy_speed_front_keeps_only_the_undominated():
+    import pandas as pd
+
+    points = pd.DataFrame({"entrant": ["fast", "slow-good", "dominated", "best", "tie"],
+                           "psnr": [25.0, 26.5, 25.5, 26.0, 26.0], "time_ms": [1.0, 50.0, 20.0, 10.0, 10.0]})
+    assert league.pareto_front(points) == ["fast", "best", "tie", "slow-good"]  # equal twins both stay
+    assert league.pareto_front(points[points.entrant == "fast"]) == ["fast"]

@@ -45,7 +45,7 @@ from ..training.runs import find_or_train
 
 __all__ = ["RESULTS_DIR", "Entrant", "ENTRANTS", "LeagueBudget", "BUDGETS", "Unit", "units", "stage_steps",
            "league_config", "pilot", "train_unit", "run_unit", "missing_units", "load_records", "CITED", "scores", "standings",
-           "paired_to", "claim_ahead", "inference_costs", "estimated_wall_seconds", "ENSEMBLE_DATASETS", "TTA_LABEL",
+           "paired_to", "pareto_front", "claim_ahead", "inference_costs", "estimated_wall_seconds", "ENSEMBLE_DATASETS", "TTA_LABEL",
            "best_peer", "ensemble_records", "run_ensemble", "ensemble_scores", "learning_curves", "late_gain"]
 
 RESULTS_DIR = Path("results/league")
@@ -238,8 +238,7 @@ def estimated_wall_seconds(unit: Unit, profile: str = "full") -> float:
     ratio = (sum(st["wall_seconds"] for st in stages) / sum(st["cpu_seconds"] for st in stages)) if stages else 2.0
 
     def evaluation(r):  # its benchmarks' and its self-ensemble's CPU-seconds
-        return sum(m.get("eval_cpu_seconds", 0.0) for m in r["metrics"].values()) + \
-            r.get("self_ensemble", {}).get("cpu_seconds", 0.0)
+        return sum(r.get("eval_cpu_seconds", {}).values()) + r.get("self_ensemble", {}).get("cpu_seconds", 0.0)
 
     same = [evaluation(r) for r in records if r["entrant"] == unit.entrant.name and r["scale"] == unit.scale]
     timed = [evaluation(r) for r in records if r["scale"] == unit.scale and evaluation(r) > 0]
@@ -312,6 +311,16 @@ def paired_to(records: list[dict[str, Any]], reference: str = "CSRCNN"):
     from ..ablations import paired_differences
 
     return paired_differences(scores(records).rename(columns={"entrant": "row"}), reference)
+
+
+def pareto_front(points) -> list[str]:
+    """The entrants of ``points`` (one row each: ``entrant``, ``psnr``, ``time_ms``) that no other
+    one beats on both accuracy and speed (at least as accurate and as fast, better on one), fastest
+    first: by the means, so a neighbour within its interval may swap places with them."""
+    rows = list(points[["entrant", "psnr", "time_ms"]].itertuples(index=False))
+    front = [r for r in rows if not any(o.psnr >= r.psnr and o.time_ms <= r.time_ms and
+                                        (o.psnr > r.psnr or o.time_ms < r.time_ms) for o in rows)]
+    return [r.entrant for r in sorted(front, key=lambda r: r.time_ms)]
 
 
 def claim_ahead(records: list[dict[str, Any]], scale: int = 8, reference: str = "CSRCNN") -> tuple[Any, str]:
