@@ -165,3 +165,13 @@ def test_the_accuracy_speed_front_keeps_only_the_undominated():
                            "psnr": [25.0, 26.5, 25.5, 26.0, 26.0], "time_ms": [1.0, 50.0, 20.0, 10.0, 10.0]})
     assert league.pareto_front(points) == ["fast", "best", "tie", "slow-good"]  # equal twins both stay
     assert league.pareto_front(points[points.entrant == "fast"]) == ["fast"]
+
+
+def test_ours_minus_cited_only_where_the_same_network_plays():
+    records = [{"entrant": name, "scale": 4, "seed": 0, "cpu_seconds": 1.0, "train_flops": 1.0, "parameters": 1,
+                "stages": [], "metrics": {"Set5": {"psnr": 30.0, "ssim": 0.8, "bicubic_psnr": 28.0}}}
+               for name in ("VDSR", "EDSR-baseline", "DRRN", "CSRCNN")]
+    gaps = league.standings(records).set_index("entrant")
+    assert gaps.ours_minus_cited.notna().to_dict() == {"VDSR": True, "EDSR-baseline": False, "DRRN": False,
+                                                        "CSRCNN": False}
+    assert gaps.cited_psnr.notna().all()  # the cited value is shown beside every one

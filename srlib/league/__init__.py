@@ -44,7 +44,8 @@ from ..files import atomic_write
 from ..training.runs import find_or_train
 
 __all__ = ["RESULTS_DIR", "Entrant", "ENTRANTS", "LeagueBudget", "BUDGETS", "Unit", "units", "stage_steps",
-           "league_config", "pilot", "train_unit", "run_unit", "missing_units", "load_records", "CITED", "scores", "standings",
+           "league_config", "pilot", "train_unit", "run_unit", "missing_units", "load_records", "CITED", "SAME_AS_CITED",
+           "scores", "standings",
            "paired_to", "pareto_front", "claim_ahead", "inference_costs", "estimated_wall_seconds", "ENSEMBLE_DATASETS", "TTA_LABEL",
            "best_peer", "ensemble_records", "run_ensemble", "ensemble_scores", "learning_curves", "late_gain"]
 
@@ -258,10 +259,14 @@ def load_records(profile: str = "full") -> list[dict[str, Any]]:
     return [json.loads(p.read_text()) for p in sorted(folder.glob("*-seed*.json"))] if folder.is_dir() else []
 
 
-#: The row of the paper's Table V cited beside each entrant (EDSR's is the full-size EDSR, trained on
-#: DIV2K: the baseline plays here, so its difference to the cited row is not the same network's).
+#: The row of the paper's Table V cited beside each entrant.
 CITED = {"SRCNN": "SRCNN", "FSRCNN": "FSRCNN", "VDSR": "VDSR", "LapSRN": "LapSRN", "EDSR-baseline": "EDSR",
          "DRRN": "DRRN", "CSRCNN": "CSRCNN"}
+#: The entrants that play the very network of their cited row, so that ours minus cited measures the
+#: training alone. The others play a smaller one: EDSR's baseline against the full-size EDSR, DRRN
+#: B1U9 against B1U25 (the same weights, fewer recursions), and CSRCNN's CPU variant against the
+#: paper's architecture.
+SAME_AS_CITED = frozenset({"SRCNN", "FSRCNN", "VDSR", "LapSRN"})
 
 
 def scores(records: list[dict[str, Any]]):
@@ -281,7 +286,8 @@ def scores(records: list[dict[str, Any]]):
 def standings(records: list[dict[str, Any]]):
     """Per entrant, scale and dataset: PSNR and SSIM means with their 95 % Student-t intervals
     over seeds (``n``), the paper's cited Table V value and ours minus it (NaN where the record
-    covers a subset of the dataset: no like-for-like difference), and the training spent."""
+    covers a subset of the dataset or the entrant plays a smaller network than the cited row's,
+    :data:`SAME_AS_CITED`: no like-for-like difference), and the training spent."""
     import pandas as pd
 
     from ..ablations import mean_ci
@@ -298,7 +304,8 @@ def standings(records: list[dict[str, Any]]):
         subset = g.subset.iloc[0]
         rows.append({"entrant": entrant, "scale": scale, "dataset": ds, "n": len(g), "psnr": psnr, "psnr_low": low,
                      "psnr_high": high, "ssim": ssim, "ssim_low": ssim_low, "ssim_high": ssim_high,
-                     "subset": subset, "cited_psnr": cited, "ours_minus_cited": math.nan if subset else psnr - cited,
+                     "subset": subset, "cited_psnr": cited,
+                     "ours_minus_cited": psnr - cited if not subset and entrant in SAME_AS_CITED else math.nan,
                      "cpu_seconds": g.cpu_seconds.mean(), "train_flops": g.train_flops.mean(),
                      "parameters": int(g.parameters.iloc[0])})
     return pd.DataFrame(rows)
