@@ -40,7 +40,8 @@
 # * **Optimiser**: Adam with a cosine decay from 1e-3, L1 then L2 / L1 alternating, for everyone.
 # * **Budget**: the same single-core CPU-seconds of training per run (not FLOPs: FLOPs misprice
 #   what a CPU runs at very different speeds, and a FLOP-equal FSRCNN would train for hours). A
-#   pilot measured each network's seconds per step here; the step counts follow from it.
+#   pilot measured each network's seconds per step here; the step counts follow from it, so a run
+#   on a busier or another processor spends somewhat more or less: {glue:text}`league_budget_spread`.
 # * **Seeds**: two per network at x4, three at x8, where the paper's claim is judged (a verdict
 #   needs three paired seeds); the same seed gives every network the same patches in the same order.
 # * **Training**: CSRCNN (the CPU variant: 48 channels, U blocks 6/4/2, no refined block) with
@@ -91,6 +92,12 @@ print(f"{stored} of {len(planned)} league runs stored ({budget.cpu_seconds:.0f} 
 # %%
 sizes = pd.DataFrame([{"network": e.name, "size played": e.size} for e in league.ENTRANTS]).set_index("network")
 book.styled(sizes, "The entrants: their papers' sizes where the budget allows", "league-entrants")
+
+# %%
+spent = league.budget_spent(records, budget_name)
+spread = views.budget_spread_text(spent)
+glue("league_budget_spread", spread, display=False)
+print(f"training CPU-seconds per run: {spread}")
 
 # %% [markdown]
 # ## What each network costs to run
@@ -166,11 +173,8 @@ else:
 # %%
 paired = league.paired_to(records)
 if len(paired):
-    paired = paired[paired.row.ne("CSRCNN")]
-    paired["difference [95 % CI]"] = [book.format_mean_ci({"mean": d, "ci_low": lo, "ci_high": hi}, 2, signed=True)
-                                      for d, lo, hi in zip(paired.difference, paired.ci_low, paired.ci_high)]
-    display(book.styled(paired.pivot_table(index=["scale", "row"], columns="dataset", values="difference [95 % CI]",
-                                   aggfunc="first"), "Each network minus CSRCNN (dB), paired by seed", "league-paired"))
+    display(book.styled(views.paired_table(paired), "Each network minus CSRCNN (dB), mean ± 95 % half-width, "
+                        "paired by seed", "league-paired"))
 
 # %% [markdown]
 # ## Test-time augmentation (x8 self-ensemble)
@@ -185,13 +189,8 @@ if len(paired):
 # %%
 ensemble = league.ensemble_scores(league.ensemble_records(records))  # CSRCNN and the best peer only
 if len(ensemble):
-    ensemble["x8 self-ensemble"] = [book.format_mean_ci({"mean": m, "ci_low": lo, "ci_high": hi})
-                                    for m, lo, hi in zip(ensemble.psnr, ensemble.psnr_low, ensemble.psnr_high)]
-    ensemble["gain over plain"] = [book.format_mean_ci({"mean": m, "ci_low": lo, "ci_high": hi}, 2, signed=True)
-                                   for m, lo, hi in zip(ensemble.gain, ensemble.gain_low, ensemble.gain_high)]
-    shown = ensemble.set_index(["scale", "entrant", "dataset"])[["x8 self-ensemble", "gain over plain", "n"]]
-    display(book.styled(shown, f"{league.TTA_LABEL}: PSNR (dB), mean ± 95 % half-width over seeds; not part of the "
-                               "ranking above", "league-ensemble"))
+    display(book.styled(views.ensemble_table(ensemble), f"{league.TTA_LABEL}: PSNR (dB), mean ± 95 % half-width over "
+                        "seeds; not part of the ranking above", "league-ensemble"))
 elif records:
     print(f"{league.TTA_LABEL}: not evaluated yet for these runs (`python -m srlib league ensemble`)")
 else:

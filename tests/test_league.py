@@ -175,3 +175,16 @@ def test_ours_minus_cited_only_where_the_same_network_plays():
     assert gaps.ours_minus_cited.notna().to_dict() == {"VDSR": True, "EDSR-baseline": False, "DRRN": False,
                                                         "CSRCNN": False}
     assert gaps.cited_psnr.notna().all()  # the cited value is shown beside every one
+
+
+def test_each_runs_training_is_checked_against_the_budget():
+    budget = league.BUDGETS["full"].cpu_seconds
+    records = [{"entrant": "VDSR", "scale": 4, "seed": s, "cpu_seconds": budget * share} for s, share in
+               enumerate([1.0, 1.29, 0.65])]
+    spent = league.budget_spent(records)
+    assert spent.share.round(2).tolist() == [1.0, 1.29, 0.65] and spent.within.tolist() == [True, True, False]
+    assert league.budget_spent([]).empty
+    from srlib.book.league_views import budget_spread_text
+
+    assert budget_spread_text(spent) == "65% to 129% of the budget; 2 of 3 runs within 30 % of it"
+    assert budget_spread_text(league.budget_spent([])) == "not run yet"

@@ -5,7 +5,24 @@ import pandas as pd
 
 from .tables import format_mean_ci
 
-__all__ = ["cost_table", "standings_table", "cited_gap_table", "late_gain_table", "learning_curves_figure"]
+__all__ = ["budget_spread_text", "cost_table", "standings_table", "cited_gap_table", "paired_table", "ensemble_table", "late_gain_table",
+           "learning_curves_figure"]
+
+
+def _ci(means, lows, highs, digits: int = 2, signed: bool = False) -> list[str]:
+    return [format_mean_ci({"mean": m, "ci_low": lo, "ci_high": hi}, digits, signed=signed)
+            for m, lo, hi in zip(means, lows, highs)]
+
+
+def budget_spread_text(spent: pd.DataFrame) -> str:
+    """:func:`srlib.league.budget_spent` in a few words: the range of the runs' shares of the
+    budget and how many lie within its tolerance."""
+    if not len(spent):
+        return "not run yet"
+    if spent.share.isna().all():
+        return "a fixed number of steps, no CPU budget"
+    return (f"{spent.share.min():.0%} to {spent.share.max():.0%} of the budget; {int(spent.within.sum())} of "
+            f"{len(spent)} runs within 30 % of it")
 
 
 def cost_table(costs: pd.DataFrame) -> pd.DataFrame:
@@ -23,8 +40,7 @@ def standings_table(standings: pd.DataFrame, scale: int, metric: str = "psnr") -
         raise ValueError(f"metric {metric!r}: expected 'psnr' or 'ssim'")
     part = standings[standings.scale == scale]
     digits = 2 if metric == "psnr" else 4
-    cells = [format_mean_ci({"mean": m, "ci_low": lo, "ci_high": hi}, digits)
-             for m, lo, hi in zip(part[metric], part[f"{metric}_low"], part[f"{metric}_high"])]
+    cells = _ci(part[metric], part[f"{metric}_low"], part[f"{metric}_high"], digits)
     wide = part.assign(cell=cells).pivot(index="entrant", columns="dataset", values="cell")
     wide = wide[[d for d in dict.fromkeys(part.dataset)]]
     wide.columns = [f"{d} ({', '.join(sorted(set(part[part.dataset == d].subset)))})"
@@ -50,13 +66,31 @@ def cited_gap_table(standings: pd.DataFrame) -> pd.DataFrame:
     return wide
 
 
+def paired_table(paired: pd.DataFrame, reference: str = "CSRCNN") -> pd.DataFrame:
+    """:func:`srlib.league.paired_to` as the chapter prints it: per scale and network (``reference``
+    left out), each benchmark's difference to ``reference`` with its 95 % half-width."""
+    rows = paired[paired.row.ne(reference)]
+    rows = rows.assign(cell=_ci(rows.difference, rows.ci_low, rows.ci_high, signed=True))
+    wide = rows.pivot_table(index=["scale", "row"], columns="dataset", values="cell", aggfunc="first")
+    wide.index.names = ["scale", "network"]
+    return wide
+
+
+def ensemble_table(ensemble: pd.DataFrame) -> pd.DataFrame:
+    """:func:`srlib.league.ensemble_scores` as the chapter prints it: the self-ensemble's PSNR and
+    its gain over the plain networks, each with its 95 % half-width, and the seeds."""
+    return pd.DataFrame({"scale": ensemble.scale, "network": ensemble.entrant, "dataset": ensemble.dataset,
+                         "x8 self-ensemble": _ci(ensemble.psnr, ensemble.psnr_low, ensemble.psnr_high),
+                         "gain over plain": _ci(ensemble.gain, ensemble.gain_low, ensemble.gain_high, signed=True),
+                         "n": ensemble.n}).set_index(["scale", "network", "dataset"])
+
+
 def late_gain_table(gains: pd.DataFrame, start: float) -> pd.DataFrame:
     """:func:`srlib.league.late_gain` as the chapter prints it: per scale and network, the Set5
     PSNR gained over the last part of the budget, mean ± 95 % half-width over seeds."""
     label = f"Set5 gain in the last {1 - start:.0%} of the budget (dB)"
     return pd.DataFrame({"scale": gains.scale, "network": gains.entrant,
-                         label: [format_mean_ci({"mean": m, "ci_low": lo, "ci_high": hi}, 2, signed=True)
-                                 for m, lo, hi in zip(gains.gain, gains.low, gains.high)],
+                         label: _ci(gains.gain, gains.low, gains.high, signed=True),
                          "seeds": gains.n}).set_index(["scale", "network"]).sort_index()
 
 

@@ -46,7 +46,7 @@ from ..training.runs import find_or_train
 __all__ = ["RESULTS_DIR", "Entrant", "ENTRANTS", "LeagueBudget", "BUDGETS", "Unit", "units", "stage_steps",
            "league_config", "pilot", "train_unit", "run_unit", "missing_units", "load_records", "CITED", "SAME_AS_CITED",
            "scores", "standings",
-           "paired_to", "pareto_front", "claim_ahead", "inference_costs", "estimated_wall_seconds", "ENSEMBLE_DATASETS", "TTA_LABEL",
+           "paired_to", "budget_spent", "pareto_front", "claim_ahead", "inference_costs", "estimated_wall_seconds", "ENSEMBLE_DATASETS", "TTA_LABEL",
            "best_peer", "ensemble_records", "run_ensemble", "ensemble_scores", "learning_curves", "late_gain"]
 
 RESULTS_DIR = Path("results/league")
@@ -318,6 +318,19 @@ def paired_to(records: list[dict[str, Any]], reference: str = "CSRCNN"):
     from ..ablations import paired_differences
 
     return paired_differences(scores(records).rename(columns={"entrant": "row"}), reference)
+
+
+def budget_spent(records: list[dict[str, Any]], profile: str = "full", tolerance: float = 0.3):
+    """Each run's training CPU-seconds against the budget (the steps were fixed from the pilot's
+    rates, so a run on a busier or another processor spends more or less): entrant, scale, seed,
+    cpu_seconds, share (of the budget) and within (``|share - 1| <= tolerance``)."""
+    import pandas as pd
+
+    budget = BUDGETS[profile].cpu_seconds
+    rows = [{"entrant": r["entrant"], "scale": r["scale"], "seed": r["seed"], "cpu_seconds": float(r["cpu_seconds"]),
+             "share": float(r["cpu_seconds"]) / budget if budget else math.nan} for r in records]
+    frame = pd.DataFrame(rows, columns=["entrant", "scale", "seed", "cpu_seconds", "share"])
+    return frame.assign(within=(frame.share - 1).abs() <= tolerance)
 
 
 def pareto_front(points) -> list[str]:
