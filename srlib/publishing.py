@@ -86,10 +86,13 @@ def bicubic_scores(dataset: str, scale: int, root: Path, limit: int | None) -> d
 
 
 def _shard(job: tuple) -> list[tuple[int, str, float, float]]:
-    """Per-image scores of images ``index % shards == shard`` (srlib.evaluation.evaluate's loop)."""
-    weights, dataset, scale, root, limit, shard, shards = job
+    """Per-image scores (srlib.evaluation.evaluate's loop) of the images ``index % shards == shard``
+    among those not named in ``skip``; with ``partial``, every score is also written to that JSON
+    file (``{name: [psnr, ssim]}``) as soon as it is measured, so a stopped evaluation resumes."""
+    weights, dataset, scale, root, limit, shard, shards, skip, partial, progress = (*job, frozenset(), None, False)[:10]
     import numpy as np
     import torch
+    from tqdm.auto import tqdm
 
     from .data import dataset_paths, load_image, make_lr
     from .inference import load_upscaler
@@ -97,15 +100,31 @@ def _shard(job: tuple) -> list[tuple[int, str, float, float]]:
 
     torch.set_num_threads(1)
     up, _ = load_upscaler(weights, scale=scale, device="cpu", progress=False)
-    out = []
-    for i, path in enumerate(dataset_paths(dataset, root)[:limit]):
-        if i % shards != shard:
-            continue
+    todo = [(i, p) for i, p in enumerate(dataset_paths(dataset, root)[:limit]) if p.stem not in skip]
+    out, done = [], {}
+    for i, path in tqdm(todo[shard::shards], desc=f"{dataset}, process {shard + 1} of {shards}", disable=not progress):
         hr, lr = make_lr(load_image(path), scale)
         sr = np.asarray(up(lr, scale))
         score = evaluate_pair(sr[..., None] if sr.ndim == 2 else sr, hr, scale)
         out.append((i, path.stem, float(score.psnr), float(score.ssim)))
+        if partial:
+            done[path.stem] = [float(score.psnr), float(score.ssim)]
+            atomic_write(Path(partial), json.dumps(done).encode())
     return out
+
+
+def _entry(scores: list, bicubic: dict, seconds: float, limit: int | None) -> dict:
+    """One benchmark's ``metrics.json`` entry from ``[(index, name, psnr, ssim)]`` in the dataset's order."""
+    import numpy as np
+
+    n = len(scores)
+    psnr, ssim = float(np.mean([x[2] for x in scores])), float(np.mean([x[3] for x in scores]))
+    return {"images": n, "psnr": round(psnr, 4), "ssim": round(ssim, 5),
+            "bicubic_psnr": bicubic["psnr"], "bicubic_ssim": bicubic["ssim"],
+            "gain_over_bicubic_db": round(psnr - bicubic["psnr"], 4), "eval_seconds": round(seconds, 1),
+            "subset": None if not limit else f"first {limit} images (sorted by name) only",
+            "per_image": [{"name": name, "psnr": round(float(p), 4), "ssim": round(float(q), 5)}
+                          for _, name, p, q in scores]}
 
 
 def evaluate_weights(weights: Path, dataset: str, scale: int, root: Path, limit: int | None = None,
@@ -115,8 +134,6 @@ def evaluate_weights(weights: Path, dataset: str, scale: int, root: Path, limit:
     now), the gain, the seconds, the subset and each image's scores. ``shards`` > 1: the per-image
     loop of :func:`srlib.evaluation.evaluate` split over that many single-thread processes (the
     same means); ``progress``: a progress bar over the images (one process)."""
-    import numpy as np
-
     from .evaluation import evaluate
     from .inference import load_upscaler
 
@@ -132,25 +149,22 @@ def evaluate_weights(weights: Path, dataset: str, scale: int, root: Path, limit:
             parts = list(pool.map(_shard, [(str(weights), dataset, scale, str(root), limit, k, shards)
                                            for k in range(shards)]))
         scores = sorted(x for part in parts for x in part)
-    n = len(scores)
-    psnr, ssim = float(np.mean([x[2] for x in scores])), float(np.mean([x[3] for x in scores]))
-    seconds = time.perf_counter() - t0
-    if bicubic is None or bicubic.get("images") != n:
+    if bicubic is None or bicubic.get("images") != len(scores):
         bicubic = bicubic_scores(dataset, scale, root, limit)
-    return {"images": n, "psnr": round(psnr, 4), "ssim": round(ssim, 5),
-            "bicubic_psnr": bicubic["psnr"], "bicubic_ssim": bicubic["ssim"],
-            "gain_over_bicubic_db": round(psnr - bicubic["psnr"], 4), "eval_seconds": round(seconds, 1),
-            "subset": None if not limit else f"first {limit} images (sorted by name) only",
-            "per_image": [{"name": name, "psnr": round(float(p), 4), "ssim": round(float(q), 5)}
-                          for _, name, p, q in scores]}
+    return _entry(scores, bicubic, time.perf_counter() - t0, limit)
 
 
 def add_evaluations(folder: Path, datasets, root: Path, shards: int = 1, progress: bool = True) -> list[str]:
     """Evaluate the published result in ``folder`` (its fp16 weights, as when it was published) on
     those of ``datasets`` that its ``metrics.json`` lacks or holds for a subset of the images only,
-    and store each one there as soon as it is done (an interruption loses no finished benchmark),
-    with the commit and time it was added. Returns the benchmarks evaluated (``[]``: none was
-    missing). The run folder that trained the weights is not needed."""
+    in ``shards`` single-thread processes, and store each benchmark there when its last image is
+    scored, with the commit and time it was added. Every image's scores are kept under
+    ``partial/`` beside it as soon as they are measured, so a stopped evaluation (commit that
+    folder) resumes where it stopped. Returns the benchmarks completed now. The run folder that
+    trained the weights is not needed. ``progress``: the first process's progress bar."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from .data import dataset_paths
     from .repository import git_commit, uncommitted_paths
 
     folder = Path(folder)
@@ -160,18 +174,29 @@ def add_evaluations(folder: Path, datasets, root: Path, shards: int = 1, progres
     metrics = json.loads(path.read_text())
     scale = int(metrics.get("scale") or json.loads((folder / "provenance.json").read_text())["scale"])
     todo = [d for d in datasets if d not in metrics["results"] or metrics["results"][d].get("subset")]
-    from .data import dataset_paths
-
-    for dataset in todo:  # every benchmark readable before the first hour of evaluation
-        dataset_paths(dataset, root)
+    names = {d: [p.stem for p in dataset_paths(d, root)] for d in todo}  # every benchmark readable first
+    weights = str(folder / metrics.get("weights", "weights_fp16.safetensors"))
     for dataset in todo:
-        commit, uncommitted = git_commit(), uncommitted_paths()
-        entry = evaluate_weights(folder / metrics.get("weights", "weights_fp16.safetensors"), dataset, scale, root,
-                                 shards=shards, progress=progress)
-        entry["added"] = {"utc": now_utc(), "commit": commit,
-                          "uncommitted_paths": uncommitted}
+        commit, uncommitted, t0 = git_commit(), uncommitted_paths(), time.perf_counter()
+        stored = sorted((folder / "partial").glob(f"{dataset}-*.json"))
+        done = {k: v for f in stored for k, v in json.loads(f.read_text()).items()}
+        before = len(done)  # scored by an earlier, stopped evaluation
+        tag = f"{dataset}-{now_utc().replace(':', '')}"
+        jobs = [(weights, dataset, scale, str(root), None, k, shards, frozenset(done),
+                 str(folder / "partial" / f"{tag}-{k}.json"), progress and k == 0) for k in range(shards)]
+        with ProcessPoolExecutor(shards) as pool:
+            for part in pool.map(_shard, jobs):
+                done.update({name: [p, q] for _, name, p, q in part})
+        scores = [(i, name, *done[name]) for i, name in enumerate(names[dataset])]
+        entry = _entry(scores, bicubic_scores(dataset, scale, root, None), time.perf_counter() - t0, None)
+        entry["added"] = {"utc": now_utc(), "commit": commit, "uncommitted_paths": uncommitted,
+                          "images_scored_before": before}
         metrics["results"][dataset] = entry
         atomic_write(path, (json.dumps(metrics, indent=2) + "\n").encode())
+        for f in (folder / "partial").glob(f"{dataset}-*.json"):
+            f.unlink()
+        if (folder / "partial").is_dir() and not any((folder / "partial").iterdir()):
+            (folder / "partial").rmdir()
     return todo
 
 

@@ -111,10 +111,32 @@ def test_add_evaluations_fills_only_the_missing_benchmarks_from_the_fp16_weights
     assert [p["name"] for p in now["Set5"]["per_image"]] == [p["name"] for p in stored["results"]["Set5"]["per_image"]]
     assert now["Set5"]["added"]["commit"] and now["Set5"]["subset"] is None
     assert add_evaluations(folder, ["Set5"], data_root, progress=False) == []
+    assert not (folder / "partial").exists()
     before = (folder / "metrics.json").read_bytes()
     code = cli_main(["campaign", "evaluate", "x8", "--root", str(tmp_path), "--datasets", "Set5,NoSuchSet"])
     assert code != 0 and (folder / "metrics.json").read_bytes() == before
     assert "NoSuchSet" in capsys.readouterr().err.strip().splitlines()[-1]
+
+
+def test_a_stopped_evaluation_resumes_from_the_scores_it_kept(tmp_path, data_root):
+    import shutil
+
+    from srlib.publishing import add_evaluations
+
+    folder = tmp_path / "results" / "campaign" / "x8"
+    shutil.copytree(REPO_ROOT / "results" / "campaign" / "x8", folder)
+    metrics = json.loads((folder / "metrics.json").read_text())
+    stored = metrics["results"].pop("Set5")
+    (folder / "metrics.json").write_text(json.dumps(metrics))
+    kept = {p["name"]: [40.0, 0.99] for p in stored["per_image"][:3]}  # as a stopped run left them
+    (folder / "partial").mkdir()
+    (folder / "partial" / "Set5-earlier-0.json").write_text(json.dumps(kept))
+    assert add_evaluations(folder, ["Set5"], data_root, progress=False) == ["Set5"]
+    entry = json.loads((folder / "metrics.json").read_text())["results"]["Set5"]
+    assert entry["added"]["images_scored_before"] == 3 and entry["images"] == 5
+    assert [p["psnr"] for p in entry["per_image"][:3]] == [40.0] * 3  # not measured again
+    assert [p["psnr"] for p in entry["per_image"][3:]] == [p["psnr"] for p in stored["per_image"][3:]]
+    assert not (folder / "partial").exists()
 
 
 def test_publish_reference_counts_the_images_of_a_training_folder(run, tmp_path):

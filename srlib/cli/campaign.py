@@ -36,7 +36,7 @@ def _cmd(args: argparse.Namespace) -> int:
         from ..publishing import add_evaluations
 
         folder = results / args.name
-        added = add_evaluations(folder, _datasets(args.datasets), data_root(), shards=args.jobs)
+        added = add_evaluations(folder, _datasets(args.datasets), data_root(), shards=max(1, args.jobs))
         print(f"{display_path(folder / 'metrics.json')}: " + (f"added {', '.join(added)}" if added else
                                                                "every benchmark asked for is stored already"))
     elif args.action == "save":
