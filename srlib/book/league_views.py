@@ -5,8 +5,8 @@ import pandas as pd
 
 from .tables import format_mean_ci
 
-__all__ = ["budget_spread_text", "cost_table", "standings_table", "cited_gap_table", "paired_table", "ensemble_table", "late_gain_table",
-           "learning_curves_figure"]
+__all__ = ["budget_spread_text", "cost_table", "standings_table", "cited_gap_table", "paired_table", "ensemble_table",
+           "late_gain_table", "learning_curves_figure"]
 
 
 def _ci(means, lows, highs, digits: int = 2, signed: bool = False) -> list[str]:
@@ -34,8 +34,8 @@ def cost_table(costs: pd.DataFrame) -> pd.DataFrame:
 
 def standings_table(standings: pd.DataFrame, scale: int, metric: str = "psnr") -> pd.DataFrame:
     """One scale of :func:`srlib.league.standings`, one row per network: ``metric`` (``psnr`` or
-    ``ssim``) per benchmark as mean ± 95 % half-width over seeds, and for PSNR the cited Set5 value
-    of the paper's Table V, ours minus it and the training CPU-seconds."""
+    ``ssim``) per benchmark as mean ± 95 % half-width over seeds, and for PSNR the seeds and the
+    training CPU-seconds."""
     if metric not in ("psnr", "ssim"):
         raise ValueError(f"metric {metric!r}: expected 'psnr' or 'ssim'")
     part = standings[standings.scale == scale]
@@ -45,22 +45,25 @@ def standings_table(standings: pd.DataFrame, scale: int, metric: str = "psnr") -
     wide = wide[[d for d in dict.fromkeys(part.dataset)]]
     wide.columns = [f"{d} ({', '.join(sorted(set(part[part.dataset == d].subset)))})"
                     if part[part.dataset == d].subset.ne("").any() else d for d in wide.columns]
-    if metric == "psnr":
-        set5 = part[part.dataset == "Set5"].set_index("entrant")
-        wide["cited Set5"] = set5.cited_psnr
-        wide["ours - cited, Set5"] = set5.ours_minus_cited.round(2)
-        wide["seeds"] = set5.n
+    if metric == "psnr":  # (the cited values: cited_gap_table)
+        wide["seeds"] = part.groupby("entrant").n.max()
         wide["training CPU-s"] = part.groupby("entrant").cpu_seconds.first().round(0)
     wide.index.name = "network"
     return wide
 
 
 def cited_gap_table(standings: pd.DataFrame) -> pd.DataFrame:
-    """Ours minus the paper's cited Table V PSNR (dB), per scale and network (rows) and benchmark
-    (columns); empty where the comparison is not like for like (a subset of the images, a network
-    the paper does not cite)."""
-    wide = standings.pivot_table(index=["scale", "entrant"], columns="dataset", values="ours_minus_cited",
-                                 aggfunc="first", dropna=False)
+    """The paper's cited Table V PSNR (dB) per scale and network (rows) and benchmark (columns), with
+    ours minus it in brackets where the comparison is like for like (the same network on every
+    image: :data:`srlib.league.SAME_AS_CITED`, no subset); "—" where the paper cites none."""
+    def cell(row) -> str:
+        if row.cited_psnr != row.cited_psnr:
+            return "—"
+        gap = "" if row.ours_minus_cited != row.ours_minus_cited else f" ({row.ours_minus_cited:+.2f})"
+        return f"{row.cited_psnr:.2f}{gap}"
+
+    shown = standings.assign(cell=[cell(r) for r in standings.itertuples()])
+    wide = shown.pivot_table(index=["scale", "entrant"], columns="dataset", values="cell", aggfunc="first")
     wide = wide[[d for d in dict.fromkeys(standings.dataset) if d in wide]]
     wide.index.names = ["scale", "network"]
     return wide
