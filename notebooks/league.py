@@ -68,7 +68,6 @@ import warnings
 warnings.filterwarnings("ignore", message="IProgress not found")
 
 import matplotlib.pyplot as plt
-from matplotlib.ticker import NullFormatter
 import pandas as pd
 from myst_nb import glue
 
@@ -203,21 +202,9 @@ glue("league_ensemble_gain", float(ensemble.gain.mean()) if len(ensemble) else f
 # %%
 fronts = {}
 if len(standings):
-    fig, axes = plt.subplots(1, len(budget.scales), figsize=(9, 3.8), squeeze=False)
-    for ax, scale in zip(axes[0], budget.scales):
-        pts = standings[(standings.scale == scale) & (standings.dataset == "Set5")].merge(
-            costs[costs.scale == scale][["entrant", "time_ms"]], on="entrant")
-        fronts[scale] = league.pareto_front(pts)
-        front = pts.set_index("entrant").loc[fronts[scale]]
-        ax.plot(front.time_ms, front.psnr, ls="--", color="0.6", zorder=0)  # the accuracy-speed front
-        ax.scatter(pts.time_ms, pts.psnr, color="C0")
-        for row in pts.itertuples():
-            ax.annotate(row.entrant, (row.time_ms, row.psnr), textcoords="offset points", xytext=(4, 3))
-        ax.set(xscale="log", xlabel="forward pass, 32 x 32 LR input (ms, log)", ylabel="Set5 PSNR (dB)",
-               title=f"x{scale}")
-        ax.xaxis.set_minor_formatter(NullFormatter())  # no crowded minor labels on the log axis
-    fig.tight_layout()
-    book.save_figure(fig, "league_pareto")
+    points = standings[standings.dataset == "Set5"].merge(costs[["scale", "entrant", "time_ms"]], on=["scale", "entrant"])
+    fronts = {scale: league.pareto_front(points[points.scale == scale]) for scale in budget.scales}
+    book.save_figure(views.pareto_figure(points, fronts), "league_pareto")
     plt.show()
 
 front_text = "; ".join(f"x{s}: {', '.join(f)}" for s, f in fronts.items()) or "not run yet"
@@ -226,7 +213,8 @@ print(f"on the accuracy-speed front (Set5, by the means): {front_text}")
 
 # %% [markdown]
 # Each point is a network's mean Set5 PSNR over its seeds against the time of one forward pass
-# on this machine; up and to the left is better. The dashed line joins the networks that no other
+# on this machine (one colour per network, as in the learning curves); up and to the left is
+# better. The dashed line joins the networks that no other
 # one beats on both (by the means, fastest first): {glue:text}`league_front`. That is the paper's
 # "small and fast for its accuracy" at this budget.
 
@@ -238,8 +226,8 @@ ahead, overall = league.claim_ahead(records, scale=max(budget.scales))
 glue("league_claim_x8", overall, display=False)
 print(f"CSRCNN ahead of every peer at x{max(budget.scales)}: {overall}")
 if len(ahead):
-    display(book.styled(ahead.pivot_table(index="row", columns="dataset", values="verdict", aggfunc="first"),
-                f"CSRCNN minus each peer at x{max(budget.scales)}: verdict per benchmark", "league-claim"))
+    display(book.styled(views.claim_table(ahead), f"CSRCNN minus each peer at x{max(budget.scales)}: verdict per "
+                        "benchmark", "league-claim"))
 
 # %% [markdown]
 # The verdict uses the ablations' rule: held when the paired interval lies above zero on every

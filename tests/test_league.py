@@ -188,3 +188,19 @@ def test_each_runs_training_is_checked_against_the_budget():
 
     assert budget_spread_text(spent) == "65% to 129% of the budget; 2 of 3 runs within 30 % of it"
     assert budget_spread_text(league.budget_spent([])) == "not run yet"
+
+
+def test_the_pareto_figure_names_networks_in_its_legend_not_over_the_data():
+    import matplotlib
+    import pandas as pd
+
+    matplotlib.use("Agg")
+    from srlib.book import league_views as views
+
+    points = pd.DataFrame({"scale": [8, 8, 8], "entrant": ["CSRCNN", "EDSR-baseline", "FSRCNN"],
+                           "psnr": [26.1, 26.05, 25.9], "time_ms": [100.0, 101.0, 2.0]})
+    fig = views.pareto_figure(points, {8: league.pareto_front(points)})
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["CSRCNN", "EDSR-baseline", "FSRCNN"]
+    assert not fig.axes[0].texts  # no label drawn over the points
+    ahead = pd.DataFrame({"row": ["VDSR", "VDSR"], "dataset": ["Set5", "B100"], "verdict": ["held", "not held"]})
+    assert list(views.claim_table(ahead).columns) == ["Set5", "B100"]

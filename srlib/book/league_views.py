@@ -6,7 +6,14 @@ import pandas as pd
 from .tables import format_mean_ci
 
 __all__ = ["budget_spread_text", "cost_table", "standings_table", "cited_gap_table", "paired_table", "ensemble_table",
-           "late_gain_table", "learning_curves_figure"]
+           "claim_table", "late_gain_table", "learning_curves_figure", "pareto_figure"]
+
+
+def _colours() -> dict[str, str]:
+    """One colour per entrant, the same in every figure of the chapter (the league's order)."""
+    from ..league import ENTRANTS
+
+    return {e.name: f"C{i}" for i, e in enumerate(ENTRANTS)}
 
 
 def _ci(means, lows, highs, digits: int = 2, signed: bool = False) -> list[str]:
@@ -47,7 +54,7 @@ def standings_table(standings: pd.DataFrame, scale: int, metric: str = "psnr") -
                     if part[part.dataset == d].subset.ne("").any() else d for d in wide.columns]
     if metric == "psnr":  # (the cited values: cited_gap_table)
         wide["seeds"] = part.groupby("entrant").n.max()
-        wide["training CPU-s"] = part.groupby("entrant").cpu_seconds.first().round(0)
+        wide["training CPU-s"] = part.groupby("entrant").cpu_seconds.first().round(0).astype(int)
     wide.index.name = "network"
     return wide
 
@@ -76,7 +83,14 @@ def paired_table(paired: pd.DataFrame, reference: str = "CSRCNN") -> pd.DataFram
     rows = rows.assign(cell=_ci(rows.difference, rows.ci_low, rows.ci_high, signed=True))
     wide = rows.pivot_table(index=["scale", "row"], columns="dataset", values="cell", aggfunc="first")
     wide.index.names = ["scale", "network"]
-    return wide
+    return wide[[d for d in dict.fromkeys(rows.dataset)]]  # the benchmarks in the paper's order
+
+
+def claim_table(ahead: pd.DataFrame) -> pd.DataFrame:
+    """:func:`srlib.league.claim_ahead`'s rows as one verdict per peer (rows) and benchmark (columns)."""
+    wide = ahead.pivot_table(index="row", columns="dataset", values="verdict", aggfunc="first")
+    wide.index.name = "peer"
+    return wide[[d for d in dict.fromkeys(ahead.dataset)]]
 
 
 def ensemble_table(ensemble: pd.DataFrame) -> pd.DataFrame:
@@ -105,7 +119,7 @@ def learning_curves_figure(curves: pd.DataFrame, width_in: float = 8.5):
     if not len(curves):
         return None
     scales = sorted(curves.scale.unique())
-    colours = {name: f"C{i}" for i, name in enumerate(dict.fromkeys(curves.entrant))}  # one colour per network
+    colours = _colours()
     fig, axes = plt.subplots(1, len(scales), figsize=(width_in, 3.6), squeeze=False, layout="constrained")
     for ax, scale in zip(axes[0], scales):
         part = curves[curves.scale == scale]
@@ -113,6 +127,32 @@ def learning_curves_figure(curves: pd.DataFrame, width_in: float = 8.5):
             mean = run.groupby("step")[["cpu_seconds", "psnr"]].mean().sort_values("cpu_seconds")
             ax.plot(mean.cpu_seconds, mean.psnr, marker=".", color=colours[entrant], label=entrant)
         ax.set(title=f"x{scale}", xlabel="training CPU-seconds", ylabel=f"Set5 x{scale} PSNR (dB)")
+    handles = {label: h for ax in axes[0] for h, label in zip(*ax.get_legend_handles_labels())}
+    fig.legend(list(handles.values()), list(handles), loc="outside lower center", ncol=min(4, len(handles)),
+               fontsize=9, frameon=False)
+    return fig
+
+
+def pareto_figure(points: pd.DataFrame, fronts: dict, width_in: float = 8.5):
+    """One panel per scale: each network's mean Set5 PSNR against its forward-pass time (``points``:
+    scale, entrant, psnr, time_ms), one colour per network named in the legend below the panels (no
+    label over the data), and the accuracy-speed front (``fronts``: ``{scale: [entrant, ...]}``,
+    :func:`srlib.league.pareto_front`) dashed."""
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import NullFormatter
+
+    scales = sorted(points.scale.unique())
+    colours = _colours()
+    fig, axes = plt.subplots(1, len(scales), figsize=(width_in, 3.8), squeeze=False, layout="constrained")
+    for ax, scale in zip(axes[0], scales):
+        part = points[points.scale == scale].set_index("entrant")
+        front = part.loc[fronts.get(scale, [])]
+        ax.plot(front.time_ms, front.psnr, ls="--", color="0.6", zorder=0)
+        for name, row in part.iterrows():
+            ax.scatter(row.time_ms, row.psnr, color=colours[name], s=36, label=name, zorder=2)
+        ax.set(xscale="log", xlabel="forward pass, 32 x 32 LR input (ms, log)", ylabel=f"Set5 x{scale} PSNR (dB)",
+               title=f"x{scale}")
+        ax.xaxis.set_minor_formatter(NullFormatter())  # no crowded minor labels on the log axis
     handles = {label: h for ax in axes[0] for h, label in zip(*ax.get_legend_handles_labels())}
     fig.legend(list(handles.values()), list(handles), loc="outside lower center", ncol=min(4, len(handles)),
                fontsize=9, frameon=False)
