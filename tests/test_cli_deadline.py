@@ -54,7 +54,9 @@ def test_league_shards_split_the_whole_list(capsys):
         names.append(set(re.findall(r"missing: (\S+)", capsys.readouterr().out)))
     assert names[0] and names[1] and not names[0] & names[1]
     assert main(["league", "status", "--profile", "smoke", "--seeds", "3"]) == 0
-    assert names[0] | names[1] == set(re.findall(r"missing: (\S+)", capsys.readouterr().out))
+    out = capsys.readouterr().out
+    assert names[0] | names[1] == set(re.findall(r"missing: (\S+)", out))
+    assert re.search(r"about \d+ min\)", out) and "h of wall time on one core" in out  # what is left, planned
 
 
 def test_the_estimate_uses_the_wall_rate_of_the_stored_records(tmp_path):

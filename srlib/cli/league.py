@@ -25,8 +25,11 @@ def _cmd(args) -> int:
         todo = [u for u in todo if u.name in mine]
     print(f"{len(todo)} league runs to train{' in this shard' if args.shard else ''} (profile {args.profile})")
     if args.action == "status":
+        minutes = {unit.name: estimated_wall_seconds(unit, args.profile) / 60 for unit in todo}
         for unit in todo:
-            print(f"  missing: {unit.name} (steps {stage_steps(unit, args.profile)})")
+            print(f"  missing: {unit.name} (steps {stage_steps(unit, args.profile)}, about {minutes[unit.name]:.0f} min)")
+        if todo:
+            print(f"about {sum(minutes.values()) / 60:.1f} h of wall time on one core (the stored records' rates)")
         return 0
     from tqdm.auto import tqdm
 
