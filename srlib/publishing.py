@@ -89,7 +89,7 @@ def _shard(job: tuple) -> list[tuple[int, str, float, float]]:
     """Per-image scores (srlib.evaluation.evaluate's loop) of the images ``index % shards == shard``
     among those not named in ``skip``; with ``partial``, every score is also written to that JSON
     file (``{name: [psnr, ssim]}``) as soon as it is measured, so a stopped evaluation resumes."""
-    weights, dataset, scale, root, limit, shard, shards, skip, partial, progress = (*job, frozenset(), None, False)[:10]
+    weights, dataset, scale, root, limit, shard, shards, skip, partial, progress = job
     import numpy as np
     import torch
     from tqdm.auto import tqdm
@@ -146,7 +146,7 @@ def evaluate_weights(weights: Path, dataset: str, scale: int, root: Path, limit:
         from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(shards) as pool:
-            parts = list(pool.map(_shard, [(str(weights), dataset, scale, str(root), limit, k, shards)
+            parts = list(pool.map(_shard, [(str(weights), dataset, scale, str(root), limit, k, shards, frozenset(), None, False)
                                            for k in range(shards)]))
         scores = sorted(x for part in parts for x in part)
     if bicubic is None or bicubic.get("images") != len(scores):
